@@ -1,0 +1,110 @@
+# artisearch — plain Makefile (see README.md "Building").
+# Sources are discovered, not listed: a new .c in a folder is built into that folder's target.
+#   make                          build bin/artisearch-index, bin/artisearchd, bin/artisearch
+#   make test                     whole test suite (installs missing Debian packages first)
+#   make SANITIZE=address,undefined test
+#   make run                      build, index corpus/, serve it
+#   make bench | bench-quick      benchmarks beside Xapian (never part of test)
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS  ?=
+SANITIZE ?=
+
+PKGS     := libutf8proc libcmark yaml-0.1 gumbo poppler-glib libmicrohttpd zlib libxxhash
+BUILD    := build$(if $(SANITIZE),-san)
+BIN      := bin$(if $(SANITIZE),-san)
+
+override CFLAGS += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -I. -pthread
+override CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm -pthread
+
+ifneq ($(SANITIZE),)
+override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+COMMON_SRC  := $(sort $(wildcard common/*/*.c))
+INDEXER_SRC := $(sort $(wildcard indexer/*.c))
+SEARCHD_SRC := $(sort $(wildcard searchd/*.c))
+CLI_SRC     := $(sort $(wildcard cli/*.c))
+TEST_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+TESTLIB_SRC := $(sort $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c)))
+WEB_FILES   := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB         := $(BUILD)/libartisearch.a
+# Extraction belongs to the indexer (DESIGN.md) but its tests link it too.
+INDEXER_LIB := $(BUILD)/libextract.a
+TESTS       := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+PROGRAMS    := $(BIN)/artisearch-index $(BIN)/artisearchd $(BIN)/artisearch
+
+.PHONY: all test check run bench bench-quick fuzz soak clean deps deps-test deps-bench
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(INDEXER_LIB): $(call obj,$(filter-out indexer/main.c,$(INDEXER_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# The search page is compiled into the daemon so it is one file to deploy.
+$(BUILD)/gen/web_assets.c: $(WEB_FILES) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $(WEB_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BIN)/artisearch-index: $(BUILD)/indexer/main.o $(INDEXER_LIB) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/artisearchd: $(call obj,$(SEARCHD_SRC)) $(BUILD)/gen/web_assets.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/artisearch: $(call obj,$(CLI_SRC)) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(TESTLIB_SRC)) $(INDEXER_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+deps:
+	@sh scripts/setup.sh build
+deps-test:
+	@sh scripts/setup.sh test
+deps-bench:
+	@sh scripts/setup.sh bench
+
+# `make test` installs what is missing, then builds in a sub-make so pkg-config sees the packages.
+test: deps-test
+	@$(MAKE) --no-print-directory build-tests
+	@sh tests/run.sh $(BUILD) $(BIN)
+
+.PHONY: build-tests
+build-tests: $(PROGRAMS) $(TESTS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh full
+
+bench-quick: deps-bench
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh quick
+
+clean:
+	rm -rf build build-san bin bin-san
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,183 @@
+#ifndef AS_INDEX_H
+#define AS_INDEX_H
+/*
+ * Reading a published index: here is a term, give me its postings.
+ *
+ * An index directory holds generations (DESIGN.md "Index directory"); index_open()
+ * opens the one CURRENT names, verifies every file's checksum (a mismatch is
+ * AS_ECORRUPT, naming the file, in as_error_message()), and maps it read-only. An
+ * opened index is immutable: any number of threads may read it at once; iterators
+ * (struct postings, struct term_iter) belong to one thread each.
+ *
+ * A generation is a list of segments. Within a segment documents are numbered
+ * 0..segment_n_docs()-1, deleted ones included: postings and term statistics count
+ * deleted documents too (as Lucene's do), and readers skip them with
+ * segment_is_live().
+ *
+ * Term keys (DICT_TERMS), built from the analyzer's tokens (common/text/analyzer.h):
+ *   - `term` when exact == term (the word has no accent), else
+ *   - `term` 0x01 `exact`: the variants of one folded stem sort together, so the range
+ *     [term, term 0x01 0xFF] gives all of them (`chat` and `chat\x01chât`); a query
+ *     matches the union and may rank the variant whose exact form it typed first.
+ *   - `alt`, when a token has one, is indexed as a key of its own at the same position.
+ * Word keys (DICT_WORDS): `token.word`, the folded unstemmed word, with its document
+ * frequency and no postings: prefixes and typo tolerance expand on them, then the query
+ * analyzes each expansion to find its term.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+
+enum field {
+	FIELD_TITLE,
+	FIELD_TAGS,
+	FIELD_BODY,
+	N_FIELDS
+};
+
+enum dict {
+	DICT_TERMS, /* term keys, with postings */
+	DICT_WORDS, /* word keys, document frequency only */
+};
+
+struct index;
+struct segment;
+
+/* ---- Opening ---------------------------------------------------------------- */
+
+/* Opens the generation named by DIR/CURRENT. You own *out; release with index_close(). */
+int index_open(const char *dir, struct index **out);
+/* Opens DIR/GENERATION (e.g. "gen-000042"), published or not (for `artisearch check`). */
+int index_open_generation(const char *dir, const char *generation, struct index **out);
+void index_close(struct index *idx);
+
+/* "gen-000042"; owned by the index. */
+const char *index_generation(const struct index *idx);
+uint32_t index_n_segments(const struct index *idx);
+const struct segment *index_segment(const struct index *idx, uint32_t i);
+
+/* Collection statistics over the live documents of every segment, for BM25F. */
+struct index_stats {
+	uint64_t n_docs;                   /* live documents */
+	uint64_t total_field_len[N_FIELDS];/* sum of field lengths (in tokens) */
+};
+void index_get_stats(const struct index *idx, struct index_stats *out);
+
+/* Finds a live document by its id: 0 and *seg, *doc set, or AS_ENOENT. */
+int index_find_doc(const struct index *idx, const char *id, uint32_t *seg, uint32_t *doc);
+
+/* ---- Documents of a segment --------------------------------------------------- */
+
+uint32_t segment_n_docs(const struct segment *seg);
+int segment_is_live(const struct segment *seg, uint32_t doc);
+/* Length of a field in tokens (possibly quantized; never 0 for a non-empty field). */
+uint32_t segment_field_len(const struct segment *seg, uint32_t doc, enum field f);
+
+/* Values for filters, facets and sorting, read without decompressing stored fields. */
+enum value_kind { VALUE_TYPE, VALUE_DEPARTMENT };
+struct doc_values {
+	int32_t date;        /* YYYYMMDD as a number (20240502), 0 when the document has none */
+	uint16_t type;       /* an id of this segment's VALUE_TYPE table, 0 = none */
+	uint16_t department; /* an id of this segment's VALUE_DEPARTMENT table, 0 = none */
+};
+void segment_doc_values(const struct segment *seg, uint32_t doc, struct doc_values *out);
+/* The name of a value id ("communique", "31"); NULL for 0 or an unknown id. Owned by the segment. */
+const char *segment_value_name(const struct segment *seg, enum value_kind kind, uint16_t id);
+/* The id of a name in this segment, or 0 when no document of the segment has it. */
+uint16_t segment_value_id(const struct segment *seg, enum value_kind kind, const char *name);
+
+/* Stored fields; the strings are owned by `arena` (NULL fields: absent). */
+struct stored_doc {
+	const char *id, *title, *date, *type, *department, *url;
+	const char **tags;
+	size_t n_tags;
+	const char *body; /* only with STORED_BODY */
+	size_t body_len;
+};
+enum { STORED_BODY = 1 };
+int segment_get_doc(const struct segment *seg, uint32_t doc, unsigned flags, struct arena *arena,
+		    struct stored_doc *out);
+
+/* ---- Dictionary ------------------------------------------------------------------ */
+
+/*
+ * What the dictionary knows of a key. `max_tf` and `min_len` bound the whole list, for
+ * MaxScore-style upper bounds; the postings fields are opaque to callers.
+ */
+struct term_info {
+	uint32_t doc_freq;
+	uint32_t max_tf[N_FIELDS];
+	uint32_t min_len[N_FIELDS];
+	uint64_t postings_offset; /* opaque */
+	uint64_t postings_len;    /* opaque */
+};
+
+/* Exact look-up: 0 found, >0 absent, <0 error (AS_ECORRUPT). */
+int segment_lookup(const struct segment *seg, enum dict dict, const char *key, size_t len,
+		   struct term_info *out);
+
+/*
+ * Enumerates keys in byte order, without loading the dictionary (front-coded blocks
+ * behind a sparse index). Loop idiom:
+ *
+ *     term_iter_new(seg, DICT_WORDS, &it);
+ *     for (rc = term_iter_seek(it, "numeri", 6); rc == 0; rc = term_iter_next(it)) {
+ *             key = term_iter_key(it, &len);
+ *             if (len < 6 || memcmp(key, "numeri", 6)) break;
+ *     }
+ *
+ * Seeking forward to any key is how a Levenshtein automaton walks the dictionary
+ * without visiting every key (Lucene's AutomatonTermsEnum).
+ */
+struct term_iter;
+int term_iter_new(const struct segment *seg, enum dict dict, struct term_iter **out);
+/* Positions at the first key >= key[0..len): 0 positioned, >0 no such key, <0 error. */
+int term_iter_seek(struct term_iter *it, const char *key, size_t len);
+/* The next key: 0, >0 end, <0 error. */
+int term_iter_next(struct term_iter *it);
+/* The current key (owned by the iterator, valid until it moves) and its info. */
+const char *term_iter_key(const struct term_iter *it, size_t *len);
+const struct term_info *term_iter_info(const struct term_iter *it);
+void term_iter_free(struct term_iter *it);
+
+/* ---- Postings ---------------------------------------------------------------------- */
+
+/*
+ * A key's documents in increasing order, with per-field term frequencies, positions on
+ * request, and per-block maxima for block-max WAND / MaxScore. Loop idiom:
+ *
+ *     postings_open(seg, &info, POSTINGS_POSITIONS, &p);
+ *     for (rc = postings_next(p); rc == 0; rc = postings_next(p))
+ *             doc = postings_doc(p);
+ *     postings_free(p);
+ *
+ * The first postings_next() moves to the first document. postings_seek(p, target)
+ * moves to the first document >= target (never backwards). Both: 0 positioned, >0
+ * exhausted, <0 error.
+ */
+enum { POSTINGS_POSITIONS = 1 };
+struct postings;
+int postings_open(const struct segment *seg, const struct term_info *info, unsigned flags,
+		  struct postings **out);
+int postings_next(struct postings *p);
+int postings_seek(struct postings *p, uint32_t target);
+uint32_t postings_doc(const struct postings *p);
+/* Term frequency in each field of the current document. */
+void postings_freqs(const struct postings *p, uint32_t tf[N_FIELDS]);
+/* Positions (analyzer positions within that field, ascending) of the current document,
+ * owned by the iterator until it moves. Requires POSTINGS_POSITIONS. */
+int postings_positions(struct postings *p, enum field f, const uint32_t **pos, uint32_t *n);
+
+/*
+ * Block-max data. postings_shallow_seek(p, target) moves only the block pointer to the
+ * block that could hold `target` (no decoding: >0 when no block does); then
+ * postings_block_last() is that block's last document and postings_block_max() its
+ * maxima: for each field, the largest tf and the smallest field length in the block.
+ */
+int postings_shallow_seek(struct postings *p, uint32_t target);
+uint32_t postings_block_last(const struct postings *p);
+void postings_block_max(const struct postings *p, uint32_t max_tf[N_FIELDS], uint32_t min_len[N_FIELDS]);
+void postings_free(struct postings *p);
+
+#endif

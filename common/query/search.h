@@ -1,0 +1,69 @@
+#ifndef AS_SEARCH_H
+#define AS_SEARCH_H
+/*
+ * Answering a query: what both the CLI and the daemon call, so that `artisearch --json`
+ * and `GET /search` give the same bytes (DESIGN.md "JSON result").
+ *
+ *     struct searcher *s;             one per thread: analyzer, arena, scratch
+ *     struct search_request req;
+ *     search_request_init(&req);
+ *     rc = search_request_set(&req, "q", "apprentissage");      strict: AS_EINVAL names
+ *     rc = search_request_set(&req, "page", "2");               the parameter
+ *     rc = search_run(s, idx, &req, &res);
+ *     search_result_json(res, &out);
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct index;
+
+enum search_sort { SORT_RELEVANCE, SORT_DATE };
+
+struct search_request {
+	const char *q;          /* the query as typed; NUL-terminated, borrowed */
+	uint32_t page;          /* 1-based */
+	uint32_t limit;         /* hits per page */
+	const char *type;       /* filter, or NULL */
+	const char *department; /* filter, or NULL */
+	int32_t from, to;       /* YYYYMMDD bounds, inclusive; 0 = unbounded */
+	enum search_sort sort;
+	int explain;            /* fill each hit's score parts */
+};
+
+/* Defaults: page 1, limit 10, relevance, no filter. */
+void search_request_init(struct search_request *req);
+
+/*
+ * Sets the parameter `name` (q, page, limit, type, department, from, to, sort) from
+ * its text. Strict: a bad value is AS_EINVAL with a sentence naming the parameter and
+ * what is wrong, in as_error_message(); an unknown name is AS_EINVAL too. `value` is
+ * borrowed and must outlive the request.
+ */
+int search_request_set(struct search_request *req, const char *name, const char *value);
+
+struct searcher;
+int searcher_new(struct searcher **out);
+void searcher_free(struct searcher *s);
+
+struct search_result; /* owned by the searcher; valid until its next call */
+
+/* Runs a query; <0 on error (AS_EINVAL for an empty query). */
+int search_run(struct searcher *s, const struct index *idx, const struct search_request *req,
+	       const struct search_result **out);
+/* DESIGN.md's JSON result, appended to out. */
+void search_result_json(const struct search_result *res, struct buf *out);
+/* Human output for a terminal (`color`: bold matches with ANSI escapes). */
+void search_result_text(const struct search_result *res, int color, struct buf *out);
+
+/* {"error": {"code": "...", "message": "..."}} for an AS_E* code. */
+void search_error_json(int code, const char *message, struct buf *out);
+
+/* GET /suggest: {"query": "...", "suggestions": [...]}; at most `limit` completions. */
+int search_suggest_json(struct searcher *s, const struct index *idx, const char *q, uint32_t limit,
+			struct buf *out);
+
+/* GET /documents/{id}: the document's fields without body; AS_ENOENT when absent. */
+int search_document_json(struct searcher *s, const struct index *idx, const char *id, struct buf *out);
+
+#endif

@@ -108,3 +108,12 @@ clean:
 	rm -rf build build-san bin bin-san
 
 -include $(shell find build build-san -name '*.d' 2>/dev/null)
+
+# Benchmark programs: bench/*.c, each a program of its own linked with the library.
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+.PHONY: bench-programs
+bench-programs: $(BENCHES)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(INDEXER_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

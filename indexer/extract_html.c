@@ -114,8 +114,8 @@ static int contains_ci(const char *s, const char *needle)
  * Page chrome recognised by attributes: hidden elements, ARIA landmark roles that are
  * not the content (WAI-ARIA 1.2 §5.3.4), and the class or id of cookie-consent banners
  * (tarteaucitron, axeptio and didomi are the common ones on French sites), breadcrumbs
- * ("fil d'Ariane") and skip links ("liens d'évitement"), and text meant for screen
- * readers only.
+ * ("fil d'Ariane"), skip links ("liens d'évitement"), share buttons ("partager"), and
+ * text meant for screen readers only.
  */
 static int attrs_are_chrome(const GumboVector *attrs)
 {
@@ -126,7 +126,7 @@ static int attrs_are_chrome(const GumboVector *attrs)
 	static const char *marks[] = {
 		"cookie", "consent", "gdpr", "rgpd", "tarteaucitron", "axeptio", "didomi",
 		"breadcrumb", "fil-ariane", "filariane", "skip-link", "skiplink", "evitement",
-		"sr-only", "visually-hidden", "screen-reader",
+		"sr-only", "visually-hidden", "screen-reader", "partage", "share",
 	};
 	const GumboAttribute *a;
 	size_t i;
@@ -296,6 +296,10 @@ static int element_dropped(const GumboElement *el, int sectioning)
 	 * (chrome) unless scoped to an article, main or section element. */
 	if ((el->tag == GUMBO_TAG_HEADER || el->tag == GUMBO_TAG_FOOTER) && !sectioning)
 		return 1;
+	/* A class on <body> or <main> such as "has-cookie-banner" says nothing of them. */
+	if (el->tag == GUMBO_TAG_HTML || el->tag == GUMBO_TAG_BODY || el->tag == GUMBO_TAG_MAIN ||
+	    el->tag == GUMBO_TAG_ARTICLE)
+		return 0;
 	return attrs_are_chrome(&el->attributes);
 }
 

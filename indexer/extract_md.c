@@ -88,6 +88,93 @@ static void fm_scalar(struct extract_ctx *cx, yaml_node_t *v, const char *key, c
 	extract_set_field(cx, field, (const char *)v->data.scalar.value, v->data.scalar.length);
 }
 
+/* s[0..*len) without surrounding blanks and one pair of matching quotes. */
+static const char *unquote(const char *s, size_t *len)
+{
+	size_t n = *len;
+
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
+		s++, n -= 2;
+	*len = n;
+	return s;
+}
+
+static void add_tag_list(struct extract_ctx *cx, const char *s, size_t len)
+{
+	size_t start = 0, i, n;
+	const char *t;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == ',') {
+			n = i - start;
+			t = unquote(s + start, &n);
+			extract_add_tag(cx, t, n);
+			start = i + 1;
+		}
+	}
+}
+
+/*
+ * The fallback for front matter that YAML refuses. French typography puts a space
+ * before a colon, and `title: Remise des diplômes : 412 lauréats` is not YAML (": "
+ * inside a plain scalar starts a mapping value), yet its meaning is plain. Such a
+ * block is read as `key: value` lines split at the first colon, `tags` taking a
+ * `[a, b]` list, a comma string, or the `- item` lines that follow it.
+ */
+static void read_front_matter_lines(struct extract_ctx *cx, const char *s, size_t len)
+{
+	struct document *doc = cx->doc;
+	size_t pos = 0, next, n, klen, vlen;
+	int in_tags = 0;
+
+	while (pos < len) {
+		const char *line = s + pos, *colon, *v;
+
+		n = line_at(line, len - pos, &next);
+		pos += next;
+		if (n && (line[0] == ' ' || line[0] == '\t' || line[0] == '-')) {
+			size_t k = 0;
+			while (k < n && (line[k] == ' ' || line[k] == '\t'))
+				k++;
+			if (in_tags && k + 1 < n && line[k] == '-' && line[k + 1] == ' ') {
+				vlen = n - k - 2;
+				v = unquote(line + k + 2, &vlen);
+				extract_add_tag(cx, v, vlen);
+			}
+			continue;
+		}
+		in_tags = 0;
+		colon = memchr(line, ':', n);
+		if (!colon || line[0] == '#')
+			continue;
+		klen = (size_t)(colon - line);
+		vlen = n - klen - 1;
+		v = unquote(colon + 1, &vlen);
+		if (klen == 5 && memcmp(line, "title", 5) == 0)
+			extract_set_field(cx, &doc->title, v, vlen);
+		else if (klen == 4 && memcmp(line, "date", 4) == 0)
+			extract_set_date(cx, v, vlen, "front matter");
+		else if (klen == 4 && memcmp(line, "type", 4) == 0)
+			extract_set_field(cx, &doc->type, v, vlen);
+		else if (klen == 10 && memcmp(line, "department", 10) == 0)
+			extract_set_field(cx, &doc->department, v, vlen);
+		else if (klen == 3 && memcmp(line, "url", 3) == 0)
+			extract_set_field(cx, &doc->url, v, vlen);
+		else if (klen == 4 && memcmp(line, "tags", 4) == 0) {
+			if (!vlen)
+				in_tags = 1;
+			else if (v[0] == '[' && v[vlen - 1] == ']')
+				add_tag_list(cx, v + 1, vlen - 2);
+			else
+				add_tag_list(cx, v, vlen);
+		}
+	}
+}
+
 static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t len)
 {
 	static const char *keys[] = { "title", "date", "type", "department", "url", "tags" };
@@ -104,9 +191,10 @@ static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t l
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &ydoc)) {
-		extract_warn(cx, "front matter is not valid YAML (%s, line %zu); ignored",
+		extract_warn(cx, "front matter is not valid YAML (%s, line %zu); read as plain `key: value` lines",
 			     parser.problem ? parser.problem : "error", parser.problem_mark.line + 2);
 		yaml_parser_delete(&parser);
+		read_front_matter_lines(cx, yaml, len);
 		return;
 	}
 	root = yaml_document_get_root_node(&ydoc);

@@ -50,17 +50,21 @@ static void make_poppler_quiet(void)
 		set_cb(on_poppler_error);
 }
 
-static int line_is_blank(const char *s, size_t n)
+static int is_letter_byte(unsigned char c)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] > ' ')
-			return 0;
-	return 1;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-/* Whether a UTF-8 line ends a sentence: . ! ? : or a closing French quote ». */
+/* Whether a line starts a list item: a bullet (•, ▪, –, -, *) and a space. */
+static int starts_item(const char *s, size_t n)
+{
+	if (n >= 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ')
+		return 1;
+	return n >= 4 && (memcmp(s, "\xE2\x80\xA2 ", 4) == 0 || memcmp(s, "\xE2\x96\xAA ", 4) == 0 ||
+			  memcmp(s, "\xE2\x80\x93 ", 4) == 0);
+}
+
+/* Whether a line ends a sentence: . ! ? : or a closing French quote ». */
 static int ends_sentence(const char *s, size_t n)
 {
 	if (!n)
@@ -70,49 +74,91 @@ static int ends_sentence(const char *s, size_t n)
 	return n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xBB;
 }
 
-static int is_letter_byte(unsigned char c)
+static int starts_upper(const char *s, size_t n)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+	unsigned char c = n ? (unsigned char)s[0] : 0;
+
+	/* A-Z, or a Latin-1 capital (É, À, Ç... are C3 80-9E in UTF-8), or a digit. */
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c == 0xC3 && n > 1 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9E);
+}
+
+/* Characters (code points) of a UTF-8 line. */
+static size_t n_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Trims the line at text[*pos..], advancing *pos past it; returns its length. */
+static size_t next_line(const char *text, size_t len, size_t *pos, const char **line)
+{
+	const char *l = text + *pos, *nl = memchr(l, '\n', len - *pos);
+	size_t n = nl ? (size_t)(nl - l) : len - *pos;
+
+	*pos += n + 1;
+	while (n && (unsigned char)l[n - 1] <= ' ')
+		n--;
+	while (n && (unsigned char)*l <= ' ')
+		l++, n--;
+	*line = l;
+	return n;
 }
 
 /*
- * One page. PDF text has lines, not paragraphs: a line is joined to the previous one
- * with a space, except that a line ending in letter + '-' is joined without one (the
- * hyphen kept: "exem-" + "ple" gives "exem-ple", which the analyzer indexes whole as
- * well as by parts, and a real compound such as "auto-entrepreneur" stays right), and
- * a short line ending a sentence closes its paragraph.
+ * One page. PDF text has lines, not paragraphs, and these rules rebuild them:
+ * - a line ending in letter + '-' is joined to the next without a space, the hyphen
+ *   kept: "exem-" + "ple" gives "exem-ple", which the analyzer indexes whole as well
+ *   as by parts, and a real compound such as "auto-entrepreneur" stays right;
+ * - the lines of a paragraph run to the right margin, so a line ending a sentence
+ *   that is clearly shorter than the page's typical full line (its 75th percentile,
+ *   robust to ragged right margins and to odd long lines) ends a paragraph; a very
+ *   short line without final punctuation followed by a capital is a heading;
+ * - a line starting with a bullet starts an item; a blank line ends a paragraph;
+ * - otherwise lines are joined with a space.
  */
 static void add_page(struct extract_ctx *cx, const char *text)
 {
-	size_t len = strlen(text), pos = 0, longest = 0, prev_len = 0;
-	const char *prev = NULL;
+	size_t hist[128] = { 0 };
+	size_t len = strlen(text), pos = 0, n, total = 0, seen = 0, full = 0, prev_len = 0, prev_chars = 0, k;
+	const char *line, *prev = NULL;
 
 	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - text) - pos : len - pos;
-		if (n > longest)
-			longest = n;
-		pos += n + 1;
+		n = next_line(text, len, &pos, &line);
+		if (n) {
+			k = n_chars(line, n);
+			hist[k < 127 ? k : 127]++;
+			total++;
+		}
+	}
+	for (k = 0; k < 128; k++) {
+		seen += hist[k];
+		if (seen * 4 >= total * 3) {
+			full = k;
+			break;
+		}
 	}
 	for (pos = 0; pos < len;) {
-		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - line) : len - pos;
+		size_t chars;
 
-		pos += n + 1;
-		while (n && (unsigned char)line[n - 1] <= ' ')
-			n--;
-		while (n && (unsigned char)*line <= ' ')
-			line++, n--;
-		if (line_is_blank(line, n)) {
+		n = next_line(text, len, &pos, &line);
+		if (!n) {
 			textsink_sep(&cx->body, SEP_PARA);
 			prev = NULL;
 			continue;
 		}
+		chars = n_chars(line, n);
 		if (prev) {
 			if (prev_len >= 2 && prev[prev_len - 1] == '-' &&
 			    is_letter_byte((unsigned char)prev[prev_len - 2]) && is_letter_byte((unsigned char)line[0]))
 				; /* joined as is */
-			else if (ends_sentence(prev, prev_len) && prev_len * 5 < longest * 4)
+			else if (starts_item(line, n) ||
+				 (ends_sentence(prev, prev_len) && prev_chars * 100 < full * 85) ||
+				 (!ends_sentence(prev, prev_len) && prev_chars * 2 < full && starts_upper(line, n) &&
+				  prev[prev_len - 1] != ','))
 				textsink_sep(&cx->body, SEP_PARA);
 			else
 				textsink_sep(&cx->body, SEP_SPACE);
@@ -122,6 +168,7 @@ static void add_page(struct extract_ctx *cx, const char *text)
 		textsink_add(&cx->body, line, n);
 		prev = line;
 		prev_len = n;
+		prev_chars = chars;
 	}
 	textsink_sep(&cx->body, SEP_PARA);
 }

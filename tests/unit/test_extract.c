@@ -506,9 +506,13 @@ static void test_markdown_bad_front_matter(void **state)
 	struct extracted x;
 
 	(void)state;
-	runs(&x, "guides/bad.md", "---\ntitle: [non fermé\ndate: 2024-01-01\n---\n# Titre de secours\n\nTexte.\n");
+	/* not YAML: read line by line, and said */
+	runs(&x, "guides/bad.md", "---\ntitle: [non fermé\ndate: 2024-01-01\ntags:\n  - un\n  - \"deux\"\n---\n# Titre\n\nTexte.\n");
 	assert_int_equal(x.rc, 0);
-	assert_string_equal(x.doc.title, "Titre de secours");
+	assert_string_equal(x.doc.title, "[non fermé");
+	assert_string_equal(x.doc.date, "2024-01-01");
+	assert_int_equal(x.doc.n_tags, 2);
+	assert_string_equal(x.doc.tags[1], "deux");
 	assert_non_null(strstr(warnings_of(&x), "guides/bad.md: front matter is not valid YAML"));
 	done(&x);
 
@@ -796,15 +800,41 @@ static char *read_all(const char *path, size_t *len)
 	return p;
 }
 
-/* Extracts every supported file under corpus/DIR; returns how many. */
-static int extract_tree(const char *root, const char *rel, int *n_by_format)
+/* Corpus files that are broken on purpose (corpus/README and tests/integration/corpus_judgments.sh). */
+static const char *corpus_refused[] = { "guides/plaquette-cfa-muret-tronquee.pdf" };
+
+static int is_corpus_refused(const char *id)
+{
+	for (size_t i = 0; i < sizeof(corpus_refused) / sizeof(corpus_refused[0]); i++)
+		if (strcmp(id, corpus_refused[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Extracts corpus/ID; the corpus must be there (it ships with the project). */
+static void run_corpus(struct extracted *x, const char *id)
+{
+	char path[1024];
+	size_t len = 0;
+	char *data;
+
+	snprintf(path, sizeof(path), "corpus/%s", id);
+	data = read_all(path, &len);
+	if (!data)
+		fail_msg("%s: cannot read (tests run from the project's root)", path);
+	run(x, id, data, len);
+	free(data);
+}
+
+/* Extracts every supported file under corpus/REL; returns how many. */
+static int extract_tree(const char *rel, int *n_by_format)
 {
 	char path[1024];
 	DIR *d;
 	struct dirent *e;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
+	snprintf(path, sizeof(path), "corpus%s%s", *rel ? "/" : "", rel);
 	d = opendir(path);
 	if (!d)
 		return 0;
@@ -814,26 +844,29 @@ static int extract_tree(const char *root, const char *rel, int *n_by_format)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(id, sizeof(id), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		snprintf(full, sizeof(full), "%s/%s", root, id);
+		snprintf(full, sizeof(full), "corpus/%s", id);
 		if (stat(full, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			n += extract_tree(root, id, n_by_format);
-		} else if (extract_format_of(id) != EXTRACT_UNSUPPORTED) {
+			n += extract_tree(id, n_by_format);
+		} else {
 			struct extracted x;
-			size_t len = 0;
-			char *data = read_all(full, &len);
-			assert_non_null(data);
-			run(&x, id, data, len);
-			if (x.rc != 0)
-				fail_msg("corpus file %s refused: %s", id, x.message);
-			check_wellformed(&x.doc);
-			if (strchr(id, '/'))
+			run_corpus(&x, id);
+			if (extract_format_of(id) == EXTRACT_UNSUPPORTED) {
+				assert_int_equal(x.rc, AS_EINVAL);
+			} else if (is_corpus_refused(id)) {
+				if (x.rc != AS_EFORMAT)
+					fail_msg("corpus file %s, broken on purpose, was accepted", id);
+			} else {
+				if (x.rc != 0)
+					fail_msg("corpus file %s refused: %s", id, x.message);
+				check_wellformed(&x.doc);
+				/* every corpus file is in a folder that gives it a type */
 				assert_non_null(x.doc.type);
-			n_by_format[extract_format_of(id)]++;
-			n++;
+				n_by_format[extract_format_of(id)]++;
+				n++;
+			}
 			done(&x);
-			free(data);
 		}
 	}
 	closedir(d);
@@ -845,8 +878,132 @@ static void test_corpus_all(void **state)
 	int by_format[EXTRACT_PDF + 1] = { 0 };
 
 	(void)state;
-	if (extract_tree("corpus", "", by_format) == 0)
-		skip();
+	assert_true(extract_tree("", by_format) >= 30);
+	/* each format is represented, so each is tested on real files */
+	assert_true(by_format[EXTRACT_TEXT] > 0);
+	assert_true(by_format[EXTRACT_MARKDOWN] > 0);
+	assert_true(by_format[EXTRACT_HTML] > 0);
+	assert_true(by_format[EXTRACT_PDF] > 0);
+}
+
+static void assert_absent(const char *body, const char *what)
+{
+	if (strstr(body, what))
+		fail_msg("'%s' should not be in the body", what);
+}
+
+static void assert_present(const char *body, const char *what)
+{
+	if (!strstr(body, what))
+		fail_msg("'%s' should be in the body", what);
+}
+
+static void test_corpus_html(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	run_corpus(&x, "communiques/2020/2020-06-02-reouverture-commerces-artisanaux-gard.html");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.title, "Déconfinement : les commerces artisanaux du Gard rouvrent avec un kit sanitaire gratuit");
+	assert_string_equal(x.doc.date, "2020-06-02");
+	assert_string_equal(x.doc.type, "communique");
+	assert_string_equal(x.doc.department, "30");
+	assert_string_equal(x.doc.url, "https://www.artisanat-occitanie.fr/actualites/2020/reouverture-commerces-gard");
+	assert_int_equal(x.doc.n_tags, 6);
+	assert_string_equal(x.doc.tags[4], "Nîmes");
+	assert_present(x.doc.body, "distribue 3\xC2\xA0" "000 kits sanitaires"); /* &nbsp; kept */
+	assert_present(x.doc.body, "\n\nUn protocole par métier\n\n");
+	assert_absent(x.doc.body, "Aller au contenu");      /* skip link */
+	assert_absent(x.doc.body, "Rechercher");            /* search form */
+	assert_absent(x.doc.body, "Menu principal");
+	assert_absent(x.doc.body, "cookies");               /* consent banner */
+	assert_absent(x.doc.body, "Accepter");
+	assert_absent(x.doc.body, "gtag");                  /* script */
+	assert_absent(x.doc.body, "position: fixed");       /* style */
+	assert_absent(x.doc.body, "Mentions légales");      /* site footer */
+	done(&x);
+
+	run_corpus(&x, "guides/immatriculation-rne-siret-formalites.html");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.type, "guide");
+	assert_present(x.doc.body, "SIRET chaque établissement, 14 chiffres");
+	assert_absent(x.doc.body, "En poursuivant votre navigation"); /* #bandeau-cookies */
+	assert_absent(x.doc.body, "Espace pro");                      /* role=banner */
+	assert_absent(x.doc.body, "Je recrute un apprenti");          /* nav */
+	assert_absent(x.doc.body, "Dans cette rubrique");             /* aside */
+	assert_absent(x.doc.body, "Partager");                        /* share buttons */
+	assert_absent(x.doc.body, "CMA Ariège");                      /* footer */
+	assert_absent(x.doc.body, "_paq");
+	assert_absent(x.doc.body, "schema.org");                      /* JSON-LD script */
+	done(&x);
+}
+
+static void test_corpus_markdown(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	/* code spans and code blocks are text; raw <script> and <style> are not */
+	run_corpus(&x, "guides/widget-annuaire-code-et-html.md");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.title, "Intégrer l'annuaire des artisans sur le site de votre commune");
+	assert_string_equal(x.doc.date, "2024-02-06");
+	assert_int_equal(x.doc.n_tags, 5);
+	assert_present(x.doc.body, "par exemple 31069 pour Blagnac");
+	assert_present(x.doc.body, "<script src=\"https://annuaire.artisanat-occitanie.fr/widget.js\" async></script>");
+	assert_present(x.doc.body, "boulangerie,boucherie");
+	assert_present(x.doc.body, "Boulangerie Fournier — 12 rue des Pyrénées, Blagnac");
+	assert_absent(x.doc.body, "ZORGLUB");
+	assert_absent(x.doc.body, "font-family");
+	assert_absent(x.doc.body, "```");
+	done(&x);
+
+	/* "title: ... : 412 lauréats" is not YAML; its fields are still read */
+	run_corpus(&x, "communiques/2019/2019-06-20-remise-diplomes-cap-montauban.md");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.title, "Remise des diplômes au CFA de Montauban : 412 lauréats à l'honneur");
+	assert_string_equal(x.doc.date, "2019-06-20");
+	assert_string_equal(x.doc.department, "82");
+	assert_int_equal(x.doc.n_tags, 4);
+	assert_string_equal(x.doc.tags[3], "Tarn-et-Garonne");
+	assert_non_null(strstr(warnings_of(&x), "front matter is not valid YAML"));
+	done(&x);
+}
+
+static void test_corpus_text_and_pdf(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	run_corpus(&x, "communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt");
+	assert_int_equal(x.rc, 0);
+	assert_non_null(strstr(x.doc.title, "Pézenas"));
+	assert_string_equal(x.doc.type, "communique");
+	assert_null(x.doc.date);
+	assert_true(valid_utf8(x.doc.body, x.doc.body_len));
+	assert_non_null(strstr(warnings_of(&x), "2019-11-22-salon-metiers-art-pezenas-win1252.txt: not valid UTF-8"));
+	done(&x);
+
+	run_corpus(&x, "conventions/2022-convention-ademe-transition-ecologique.pdf");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.title, "Convention de partenariat ADEME – CMA Occitanie 2022-2024 pour la "
+					 "transition écologique des entreprises artisanales");
+	assert_string_equal(x.doc.date, "2022-03-15");
+	assert_string_equal(x.doc.type, "convention");
+	assert_present(x.doc.body, "\n\nPréambule\n\n");
+	assert_present(x.doc.body, "Réaliser 1 500 diagnostics");
+	done(&x);
+
+	run_corpus(&x, "guides/plaquette-cfa-muret-tronquee.pdf");
+	assert_int_equal(x.rc, AS_EFORMAT);
+	assert_non_null(strstr(x.message, "guides/plaquette-cfa-muret-tronquee.pdf: corrupt PDF"));
+	done(&x);
+
+	run_corpus(&x, "guides/affiche-portes-ouvertes-cfa-2025.png");
+	assert_int_equal(x.rc, AS_EINVAL);
+	assert_non_null(strstr(x.message, "unsupported format (.png)"));
+	done(&x);
 }
 
 int main(void)
@@ -871,6 +1028,9 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_corpus_all),
+		cmocka_unit_test(test_corpus_html),
+		cmocka_unit_test(test_corpus_markdown),
+		cmocka_unit_test(test_corpus_text_and_pdf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

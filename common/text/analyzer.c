@@ -34,6 +34,7 @@ enum cls {
 	CL_APOS,   /* ' and U+2019 */
 	CL_HYPHEN, /* -, U+2010, U+2011 */
 	CL_IGN,    /* soft hyphen, zero-width characters: ignored inside a word */
+	CL_MIDDOT, /* U+00B7 of inclusive writing (`artisan·e·s`): joins like an apostrophe */
 };
 
 static inline int is_word_cls(int c)
@@ -115,6 +116,8 @@ static int cls_of_unicode(int32_t cp)
 	case 0x2010:
 	case 0x2011:
 		return CL_HYPHEN;
+	case 0x00B7:
+		return CL_MIDDOT;
 	case 0x00AD:
 	case 0x200B:
 	case 0x200C:
@@ -285,7 +288,8 @@ static int fold_lower(struct scratch *sc, const char *s, size_t n, struct buf *o
 		if (cp < 0 || cp >= LATIN_N)
 			return norm_append(sc, s, n, OPT_FOLD, out);
 	}
-	if (buf_grow(out, 2 * n + 8))
+	/* A table entry holds at most 8 bytes, for a code point of at least 1 byte. */
+	if (buf_grow(out, 8 * n + 8))
 		return AS_ENOMEM;
 	for (i = 0; i < n; i += k) {
 		k = decode(p + i, n - i, &cp);
@@ -384,13 +388,16 @@ int analyzer_is_stop_word(const char *w, size_t len)
 /* ---- The analyzer ---- */
 
 /*
- * The stem cache: lower form -> everything a token needs. Open addressing over
- * CACHE_SLOTS slots, entries and their strings in flat arrays; when either is full the
- * whole cache is dropped and refilled (cheap, and bounded memory per thread).
+ * The stem cache: lower form -> everything a token needs. Open addressing with linear
+ * probing; entries and their strings in flat arrays that grow by doubling up to
+ * CACHE_MAX_ENTRIES and CACHE_MAX_POOL bytes (an analyzer that only sees queries stays
+ * small). When either is full the whole cache is dropped and refilled: cheap, and it
+ * bounds the memory of each thread (about 5 MB at most).
  */
-#define CACHE_SLOTS (1u << 16)
-#define CACHE_ENTRIES (CACHE_SLOTS / 2)
-#define CACHE_POOL (2u << 20)
+#define CACHE_MIN_ENTRIES 256u
+#define CACHE_MAX_ENTRIES (1u << 16)
+#define CACHE_MIN_POOL (16u << 10)
+#define CACHE_MAX_POOL (3u << 20)
 
 struct entry {
 	uint64_t hash;
@@ -414,11 +421,11 @@ struct analyzer {
 	struct scratch sc;
 	struct buf lower, raw, word, exact, term, alt;
 
-	uint32_t *slots; /* entry index + 1, 0 empty */
+	uint32_t *slots; /* entry index + 1, 0 empty; 2 * entry_cap of them */
 	struct entry *entries;
-	uint32_t n_entries;
+	uint32_t n_entries, entry_cap;
 	char *pool;
-	size_t pool_len;
+	size_t pool_len, pool_cap;
 };
 
 struct analyzer *analyzer_new(void)
@@ -429,11 +436,8 @@ struct analyzer *analyzer_new(void)
 	an = as_calloc(1, sizeof(*an));
 	if (!an)
 		return NULL;
-	an->slots = as_calloc(CACHE_SLOTS, sizeof(*an->slots));
-	an->entries = as_malloc(CACHE_ENTRIES * sizeof(*an->entries));
-	an->pool = as_malloc(CACHE_POOL);
 	an->stemmer = sb_stemmer_new("french", "UTF_8");
-	if (!an->slots || !an->entries || !an->pool || !an->stemmer) {
+	if (!an->stemmer) {
 		analyzer_free(an);
 		return NULL;
 	}
@@ -512,9 +516,77 @@ static int all_digits(const char *s, size_t n)
 	return n > 0;
 }
 
-/* Computes the cache entry of the lower form in an->lower and stores it. */
-static int cache_fill(struct analyzer *an, uint64_t h, uint32_t slot, struct entry **out)
+/* Empties the cache, keeping its memory. */
+static void cache_clear(struct analyzer *an)
 {
+	if (an->entry_cap)
+		memset(an->slots, 0, 2 * (size_t)an->entry_cap * sizeof(*an->slots));
+	an->n_entries = 0;
+	an->pool_len = 0;
+}
+
+/* Room for one more entry with `need` bytes of strings: grows, or empties when at its
+ * bounds. Old entries keep their offsets, so the pool may move. */
+static int cache_make_room(struct analyzer *an, size_t need)
+{
+	uint32_t cap, i, slot, mask;
+	uint32_t *slots;
+	struct entry *entries;
+	size_t pool_cap;
+	char *pool;
+
+	if (need > CACHE_MAX_POOL)
+		return as_error_set(AS_EINVAL, "analyzer: word too long");
+	if (an->n_entries == an->entry_cap) {
+		if (an->entry_cap == CACHE_MAX_ENTRIES) {
+			cache_clear(an);
+		} else {
+			cap = an->entry_cap ? 2 * an->entry_cap : CACHE_MIN_ENTRIES;
+			entries = as_realloc(an->entries, cap * sizeof(*entries));
+			if (!entries)
+				return AS_ENOMEM;
+			an->entries = entries;
+			slots = as_calloc(2 * (size_t)cap, sizeof(*slots));
+			if (!slots)
+				return AS_ENOMEM;
+			mask = 2 * cap - 1;
+			for (i = 0; i < an->n_entries; i++) {
+				for (slot = (uint32_t)an->entries[i].hash & mask; slots[slot];
+				     slot = (slot + 1) & mask)
+					;
+				slots[slot] = i + 1;
+			}
+			as_free(an->slots);
+			an->slots = slots;
+			an->entry_cap = cap;
+		}
+	}
+	if (an->pool_len + need > an->pool_cap) {
+		if (an->pool_cap == CACHE_MAX_POOL) {
+			cache_clear(an);
+		} else {
+			pool_cap = an->pool_cap ? 2 * an->pool_cap : CACHE_MIN_POOL;
+			while (pool_cap < an->pool_len + need)
+				pool_cap *= 2;
+			if (pool_cap > CACHE_MAX_POOL)
+				pool_cap = CACHE_MAX_POOL;
+			if (an->pool_len + need > pool_cap) {
+				cache_clear(an);
+			}
+			pool = as_realloc(an->pool, pool_cap);
+			if (!pool)
+				return AS_ENOMEM;
+			an->pool = pool;
+			an->pool_cap = pool_cap;
+		}
+	}
+	return 0;
+}
+
+/* Computes the cache entry of the lower form in an->lower and stores it. */
+static int cache_fill(struct analyzer *an, uint64_t h, struct entry **out)
+{
+	uint32_t slot;
 	struct buf *key = &an->lower;
 	struct entry *e;
 	size_t need;
@@ -557,14 +629,12 @@ static int cache_fill(struct analyzer *an, uint64_t h, uint32_t slot, struct ent
 		return as_error_set(AS_EINVAL, "analyzer: word too long");
 
 	need = key->len + an->word.len + an->term.len + an->exact.len + an->alt.len;
-	if (need > CACHE_POOL)
-		return as_error_set(AS_EINVAL, "analyzer: word too long");
-	if (an->n_entries == CACHE_ENTRIES || an->pool_len + need > CACHE_POOL) {
-		memset(an->slots, 0, CACHE_SLOTS * sizeof(*an->slots));
-		an->n_entries = 0;
-		an->pool_len = 0;
-		slot = (uint32_t)h & (CACHE_SLOTS - 1);
-	}
+	rc = cache_make_room(an, need);
+	if (rc)
+		return rc;
+	for (slot = (uint32_t)h & (2 * an->entry_cap - 1); an->slots[slot];
+	     slot = (slot + 1) & (2 * an->entry_cap - 1))
+		;
 	e = &an->entries[an->n_entries];
 	e->hash = h;
 	e->off = (uint32_t)an->pool_len;
@@ -601,15 +671,17 @@ static int cache_get(struct analyzer *an, struct entry **out)
 	uint64_t h = XXH3_64bits(k, klen);
 	uint32_t slot, idx;
 
-	for (slot = (uint32_t)h & (CACHE_SLOTS - 1); (idx = an->slots[slot]) != 0;
-	     slot = (slot + 1) & (CACHE_SLOTS - 1)) {
+	uint32_t mask = 2 * an->entry_cap - 1;
+
+	for (slot = (uint32_t)h & mask; an->entry_cap && (idx = an->slots[slot]) != 0;
+	     slot = (slot + 1) & mask) {
 		struct entry *e = &an->entries[idx - 1];
 		if (e->hash == h && e->key_len == klen && !memcmp(an->pool + e->off, k, klen)) {
 			*out = e;
 			return 0;
 		}
 	}
-	return cache_fill(an, h, slot, out);
+	return cache_fill(an, h, out);
 }
 
 /* ---- Scanning the original text ---- */
@@ -699,12 +771,14 @@ struct span {
 	int digits_only;       /* one run of ASCII digits */
 };
 
-/* Whether an apostrophe at i is followed by a word character: its length, else 0. */
-static size_t apos_joins(const struct analyzer *an, size_t i)
+/* Whether an apostrophe (or, unless `apos_only`, a middle dot) at i is followed by a
+ * word character: its length, else 0. */
+static size_t apos_joins(const struct analyzer *an, size_t i, int apos_only)
 {
 	size_t n, m;
+	int c = peek(an, i, &n);
 
-	if (peek(an, i, &n) != CL_APOS)
+	if (c != CL_APOS && (apos_only || c != CL_MIDDOT))
 		return 0;
 	if (!is_word_cls(peek(an, i + n, &m)))
 		return 0;
@@ -724,7 +798,7 @@ static size_t hyphen_joins(const struct analyzer *an, size_t i)
 }
 
 /* The word starting with the word character at i: elisions dropped, runs joined by
- * apostrophes. Stops early, past ANALYZER_MAX_WORD, only to stay linear. */
+ * apostrophes and middle dots. */
 static void scan_word(const struct analyzer *an, size_t i, struct span *w)
 {
 	unsigned nl, nc;
@@ -733,13 +807,14 @@ static void scan_word(const struct analyzer *an, size_t i, struct span *w)
 
 	for (;;) {
 		e = scan_run(an, i, &nl, &nc, &digits);
-		a = apos_joins(an, e);
+		a = apos_joins(an, e, 1);
 		if (a && is_elision(an->text + i, e - i)) {
 			i = e + a;
 			continue;
 		}
 		break;
 	}
+	a = apos_joins(an, e, 0);
 	w->start = i;
 	w->first_end = e;
 	w->first_cps = nc;
@@ -749,7 +824,7 @@ static void scan_word(const struct analyzer *an, size_t i, struct span *w)
 		w->digits_only = 0;
 		e = scan_run(an, e + a, &nl, &nc, &digits);
 		w->n_letters += nl;
-		a = apos_joins(an, e);
+		a = apos_joins(an, e, 0);
 	}
 	w->end = e;
 }

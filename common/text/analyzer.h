@@ -25,7 +25,8 @@
  *   - elisions: a leading l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu'
  *     (any case, with ' U+0027 or ’ U+2019) is dropped and the rest is the word, even
  *     inside a compound (`Saint-Jean-d'Angély`); another apostrophe between letters
- *     joins (`aujourd'hui`, `prud'hommes`, `presqu'île` are one word, folded without it);
+ *     joins (`aujourd'hui`, `prud'hommes`, `presqu'île` are one word, folded without it),
+ *     and so does the middle dot U+00B7 of inclusive writing (`salarié·e·s`);
  *   - hyphenated words (- U+2010 U+2011 between words): a TOKEN_COMPOUND token for the
  *     whole (every letter and digit of the span, hyphens and apostrophes dropped:
  *     `hautegaronne`), then each part as a TOKEN_PART; when no part has a letter

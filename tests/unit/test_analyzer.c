@@ -78,6 +78,15 @@ static struct tks runq(struct analyzer *an, const char *text)
 	return run_mode(an, text, strlen(text), ANALYZER_QUERY);
 }
 
+/* How many tokens a text gives. */
+static size_t count(struct analyzer *an, const char *text)
+{
+	struct tks r = run(an, text);
+
+	free(r.v);
+	return r.n;
+}
+
 /* The single token of a one-word text. */
 static struct tk one(struct analyzer *an, const char *text)
 {
@@ -256,6 +265,11 @@ static void test_apostrophe_joins(void **state)
 	assert_string_equal(one(an, "quelqu’un").word, "quelquun");
 	/* U+02BC MODIFIER LETTER APOSTROPHE is a letter, so never an elision. */
 	assert_string_equal(one(an, "l\xCA\xBC" "avion").word, "l\xCA\xBC" "avion");
+	/* The middle dot of inclusive writing joins too. */
+	same_term(an, "salarié·e·s", "salariées");
+	assert_int_equal(one(an, "artisan·e·s").end, strlen("artisan·e·s"));
+	assert_int_equal(count(an, "l·avion"), 1);
+	assert_int_equal(count(an, "fin· suite"), 2);
 	/* An elision then a joined word. */
 	k = one(an, "qu'aujourd'hui");
 	assert_string_equal(k.word, "aujourdhui");
@@ -465,7 +479,7 @@ static void test_stop_words(void **state)
 	assert_false(analyzer_is_stop_word("ete", 3));
 	assert_false(analyzer_is_stop_word("metiers", 7));
 	assert_false(analyzer_is_stop_word("", 0));
-	assert_int_equal(run(an, "À où Où ÊTES").n, 0);
+	assert_int_equal(count(an, "À où Où ÊTES"), 0);
 }
 
 static void test_query_mode(void **state)
@@ -540,8 +554,8 @@ static void test_empty(void **state)
 	assert_int_equal(analyzer_start(an, NULL, 0, ANALYZER_DOCUMENT), 0);
 	assert_true(analyzer_next(an, &t) > 0);
 	assert_true(analyzer_next(an, &t) > 0);
-	assert_int_equal(run(an, "").n, 0);
-	assert_int_equal(run(an, " \t\n,;.-'’*").n, 0);
+	assert_int_equal(count(an, ""), 0);
+	assert_int_equal(count(an, " \t\n,;.-'’*"), 0);
 }
 
 static void test_invalid_utf8_and_nul(void **state)
@@ -653,6 +667,35 @@ static void test_random_bytes(void **state)
 			assert_true(r.v[i].position >= r.v[i - 1].position);
 		free(r.v);
 	}
+}
+
+/* More distinct words than the stem cache holds: it empties and refills, and a word
+ * gives the same token before and after. */
+static void test_cache_refill(void **state)
+{
+	struct analyzer *an = *state;
+	struct tk before = one(an, "l'Apprentissage"), after;
+	struct buf text = BUF_INIT;
+	unsigned i, j, x;
+	struct tks r;
+
+	for (i = 0; i < 200000; i++) {
+		buf_addstr(&text, "mét");
+		for (x = i, j = 0; j < 4; j++, x /= 26)
+			buf_addch(&text, 'a' + (int)(x % 26));
+		buf_addstr(&text, i % 2 ? "ions " : "er ");
+	}
+	assert_int_equal(text.err, 0);
+	r = run(an, text.ptr);
+	assert_int_equal(r.n, 200000);
+	assert_string_equal(r.v[1].word, "metbaaaions");
+	assert_string_equal(r.v[1].exact, "métbaaaion");
+	assert_string_equal(r.v[199999].word, "methwjlions"); /* 199999 in base 26, units first */
+	free(r.v);
+	buf_release(&text);
+	after = one(an, "l'Apprentissage");
+	assert_string_equal(before.term, after.term);
+	assert_string_equal(before.word, after.word);
 }
 
 /* Every allocation failing in turn: NULL or AS_ENOMEM, never a crash or a leak. */
@@ -776,6 +819,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_utf8_and_nul, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_refill, setup, teardown),
 		cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test_setup_teardown(test_corpus_offsets, setup, teardown),
 	};

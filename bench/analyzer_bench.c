@@ -7,7 +7,7 @@
  * them again and again in document mode (-q: query mode) with one analyzer for at
  * least SECONDS (default 3), and prints MB/s of input text and tokens/s. The first
  * round is timed apart: it fills the stem cache, which later rounds reuse as a long
- * indexing run does.
+ * indexing run does. The last line repeats the figures as JSON for scripts.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -142,6 +142,11 @@ int main(int argc, char **argv)
 	printf("first round (cold stem cache): %.1f MB/s\n", (double)total_bytes / 1e6 / first);
 	printf("%d rounds in %.2f s: %.1f MB/s, %.2f M tokens/s\n", rounds, t1 - t0,
 	       (double)total_bytes * rounds / 1e6 / (t1 - t0), (double)tokens / 1e6 / (t1 - t0));
+	/* The same, for scripts (bench/bench.py reads mb_per_s). */
+	printf("{\"files\": %zu, \"bytes\": %zu, \"rounds\": %d, \"mb_per_s\": %.2f, "
+	       "\"tokens_per_s\": %.0f, \"cold_mb_per_s\": %.2f}\n",
+	       n_texts, total_bytes, rounds, (double)total_bytes * rounds / 1e6 / (t1 - t0),
+	       (double)tokens / (t1 - t0), (double)total_bytes / 1e6 / first);
 	analyzer_free(an);
 	return 0;
 fail:

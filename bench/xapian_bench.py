@@ -142,7 +142,8 @@ def opt(args, name, default):
 def percentile(sorted_vals, p):
     if not sorted_vals:
         return None
-    k = max(0, min(len(sorted_vals) - 1, int(round(p / 100.0 * len(sorted_vals) + 0.5)) - 1))
+    # Nearest rank: the smallest value with at least p% of the samples at or below it.
+    k = max(0, min(len(sorted_vals) - 1, -(-p * len(sorted_vals) // 100) - 1))
     return sorted_vals[k]
 
 

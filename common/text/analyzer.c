@@ -58,7 +58,8 @@ static struct {
 	uint16_t off[STOP_SLOTS];
 	uint8_t len[STOP_SLOTS]; /* 0: empty slot */
 	char pool[STOP_POOL];
-	size_t n;
+	size_t n;       /* bytes of pool used */
+	size_t n_words; /* words in the set */
 } stops;
 
 extern const char stopwords_fr_txt[]; /* generated from stopwords-fr.txt */
@@ -311,8 +312,9 @@ static void stop_add(const char *w, size_t len)
 {
 	uint32_t h;
 
-	if (len == 0 || len > 255 || stops.n + len > STOP_POOL || stops.n >= STOP_SLOTS / 2)
-		return; /* the test of the list checks nothing was left out */
+	/* Bounds generous for a stop list; test_analyzer checks every listed word is in. */
+	if (len == 0 || len > 255 || stops.n + len > STOP_POOL || stops.n_words >= STOP_SLOTS / 2)
+		return;
 	for (h = stop_hash(w, len) & (STOP_SLOTS - 1); stops.len[h]; h = (h + 1) & (STOP_SLOTS - 1))
 		if (stops.len[h] == len && !memcmp(stops.pool + stops.off[h], w, len))
 			return;
@@ -320,6 +322,7 @@ static void stop_add(const char *w, size_t len)
 	stops.off[h] = (uint16_t)stops.n;
 	stops.len[h] = (uint8_t)len;
 	stops.n += len;
+	stops.n_words++;
 }
 
 static void init_tables(void)
@@ -705,38 +708,54 @@ static inline int peek(const struct analyzer *an, size_t i, size_t *n)
 }
 
 /* A run of word characters starting at i (which is one): its end. Ignorables between
- * word characters belong to the run. *n_letters, *n_cps count its code points. */
+ * word characters belong to the run. *n_letters counts its letters, *n_cps its code
+ * points other than marks. */
 static size_t scan_run(const struct analyzer *an, size_t i, unsigned *n_letters, unsigned *n_cps,
 		       int *digits_only)
 {
+	const uint8_t *p = (const uint8_t *)an->text;
+	unsigned nl = 0, nc = 0;
+	int c, digits = 1;
 	size_t n, j;
-	int c;
 
-	*n_letters = 0;
-	*n_cps = 0;
-	*digits_only = 1;
 	for (;;) {
+		/* Most text is ASCII: classify it without decoding. */
+		while (i < an->len && p[i] < 0x80) {
+			c = latin[p[i]].cls;
+			if (c == CL_LETTER) {
+				nl++;
+				digits = 0;
+			} else if (c != CL_DIGIT) {
+				break;
+			}
+			nc++;
+			i++;
+		}
 		c = peek(an, i, &n);
 		if (is_word_cls(c)) {
 			if (c == CL_LETTER)
-				(*n_letters)++;
+				nl++;
 			if (n != 1 || c != CL_DIGIT)
-				*digits_only = 0;
-			if (*n_cps < UINT32_MAX / 2)
-				(*n_cps)++;
+				digits = 0;
+			if (c != CL_MARK)
+				nc++;
 			i += n;
 			continue;
 		}
 		if (c != CL_IGN)
-			return i;
+			break;
 		/* Ignorables count only when a word character follows them. */
 		j = i + n;
 		while ((c = peek(an, j, &n)) == CL_IGN)
 			j += n;
 		if (!is_word_cls(c))
-			return i;
+			break;
 		i = j;
 	}
+	*n_letters = nl;
+	*n_cps = nc;
+	*digits_only = digits;
+	return i;
 }
 
 static const char *const elisions[] = {

@@ -425,6 +425,7 @@ static void test_acronyms(void **state)
 	assert_int_equal(c.end, 5);
 	same_term(an, "la C.F.A.", "CFA");
 	same_term(an, "S.A.R.L", "sarl");
+	same_term(an, "E\xCC\x81.T.A.", "ÉTA"); /* decomposed É */
 	/* A single initial is not an acronym; a word after the dots ends it. */
 	struct tks r = run(an, "M. Dupont, C.M.Artisanat");
 	assert_int_equal(r.n, 3);
@@ -480,6 +481,37 @@ static void test_stop_words(void **state)
 	assert_false(analyzer_is_stop_word("metiers", 7));
 	assert_false(analyzer_is_stop_word("", 0));
 	assert_int_equal(count(an, "À où Où ÊTES"), 0);
+}
+
+/* Every word of the list is a stop word once folded, and the list keeps content words out. */
+static void test_stop_list(void **state)
+{
+	FILE *f = fopen("common/text/stopwords-fr.txt", "r");
+	char line[128];
+	size_t n = 0;
+	struct buf b = BUF_INIT;
+	const char *content[] = { "ete", "sommes", "or", "car", "pas", "plus", "metier", "artisan",
+				  "apprentissage", "formation", "chambre", "aide", "grand" };
+	size_t i;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		chomp(line);
+		if (!line[0] || line[0] == '#')
+			continue;
+		buf_reset(&b);
+		assert_int_equal(analyzer_fold(line, strlen(line), &b), 0);
+		if (!analyzer_is_stop_word(b.ptr, b.len))
+			fail_msg("'%s' (folded '%s') is listed but not a stop word", line, b.ptr);
+		n++;
+	}
+	fclose(f);
+	buf_release(&b);
+	assert_true(n > 100 && n < 400);
+	for (i = 0; i < sizeof(content) / sizeof(content[0]); i++)
+		if (analyzer_is_stop_word(content[i], strlen(content[i])))
+			fail_msg("'%s' must stay searchable", content[i]);
 }
 
 static void test_query_mode(void **state)
@@ -812,6 +844,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acronyms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_words, setup, teardown),
+		cmocka_unit_test(test_stop_list),
 		cmocka_unit_test_setup_teardown(test_query_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decomposed_input, setup, teardown),
 		cmocka_unit_test(test_fold),

@@ -490,7 +490,7 @@ static void test_stop_list(void **state)
 	char line[128];
 	size_t n = 0;
 	struct buf b = BUF_INIT;
-	const char *content[] = { "ete", "sommes", "or", "car", "pas", "plus", "metier", "artisan",
+	const char *content[] = { "ete", "sommes", "or", "car", "pas", "plus", "avoir", "metier", "artisan",
 				  "apprentissage", "formation", "chambre", "aide", "grand" };
 	size_t i;
 

@@ -19,6 +19,16 @@ expect_status() {
 }
 expect_out() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$2: no \"$1\" in the summary"; }; }
 expect_err() { grep -q -- "$1" "$T/err" || { cat "$T/err" >&2; fail "$2: no \"$1\" on stderr"; }; }
+# The published index verifies, and answers: artisearch check, dump and --json.
+check_index() {
+	"$BIN/artisearch" check --index "$I" >"$T/check" 2>&1 || { cat "$T/check" >&2; fail "$1: artisearch check failed"; }
+}
+has_doc() { "$BIN/artisearch" dump --index "$I" "doc:$1" >/dev/null 2>&1; }
+finds() { # finds ID WORDS...: the search for WORDS lists ID
+	id=$1
+	shift
+	"$BIN/artisearch" --index "$I" --json --limit 100 "$@" | grep -q "\"id\": \"$id\""
+}
 
 [ -x "$IX" ] || fail "$IX not built"
 rm -rf "$C" "$I"
@@ -54,6 +64,11 @@ fi
 gen1=$(cat "$I/CURRENT")
 [ -d "$I/$gen1" ] || fail "CURRENT names $gen1, which is not there"
 grep -q "^published $gen1\$" "$T/out" || fail "the summary does not name the published generation $gen1"
+check_index "first run"
+finds communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt Pézenas || fail "the Windows-1252 file is not searchable"
+finds guides/widget-annuaire-code-et-html.md ZORGLUB && fail "a raw <script> of Markdown was indexed"
+finds communiques/2020/2020-06-02-reouverture-commerces-artisanaux-gard.html gtag && fail "an HTML <script> was indexed"
+has_doc guides/plaquette-cfa-muret-tronquee.pdf && fail "the truncated PDF was indexed"
 
 # --- nothing changed: nothing published ------------------------------------
 run --index "$I" "$C"
@@ -81,6 +96,10 @@ gen2=$(cat "$I/CURRENT")
 [ "$gen2" != "$gen1" ] || fail "the incremental run did not publish"
 expect_out "^published $gen2\$" "incremental run"
 [ -d "$I/$gen1" ] && fail "the unpublished generation $gen1 was left behind"
+check_index "incremental run"
+has_doc guides/faq-artisans-questions-frequentes.txt && fail "the deleted file is still indexed"
+finds guides/nouveau-guide-repreneur.md repreneur boulangerie || fail "the added file is not searchable"
+finds communiques/2019/2019-02-14-salon-apprentissage-toulouse.md dimanche || fail "the changed file is not searchable as changed"
 
 # --- bad input costs that file alone -------------------------------------------
 printf 'MZ\220\0\3\0\0\0binaire' >"$C/guides/programme.txt"
@@ -102,6 +121,7 @@ run --index "$I" "$C"
 expect_status 0 "indexed file turned bad"
 expect_out "^skipped guides/nouveau-guide-repreneur.md: binary content" "indexed file turned bad"
 expect_out "^index $I: $((n_docs - 1)) documents, " "indexed file turned bad"
+has_doc guides/nouveau-guide-repreneur.md && fail "a file turned binary is still indexed"
 rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx"
 
 # --- --full rebuilds ------------------------------------------------------------
@@ -110,6 +130,7 @@ run --full --index "$I" "$C"
 expect_status 0 "--full"
 expect_out "^added $((n_docs - 1)), updated 0, deleted 0, unchanged 0, " "--full"
 [ "$(cat "$I/CURRENT")" != "$gen3" ] || fail "--full did not publish"
+check_index "--full"
 
 # $ARTISEARCH_INDEX is the default index
 ARTISEARCH_INDEX=$T/index-env "$IX" "$C" >"$T/out" 2>"$T/err" || fail "\$ARTISEARCH_INDEX run failed"

@@ -800,6 +800,12 @@ static void set_weights(struct plan *p, struct leaf *l)
 {
 	uint64_t df = 0;
 
+	/* A leaf's df: its most frequent term's (accent variants of one term add up).
+	 * Summing expansions would make `apprenti*` as common as every document. */
+	for (uint32_t t = 0; t < l->n_terms; t++)
+		if (l->terms[t].df_all > df)
+			df = l->terms[t].df_all;
+
 	for (uint32_t s = 0; s < p->n_segments; s++)
 		for (uint32_t i = 0; i < l->seg_n_keys[s]; i++) {
 			struct leaf_key *k = &l->seg_keys[s][i];
@@ -810,7 +816,6 @@ static void set_weights(struct plan *p, struct leaf *l)
 			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all))
 				w *= RANK_W_VARIANT;
 			k->w = w;
-			df += k->info.doc_freq;
 		}
 	l->df = df < p->stats.n_docs ? df : p->stats.n_docs;
 	l->idf = plan_idf(l->df, p->stats.n_docs);

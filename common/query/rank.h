@@ -58,9 +58,11 @@
 #define RANK_TITLE_ALL 0.4
 #define RANK_TITLE_EXACT 1.2
 
-/* Typo tolerance: a word is corrected when it matches no document, or fewer than
- * TYPO_RARE_DF while a correction matches TYPO_RARE_RATIO times more. */
-#define TYPO_RARE_DF 2
+/* Typo tolerance: a word is corrected when it matches fewer than TYPO_RARE_DF documents
+ * (1: none at all — a rare word of the corpus is a real word, and the walk is not paid
+ * for words that match), and then only by corrections that match TYPO_RARE_RATIO times
+ * more documents than it does. */
+#define TYPO_RARE_DF 1
 #define TYPO_RARE_RATIO 20
 
 #endif

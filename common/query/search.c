@@ -71,6 +71,7 @@ struct search_result {
 	struct facet facets[N_FACETS];
 	const char *suggestion;
 	int explain;
+	uint64_t n_scored; /* matches scored to the end (the rest were pruned) */
 };
 
 struct searcher {
@@ -262,7 +263,7 @@ struct run {
 	const struct search_request *req;
 	struct plan *plan;
 	uint32_t k, n_heap;
-	uint64_t total;
+	uint64_t total, n_scored;
 	double bonus_ub; /* the most the title and proximity bonuses can add */
 	double prox_ub;
 	struct score_ctx ctx;
@@ -547,6 +548,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			break;
 		if (rc > 0)
 			continue;
+		r->n_scored++;
 		c.date = dv.date;
 		c.seg = s_no;
 		c.doc = doc;
@@ -564,6 +566,7 @@ static int run_plan(struct run *r)
 	int rc;
 
 	r->total = 0;
+	r->n_scored = 0;
 	r->n_heap = 0;
 	for (int f = 0; f < N_FACETS; f++)
 		r->s->res.facets[f].n = 0;
@@ -714,6 +717,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		res->relaxed = r.total > 0;
 	}
 	res->total = r.total;
+	res->n_scored = r.n_scored;
 	if (plan->suggestion && r.total > 0)
 		res->suggestion = plan->suggestion;
 	qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
@@ -760,6 +764,11 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 uint64_t search_result_total(const struct search_result *res)
 {
 	return res->total;
+}
+
+uint64_t search_result_n_scored(const struct search_result *res)
+{
+	return res->n_scored;
 }
 
 uint32_t search_result_n_hits(const struct search_result *res)

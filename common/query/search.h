@@ -61,6 +61,8 @@ void search_result_text(const struct search_result *res, int color, struct buf *
 /* Reading a result (tests, benchmarks): totals, and the i-th hit of the page. */
 uint64_t search_result_total(const struct search_result *res);
 uint32_t search_result_n_hits(const struct search_result *res);
+/* Matches scored to the end; the others were skipped by dynamic pruning (tests, bench). */
+uint64_t search_result_n_scored(const struct search_result *res);
 int search_result_relaxed(const struct search_result *res);
 /* The corrected query, or NULL. */
 const char *search_result_suggestion(const struct search_result *res);

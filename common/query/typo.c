@@ -73,6 +73,27 @@ static int next_byte(const struct walk *w, size_t d, unsigned after)
 	return best;
 }
 
+/*
+ * Moves to the first key >= cand. The next candidate is often a few keys away in the
+ * same dictionary block, where stepping is cheaper than a seek (which decodes the
+ * block from its start): step a few times, then seek.
+ */
+static int advance(struct term_iter *it, const unsigned char *cand, size_t len)
+{
+	for (int i = 0; i < 4; i++) {
+		size_t kl;
+		const unsigned char *k;
+		int rc = term_iter_next(it), c;
+		if (rc != 0)
+			return rc;
+		k = (const unsigned char *)term_iter_key(it, &kl);
+		c = memcmp(k, cand, kl < len ? kl : len);
+		if (c > 0 || (c == 0 && kl >= len))
+			return 0;
+	}
+	return term_iter_seek(it, (const char *)cand, len);
+}
+
 int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
 	      void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
 	      void *ctx)
@@ -140,7 +161,7 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 		cand[d] = (unsigned char)c;
 		if (valid > d)
 			valid = d;
-		rc = term_iter_seek(it, (const char *)cand, d + 1);
+		rc = advance(it, cand, d + 1);
 	}
 	term_iter_free(it);
 	return rc < 0 ? rc : 0;

@@ -21,6 +21,13 @@
  * (`alt`). Text is mostly Latin, so code points below LATIN_N are normalised with a
  * table that utf8proc itself filled at start-up; a word holding anything else goes
  * through utf8proc whole.
+ *
+ * Where the rules come from: elisions as Lucene's ElisionFilter with FrenchAnalyzer's
+ * thirteen articles (the same list), removed before the rest of the word is looked at
+ * so that `l'Haute-Garonne` still makes a compound; a hyphenated word indexed whole and
+ * as parts as Lucene's WordDelimiterGraphFilter with generateWordParts and
+ * catenateWords; over-long words dropped rather than cut, as Tantivy's
+ * RemoveLongFilter; stop words kept as positions, as FTS5 and Lucene do for phrases.
  */
 
 /* Code points below this are normalised by table: Basic Latin to Latin Extended-B. */

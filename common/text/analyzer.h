@@ -13,7 +13,8 @@
  * mapping back. Stop words (common/text/stopwords-fr.txt) are matched on the case- and
  * accent-folded word, token.word.
  *
- * Usage, one analyzer per thread (it owns a libstemmer stemmer and a stem cache):
+ * Usage, one analyzer per thread (it owns a libstemmer stemmer and a stem cache that
+ * grows with the words it sees, up to about 5 MB):
  *
  *     struct analyzer *an = analyzer_new();
  *     struct token tok;

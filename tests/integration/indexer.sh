@@ -178,6 +178,9 @@ expect_status 2 "two corpora"
 run --index "$I" "$T/pas-de-corpus"
 expect_status 2 "missing corpus"
 expect_err "pas-de-corpus" "missing corpus"
+run --index "$C" "$C"
+expect_status 2 "index = corpus"
+expect_err "cannot be the corpus folder" "index = corpus"
 run --index
 expect_status 2 "--index without a directory"
 run --help

@@ -131,10 +131,31 @@ expect_status 0 "--full"
 expect_out "^added $((n_docs - 1)), updated 0, deleted 0, unchanged 0, " "--full"
 [ "$(cat "$I/CURRENT")" != "$gen3" ] || fail "--full did not publish"
 check_index "--full"
+# Workers finish in any order, yet documents reach the writer in id order: two builds
+# of the same corpus are byte for byte the same segments.
+run --full --index "$T/index-bis" "$C"
+expect_status 0 "second --full build"
+g=$(cat "$I/CURRENT")
+gb=$(cat "$T/index-bis/CURRENT")
+(cd "$I/$g" && ls seg-*) >"$T/segs-a"
+(cd "$T/index-bis/$gb" && ls seg-*) >"$T/segs-b"
+[ "$(wc -l <"$T/segs-a")" -eq "$(wc -l <"$T/segs-b")" ] || fail "two builds of the same corpus have different segments"
+paste "$T/segs-a" "$T/segs-b" | while read -r a b; do
+	cmp -s "$I/$g/$a" "$T/index-bis/$gb/$b" || fail "two builds of the same corpus differ: $g/$a, $gb/$b"
+done
 
 # $ARTISEARCH_INDEX is the default index
 ARTISEARCH_INDEX=$T/index-env "$IX" "$C" >"$T/out" 2>"$T/err" || fail "\$ARTISEARCH_INDEX run failed"
 [ -f "$T/index-env/CURRENT" ] || fail "\$ARTISEARCH_INDEX not used"
+
+# On a terminal, a progress line is drawn on stderr and erased before the summary.
+if command -v script >/dev/null 2>&1; then
+	printf '\nEt un autre.\n' >>"$C/guides/micro-entreprise-auto-entrepreneur-mode-emploi.md"
+	script -qec "\"$IX\" --index \"$I\" \"$C\"" /dev/null </dev/null >"$T/tty" 2>&1 || fail "run on a terminal failed"
+	grep -q "writing the index" "$T/tty" || fail "no progress line on a terminal"
+	grep -q "$(printf '\033')\[K" "$T/tty" || fail "the progress line is not erased"
+	grep -q "added 0, updated 1, deleted 0, " "$T/tty" || fail "no summary on a terminal"
+fi
 
 # --- one indexer at a time --------------------------------------------------------
 gen4=$(cat "$I/CURRENT")
@@ -166,6 +187,9 @@ expect_status 2 "two corpora"
 run --index "$I" "$T/pas-de-corpus"
 expect_status 2 "missing corpus"
 expect_err "pas-de-corpus" "missing corpus"
+run --index "$C" "$C"
+expect_status 2 "index = corpus"
+expect_err "cannot be the corpus folder" "index = corpus"
 run --index
 expect_status 2 "--index without a directory"
 run --help

@@ -48,7 +48,23 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(call obj,$(COMMON_SRC))
+# Word lists of common/ (common/text/stopwords-fr.txt) compiled into the library as
+# `const char stopwords_fr_txt[]`, NUL-terminated.
+WORDLISTS   := $(sort $(wildcard common/*/*.txt))
+WORDLIST_OBJ := $(patsubst common/%.txt,$(BUILD)/gen/%.o,$(WORDLISTS))
+.SECONDARY: $(WORDLIST_OBJ:.o=.c)
+
+$(BUILD)/gen/%.c: common/%.txt
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from $<; do not edit. */'; \
+	  printf 'extern const char %s_txt[];\nconst char %s_txt[] = {' $(subst -,_,$(notdir $*)) $(subst -,_,$(notdir $*)); \
+	  od -An -v -tx1 $< | tr -s ' \n' ' ' | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00};'; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(COMMON_SRC)) $(WORDLIST_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 

@@ -34,6 +34,20 @@ void analyzed_doc_free(struct analyzed_doc *ad);
 /* Bytes of analysed text, for throughput figures. */
 size_t analyzed_doc_text_len(const struct analyzed_doc *ad);
 
+/*
+ * The same, token by token, for callers with their own tokens (tests, tools):
+ * analyzed_doc_new() copies the document's stored fields; analyzed_doc_add_token() adds
+ * one token of field `f` (tokens of a field in position order, fields in the order
+ * title, tags, body); analyzed_doc_build() is these three around the analyzer.
+ * `position_base` is added to tok->position (the tags field puts each tag after the
+ * previous one). analyzed_doc_finish() groups the positions by key; add() requires it.
+ */
+enum field;
+struct token;
+int analyzed_doc_new(const struct document *doc, struct analyzed_doc **out);
+int analyzed_doc_add_token(struct analyzed_doc *ad, enum field f, const struct token *tok, uint32_t position_base);
+int analyzed_doc_finish(struct analyzed_doc *ad);
+
 struct index_writer;
 
 /*
@@ -72,6 +86,14 @@ struct index_summary {
  * publishes nothing (summary->published = 0).
  */
 int index_writer_commit(struct index_writer *w, struct index_summary *summary);
+
+/*
+ * Tuning, mostly for tests: the memory the in-memory segment may use before it is
+ * flushed to disk as a segment of its own (default 128 MB, or $ARTISEARCH_INDEX_MEMORY
+ * in MB), and a request that commit merge every segment into one.
+ */
+void index_writer_set_memory_budget(struct index_writer *w, size_t bytes);
+void index_writer_force_merge(struct index_writer *w);
 
 /* Releases the lock; an uncommitted generation is removed. NULL is a no-op. */
 void index_writer_free(struct index_writer *w);

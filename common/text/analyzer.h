@@ -19,10 +19,36 @@
  *     if (rc < 0) error;
  *     analyzer_free(an);
  *
- * Invalid UTF-8 bytes and NUL bytes separate words; they never end the text early.
+ * Words. A word is a run of letters (Unicode L*, which includes U+02BC), decimal digits
+ * (Nd) and combining marks (M*); soft hyphens and zero-width characters inside a word are
+ * ignored. Everything else separates words. Within that:
+ *   - elisions: a leading l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu'
+ *     (any case, with ' U+0027 or ’ U+2019) is dropped and the rest is the word, even
+ *     inside a compound (`Saint-Jean-d'Angély`); another apostrophe between letters
+ *     joins (`aujourd'hui`, `prud'hommes`, `presqu'île` are one word, folded without it),
+ *     and so does the middle dot U+00B7 of inclusive writing (`salarié·e·s`);
+ *   - hyphenated words (- U+2010 U+2011 between words): a TOKEN_COMPOUND token for the
+ *     whole (every letter and digit of the span, hyphens and apostrophes dropped:
+ *     `hautegaronne`), then each part as a TOKEN_PART; when no part has a letter
+ *     (`2019-2026`, phone numbers) the hyphen is a plain separator instead;
+ *   - dotted acronyms: two or more single letters each followed by a dot (the last dot
+ *     optional) are one word: `C.M.A.` -> `cma`, span `C.M.A.`;
+ *   - numbers: a group of 1-3 digits followed by groups of exactly 3 digits, each after
+ *     one U+0020, U+00A0, U+202F or U+2009, is one TOKEN_NUMBER token: `1 250 000` ->
+ *     `1250000`; a 4-digit year never starts such a run. Any all-digit word is a
+ *     TOKEN_NUMBER and is not stemmed.
+ *
+ * Bounds: a word (a compound, an acronym, a joined number) whose surface is longer than
+ * ANALYZER_MAX_WORD bytes is dropped, like a stop word: it takes a position and yields no
+ * token (for a compound, only the whole is dropped; its parts are still returned). So a
+ * 10 MB "word" costs one linear scan and yields nothing. Invalid UTF-8 bytes and NUL
+ * bytes separate words; they never end the text early.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+/* Longest surface word, in bytes of the text, that yields a token (see above). */
+#define ANALYZER_MAX_WORD 128
 
 enum analyzer_mode {
 	ANALYZER_DOCUMENT, /* text to index */
@@ -36,7 +62,9 @@ enum token_flags {
 	TOKEN_COMPOUND = 1 << 1,
 	/* A run of digits (digit groups joined: `73 700` -> `73700`). */
 	TOKEN_NUMBER = 1 << 2,
-	/* Query mode only: the word was written `word*`; `word` is the prefix to expand. */
+	/* Query mode only: the word was written `word*`; `word` is the prefix to expand.
+	 * Such a word is returned even when it is a stop word (`de*`). For a compound
+	 * (`haute-gar*`) the compound and its last part carry the flag. */
 	TOKEN_PREFIX = 1 << 3,
 };
 
@@ -62,7 +90,10 @@ struct token {
 	const char *word;
 	size_t word_len;
 	/* Byte offsets of the surface word in the text given to analyzer_start(), elision
-	 * excluded: text[start..end) is `avion` in `l'avion`. */
+	 * excluded: text[start..end) is `avion` in `l'avion`, `Haute-Garonne` for the
+	 * compound and `Haute`, `Garonne` for its parts, `C.M.A.` for an acronym, `73 700`
+	 * for a number. They count bytes of the original text even where NFC changed it
+	 * (decomposed accents): words are found first, then normalised. */
 	size_t start, end;
 	/* Word position, counting from 0. Stop words are not returned but take a position,
 	 * so that phrase queries keep their gaps. Parts take consecutive positions. */
@@ -79,18 +110,37 @@ void analyzer_free(struct analyzer *an);
 /* Starts analysing text[0..len); the text must outlive the iteration. Returns 0. */
 int analyzer_start(struct analyzer *an, const char *text, size_t len, enum analyzer_mode mode);
 
-/* The next token: 0 with *tok filled, >0 at the end of the text, <0 an AS_E* error. */
+/*
+ * The next token: 0 with *tok filled, >0 at the end of the text, <0 an AS_E* error
+ * (AS_ENOMEM: the analyzer stays usable after the next analyzer_start()). A compound
+ * comes before its parts; tokens come in text order otherwise.
+ */
 int analyzer_next(struct analyzer *an, struct token *tok);
 
 /*
- * Case- and accent-folds one word as the pipeline does for `token.word` (NFC, case
- * folding, accents stripped, œ -> oe, æ -> ae), appending the result to *out. Returns 0
- * or AS_ENOMEM. Used where a word must be compared with the dictionary of words.
+ * The stemming step of the pipeline alone: the Snowball French stem (libstemmer,
+ * UTF-8) of the case-folded word w[0..len), accents untouched. *stem is owned by the
+ * analyzer, valid until its next call. Returns 0 or AS_ENOMEM. For tests and tools;
+ * the token fields come from the same function.
+ */
+int analyzer_stem(struct analyzer *an, const char *w, size_t len, const char **stem,
+		  size_t *stem_len);
+
+/*
+ * Case- and accent-folds one word as the pipeline does for `token.word` (NFKC, case
+ * folding, accents stripped, œ -> oe, æ -> ae, ﬁ -> fi), appending the result to *out.
+ * Characters that are not word characters (apostrophes, hyphens, dots, spaces, invalid
+ * UTF-8) are dropped, so the surface span of any token folds to its `word` (a compound
+ * keeps the letters of an inner elision: `saintjeandangely`). Returns 0 or AS_ENOMEM.
+ * Used where a word must be compared with the dictionary of words.
  */
 struct buf;
 int analyzer_fold(const char *s, size_t len, struct buf *out);
 
-/* True when the folded word w[0..len) is a stop word. */
+/*
+ * True when the folded word w[0..len) (as in token.word) is a stop word. The list is
+ * data, common/text/stopwords-fr.txt, compiled into the library.
+ */
 int analyzer_is_stop_word(const char *w, size_t len);
 
 #endif

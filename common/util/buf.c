@@ -26,6 +26,7 @@ int buf_grow(struct buf *b, size_t extra)
 		return b->err = AS_ENOMEM;
 	b->ptr = p;
 	b->cap = cap;
+	b->ptr[b->len] = '\0'; /* the invariant holds from the first allocation on */
 	return 0;
 }
 

@@ -1,0 +1,404 @@
+/*
+ * Dictionaries: front-coded blocks of DICT_BLOCK_KEYS keys behind a sparse index of one
+ * fixed 16-byte entry per block (FORMAT.md "Dictionaries"). The reader works in the
+ * mapping: nothing is loaded at open beyond a validation pass over the index.
+ */
+#include <string.h>
+
+#include "common/index/codec.h"
+#include "common/index/index_int.h"
+#include "common/util/error.h"
+#include "common/util/mem.h"
+
+/* ---- Writer ---- */
+
+int dict_writer_open(struct dict_writer *dw, const char *path, int terms)
+{
+	memset(dw, 0, sizeof(*dw));
+	dw->terms = terms;
+	dw->next_post = IXFILE_HEADER;
+	return ixfile_create(&dw->f, path, terms ? "TERM" : "WORD");
+}
+
+static void flush_block(struct dict_writer *dw)
+{
+	uint8_t t[10];
+
+	if (!dw->n_in_block)
+		return;
+	ixfile_write(&dw->f, t, varint_write(t, dw->n_in_block));
+	ixfile_write_buf(&dw->f, &dw->block);
+	buf_reset(&dw->block);
+	dw->n_in_block = 0;
+}
+
+int dict_writer_add(struct dict_writer *dw, const char *key, size_t len, const struct term_info *ti)
+{
+	size_t shared = 0;
+	int f;
+
+	if (dw->f.err)
+		return dw->f.err;
+	if (!len || len > KEY_MAX)
+		return dw->f.err = as_error_set(AS_EINVAL, "dictionary: bad key length %zu", len);
+	if (dw->n_keys) {
+		size_t m = len < dw->prev_len ? len : dw->prev_len;
+		int c = memcmp(dw->prev, key, m);
+		if (c > 0 || (c == 0 && dw->prev_len >= len))
+			return dw->f.err = as_error_set(AS_EINVAL, "dictionary: keys out of order");
+	}
+	if (dw->n_in_block == DICT_BLOCK_KEYS)
+		flush_block(dw);
+	if (dw->n_in_block == 0) {
+		buf_put64(&dw->index, dw->f.off);
+		buf_put64(&dw->index, dw->terms ? ti->postings_offset : 0);
+		dw->n_blocks++;
+		if (dw->terms)
+			dw->next_post = ti->postings_offset;
+	} else {
+		while (shared < len && shared < dw->prev_len && dw->prev[shared] == key[shared])
+			shared++;
+	}
+	varint_put(&dw->block, shared);
+	varint_put(&dw->block, len - shared);
+	buf_add(&dw->block, key + shared, len - shared);
+	varint_put(&dw->block, ti->doc_freq);
+	if (dw->terms) {
+		if (ti->postings_offset != dw->next_post)
+			return dw->f.err = as_error_set(AS_EINVAL, "dictionary: postings not contiguous");
+		for (f = 0; f < N_FIELDS; f++)
+			varint_put(&dw->block, ti->max_tf[f]);
+		for (f = 0; f < N_FIELDS; f++)
+			if (ti->max_tf[f])
+				varint_put(&dw->block, ti->min_len[f]);
+		varint_put(&dw->block, ti->postings_len);
+		dw->next_post += ti->postings_len;
+	}
+	memcpy(dw->prev, key, len);
+	dw->prev_len = len;
+	dw->n_in_block++;
+	dw->n_keys++;
+	return 0;
+}
+
+int dict_writer_finish(struct dict_writer *dw)
+{
+	uint8_t t[DICT_TAIL];
+	uint64_t index_off;
+
+	flush_block(dw);
+	index_off = dw->f.off;
+	ixfile_write_buf(&dw->f, &dw->index);
+	memset(t, 0, sizeof(t));
+	st32(t, (uint32_t)dw->n_keys), st32(t + 4, (uint32_t)(dw->n_keys >> 32));
+	st32(t + 8, (uint32_t)index_off), st32(t + 12, (uint32_t)(index_off >> 32));
+	st32(t + 16, dw->n_blocks);
+	st32(t + 20, DICT_BLOCK_KEYS);
+	ixfile_write(&dw->f, t, sizeof(t));
+	buf_release(&dw->block);
+	buf_release(&dw->index);
+	return ixfile_finish(&dw->f);
+}
+
+void dict_writer_abort(struct dict_writer *dw)
+{
+	ixfile_abort(&dw->f);
+	buf_release(&dw->block);
+	buf_release(&dw->index);
+}
+
+/* ---- Reader ---- */
+
+static int corrupt(const struct dict_reader *d, const char *what)
+{
+	(void)d;
+	return as_error_set(AS_ECORRUPT, "%s dictionary: %s", d->terms ? "term" : "word", what);
+}
+
+int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit)
+{
+	const uint8_t *t;
+	uint64_t index_off, prev = 0, off;
+	uint32_t i;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->terms = terms;
+	d->post_limit = post_limit;
+	rc = ixfile_open(&d->f, path, name, terms ? "TERM" : "WORD");
+	if (rc)
+		return rc;
+	if (d->f.body_len < DICT_TAIL)
+		goto bad;
+	t = d->f.map + d->f.size - 4 - DICT_TAIL;
+	d->n_keys = le64(t);
+	index_off = le64(t + 8);
+	d->n_blocks = le32(t + 16);
+	if (index_off < IXFILE_HEADER || index_off > d->f.size - 4 - DICT_TAIL ||
+	    (d->f.size - 4 - DICT_TAIL - index_off) / 16 != d->n_blocks ||
+	    (d->f.size - 4 - DICT_TAIL - index_off) % 16 != 0 ||
+	    d->n_keys > (uint64_t)d->n_blocks * DICT_BLOCK_KEYS || (d->n_blocks && !d->n_keys) ||
+	    d->n_keys < d->n_blocks)
+		goto bad;
+	d->index = d->f.map + index_off;
+	d->blocks_end = index_off;
+	for (i = 0; i < d->n_blocks; i++) {
+		off = le64(d->index + 16 * (size_t)i);
+		if (off < IXFILE_HEADER || off >= index_off || (i && off <= prev) ||
+		    le64(d->index + 16 * (size_t)i + 8) > post_limit)
+			goto bad;
+		prev = off;
+	}
+	return 0;
+bad:
+	rc = as_error_set(AS_ECORRUPT, "%s: bad dictionary index", name);
+	dict_reader_close(d);
+	return rc;
+}
+
+void dict_reader_close(struct dict_reader *d)
+{
+	ixfile_close(&d->f);
+}
+
+/* Bytes of block b: [start, end). */
+static void block_range(const struct dict_reader *d, uint32_t b, uint64_t *start, uint64_t *end)
+{
+	*start = le64(d->index + 16 * (size_t)b);
+	*end = b + 1 < d->n_blocks ? le64(d->index + 16 * (size_t)(b + 1)) : d->blocks_end;
+}
+
+/* The first key of block b (pointer into the mapping). */
+static int block_first_key(const struct dict_reader *d, uint32_t b, const uint8_t **key, size_t *len)
+{
+	uint64_t s, e;
+	const uint8_t *p;
+	size_t left, k;
+	uint32_t n, shared, sl;
+
+	block_range(d, b, &s, &e);
+	p = d->f.map + s;
+	left = (size_t)(e - s);
+	if (!(k = varint_get32(p, left, &n)) || !n)
+		return corrupt(d, "bad block header");
+	p += k, left -= k;
+	if (!(k = varint_get32(p, left, &shared)) || shared)
+		return corrupt(d, "bad first key");
+	p += k, left -= k;
+	if (!(k = varint_get32(p, left, &sl)) || !sl || sl > KEY_MAX || sl > left - k)
+		return corrupt(d, "bad first key");
+	*key = p + k;
+	*len = sl;
+	return 0;
+}
+
+static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t m = alen < blen ? alen : blen;
+	int c = m ? memcmp(a, b, m) : 0;
+
+	return c ? c : (alen < blen ? -1 : alen > blen);
+}
+
+/* The last block whose first key <= key (0 when key precedes every block). */
+static int find_block(const struct dict_reader *d, const char *key, size_t len, uint32_t *out)
+{
+	uint32_t lo = 0, hi = d->n_blocks; /* answer in [lo, hi) */
+	const uint8_t *k = NULL;
+	size_t kl = 0;
+	int rc;
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if ((rc = block_first_key(d, mid, &k, &kl)) < 0)
+			return rc;
+		if (key_cmp(k, kl, key, len) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*out = lo;
+	return 0;
+}
+
+struct term_iter {
+	const struct dict_reader *d;
+	uint32_t block;         /* current block */
+	uint32_t left;          /* entries left in the current block after the current one */
+	const uint8_t *p, *end; /* next entry, end of block */
+	uint64_t next_post;
+	char key[KEY_MAX + 1];
+	size_t key_len;
+	struct term_info info;
+};
+
+static int iter_load_block(struct term_iter *it, uint32_t b)
+{
+	const struct dict_reader *d = it->d;
+	uint64_t s, e;
+	uint32_t n;
+	size_t k;
+
+	block_range(d, b, &s, &e);
+	it->block = b;
+	it->p = d->f.map + s;
+	it->end = d->f.map + e;
+	if (!(k = varint_get32(it->p, (size_t)(it->end - it->p), &n)) || !n || n > DICT_BLOCK_KEYS)
+		return corrupt(d, "bad block header");
+	it->p += k;
+	it->left = n;
+	it->next_post = le64(d->index + 16 * (size_t)b + 8);
+	it->key_len = 0;
+	return 0;
+}
+
+/* Decodes the next entry of the current block into key/info. */
+static int iter_decode(struct term_iter *it)
+{
+	const struct dict_reader *d = it->d;
+	const uint8_t *p = it->p;
+	size_t left = (size_t)(it->end - p), k;
+	uint32_t shared, sl, v;
+	uint64_t plen;
+	int f;
+
+#define GET32(x) do { if (!(k = varint_get32(p, left, &(x)))) return corrupt(d, "truncated entry"); p += k, left -= k; } while (0)
+	GET32(shared);
+	GET32(sl);
+	if (shared > it->key_len || (uint64_t)shared + sl > KEY_MAX || shared + sl == 0 || sl > left)
+		return corrupt(d, "bad key lengths");
+	memcpy(it->key + shared, p, sl);
+	it->key_len = shared + sl;
+	it->key[it->key_len] = '\0';
+	p += sl, left -= sl;
+	memset(&it->info, 0, sizeof(it->info));
+	GET32(it->info.doc_freq);
+	if (!it->info.doc_freq)
+		return corrupt(d, "zero document frequency");
+	if (d->terms) {
+		for (f = 0; f < N_FIELDS; f++) {
+			GET32(v);
+			if (v > TF_MAX)
+				return corrupt(d, "bad max tf");
+			it->info.max_tf[f] = v;
+		}
+		for (f = 0; f < N_FIELDS; f++)
+			if (it->info.max_tf[f])
+				GET32(it->info.min_len[f]);
+		if (!(k = varint_get(p, left, &plen)))
+			return corrupt(d, "truncated entry");
+		p += k, left -= k;
+		if (plen == 0 || plen > d->post_limit || it->next_post > d->post_limit - plen)
+			return corrupt(d, "postings out of range");
+		it->info.postings_offset = it->next_post;
+		it->info.postings_len = plen;
+		it->next_post += plen;
+	}
+#undef GET32
+	it->p = p;
+	it->left--;
+	return 0;
+}
+
+int term_iter_new(const struct segment *seg, enum dict dict, struct term_iter **out)
+{
+	struct term_iter *it;
+
+	if ((unsigned)dict > DICT_WORDS)
+		return as_error_set(AS_EINVAL, "term_iter_new: bad dictionary");
+	it = as_calloc(1, sizeof(*it));
+	if (!it)
+		return AS_ENOMEM;
+	it->d = &seg->dicts[dict];
+	it->block = UINT32_MAX;
+	*out = it;
+	return 0;
+}
+
+int term_iter_next(struct term_iter *it)
+{
+	int rc;
+
+	if (it->block == UINT32_MAX) {
+		if (!it->d->n_blocks)
+			return 1;
+		if ((rc = iter_load_block(it, 0)) < 0)
+			return rc;
+	}
+	while (!it->left) {
+		if (it->block + 1 >= it->d->n_blocks) {
+			it->block = it->d->n_blocks; /* exhausted */
+			it->key_len = 0;
+			return 1;
+		}
+		if ((rc = iter_load_block(it, it->block + 1)) < 0)
+			return rc;
+	}
+	return iter_decode(it);
+}
+
+int term_iter_seek(struct term_iter *it, const char *key, size_t len)
+{
+	uint32_t b;
+	int rc;
+
+	if (!it->d->n_blocks)
+		return 1;
+	if ((rc = find_block(it->d, key, len, &b)) < 0)
+		return rc;
+	if ((rc = iter_load_block(it, b)) < 0)
+		return rc;
+	for (;;) {
+		if ((rc = term_iter_next(it)) != 0)
+			return rc;
+		if (key_cmp(it->key, it->key_len, key, len) >= 0)
+			return 0;
+	}
+}
+
+const char *term_iter_key(const struct term_iter *it, size_t *len)
+{
+	*len = it->key_len;
+	return it->key;
+}
+
+const struct term_info *term_iter_info(const struct term_iter *it)
+{
+	return &it->info;
+}
+
+void term_iter_free(struct term_iter *it)
+{
+	as_free(it);
+}
+
+int segment_lookup(const struct segment *seg, enum dict dict, const char *key, size_t len,
+		   struct term_info *out)
+{
+	struct term_iter it;
+	uint32_t b;
+	int rc, c;
+
+	if ((unsigned)dict > DICT_WORDS)
+		return as_error_set(AS_EINVAL, "segment_lookup: bad dictionary");
+	memset(&it, 0, sizeof(it));
+	it.d = &seg->dicts[dict];
+	if (!it.d->n_blocks || !len || len > KEY_MAX)
+		return 1;
+	if ((rc = find_block(it.d, key, len, &b)) < 0)
+		return rc;
+	if ((rc = iter_load_block(&it, b)) < 0)
+		return rc;
+	while (it.left) {
+		if ((rc = iter_decode(&it)) < 0)
+			return rc;
+		c = key_cmp(it.key, it.key_len, key, len);
+		if (c == 0) {
+			*out = it.info;
+			return 0;
+		}
+		if (c > 0)
+			break;
+	}
+	return 1;
+}

@@ -1,0 +1,554 @@
+/*
+ * Postings lists: the encoder the segment writer feeds, and the reader behind
+ * postings_* of index.h (FORMAT.md "Postings"). Documents in blocks of 128 coded as
+ * bit-packed gaps and per-field term frequencies (Lucene 4's Lucene41PostingsFormat,
+ * PISA's block codecs), a varint tail block, fixed-width skip entries with block maxima
+ * for block-max WAND (Ding & Suel, SIGIR 2011), positions per block decoded on demand.
+ */
+#include <string.h>
+
+#include "common/index/codec.h"
+#include "common/index/index_int.h"
+#include "common/util/error.h"
+#include "common/util/mem.h"
+
+/* ---- Encoder ---- */
+
+void list_enc_init(struct list_enc *e, const uint32_t *field_len)
+{
+	memset(e, 0, sizeof(*e));
+	e->field_len = field_len;
+	e->prev_doc = -1;
+	e->block_prev = -1;
+}
+
+void list_enc_release(struct list_enc *e)
+{
+	as_free(e->pv);
+	buf_release(&e->skip);
+	buf_release(&e->docs_area);
+	buf_release(&e->pos_area);
+	buf_release(&e->out);
+	e->pv = NULL;
+}
+
+static void reset_list(struct list_enc *e)
+{
+	e->n = 0;
+	e->pv_len = 0;
+	e->prev_doc = e->block_prev = -1;
+	e->df = e->n_blocks = 0;
+	buf_reset(&e->skip);
+	buf_reset(&e->docs_area);
+	buf_reset(&e->pos_area);
+	memset(&e->info, 0, sizeof(e->info));
+}
+
+static void flush_block(struct list_enc *e)
+{
+	uint32_t gaps[CODEC_BLOCK], max_tf[N_FIELDS] = { 0 }, min_len[N_FIELDS] = { 0 };
+	int64_t prev = e->block_prev;
+	uint32_t i;
+	int f;
+
+	if (!e->n)
+		return;
+	for (i = 0; i < e->n; i++) {
+		gaps[i] = (uint32_t)(e->docs[i] - prev - 1);
+		prev = e->docs[i];
+		for (f = 0; f < N_FIELDS; f++) {
+			uint32_t tf = e->tf[f][i], len = e->field_len[(size_t)e->docs[i] * N_FIELDS + f];
+			if (!tf)
+				continue;
+			if (tf > max_tf[f])
+				max_tf[f] = tf;
+			if (!min_len[f] || len < min_len[f])
+				min_len[f] = len ? len : 1;
+		}
+	}
+	if (e->n == CODEC_BLOCK) {
+		block_put(&e->docs_area, gaps, CODEC_BLOCK);
+		for (f = 0; f < N_FIELDS; f++)
+			block_put(&e->docs_area, e->tf[f], CODEC_BLOCK);
+	} else {
+		for (i = 0; i < e->n; i++) {
+			unsigned mask = 0;
+			for (f = 0; f < N_FIELDS; f++)
+				if (e->tf[f][i])
+					mask |= 1u << f;
+			varint_put(&e->docs_area, (uint64_t)gaps[i] << 3 | mask);
+			for (f = 0; f < N_FIELDS; f++)
+				if (e->tf[f][i])
+					varint_put(&e->docs_area, e->tf[f][i] - 1);
+		}
+	}
+	intgroup_put(&e->pos_area, e->pv, e->pv_len);
+	buf_put32(&e->skip, e->docs[e->n - 1]);
+	buf_put32(&e->skip, (uint32_t)e->docs_area.len);
+	buf_put32(&e->skip, (uint32_t)e->pos_area.len);
+	for (f = 0; f < N_FIELDS; f++)
+		buf_put16(&e->skip, (uint16_t)max_tf[f]);
+	for (f = 0; f < N_FIELDS; f++)
+		buf_put32(&e->skip, min_len[f]);
+	for (f = 0; f < N_FIELDS; f++) {
+		if (max_tf[f] > e->info.max_tf[f])
+			e->info.max_tf[f] = max_tf[f];
+		if (max_tf[f] && (!e->info.min_len[f] || min_len[f] < e->info.min_len[f]))
+			e->info.min_len[f] = min_len[f];
+	}
+	e->block_prev = e->docs[e->n - 1];
+	e->n_blocks++;
+	e->n = 0;
+	e->pv_len = 0;
+}
+
+void list_enc_add(struct list_enc *e, uint32_t doc, const uint32_t tf[N_FIELDS], const uint32_t *pos)
+{
+	uint32_t total = 0, i, k = 0;
+	int f;
+
+	if (e->err)
+		return;
+	if ((int64_t)doc <= e->prev_doc) {
+		e->err = as_error_set(AS_EINVAL, "postings: documents out of order");
+		return;
+	}
+	if (!e->df)
+		memset(&e->info, 0, sizeof(e->info)); /* the previous list's, kept for its caller */
+	for (f = 0; f < N_FIELDS; f++)
+		total += tf[f];
+	if (!total) {
+		e->err = as_error_set(AS_EINVAL, "postings: document without occurrences");
+		return;
+	}
+	if (e->pv_len + total > e->pv_cap) {
+		size_t cap = e->pv_cap ? e->pv_cap : 1024;
+		uint32_t *p;
+		while (cap < e->pv_len + total)
+			cap *= 2;
+		p = as_realloc(e->pv, cap * sizeof(*p));
+		if (!p) {
+			e->err = AS_ENOMEM;
+			return;
+		}
+		e->pv = p;
+		e->pv_cap = cap;
+	}
+	for (f = 0; f < N_FIELDS; f++) {
+		for (i = 0; i < tf[f]; i++, k++)
+			e->pv[e->pv_len++] = i ? pos[k] - pos[k - 1] - 1 : pos[k];
+		e->tf[f][e->n] = tf[f];
+	}
+	e->docs[e->n++] = doc;
+	e->prev_doc = doc;
+	e->df++;
+	if (e->n == CODEC_BLOCK)
+		flush_block(e);
+}
+
+int list_enc_end(struct list_enc *e)
+{
+	int rc;
+
+	if (e->err)
+		goto out;
+	flush_block(e);
+	buf_reset(&e->out);
+	if (e->n_blocks == 1) {
+		varint_put(&e->out, e->docs_area.len);
+	} else {
+		buf_add(&e->out, e->skip.ptr, e->skip.len);
+	}
+	buf_add(&e->out, e->docs_area.ptr, e->docs_area.len);
+	buf_add(&e->out, e->pos_area.ptr, e->pos_area.len);
+	if (e->out.err || e->skip.err || e->docs_area.err || e->pos_area.err)
+		e->err = AS_ENOMEM;
+	e->info.doc_freq = e->df;
+	e->info.postings_len = e->out.len;
+out:
+	rc = e->err;
+	{
+		struct term_info keep = e->info;
+		reset_list(e);
+		e->info = keep;
+	}
+	e->err = 0;
+	return rc;
+}
+
+/* ---- Reader ---- */
+
+struct postings {
+	const struct segment *seg;
+	struct term_info info;
+	unsigned flags;
+	uint32_t df, n_blocks;
+	const uint8_t *skip;          /* NULL for a one-block list */
+	const uint8_t *doc_area, *pos_area;
+	size_t doc_len, pos_len;
+	uint32_t blk;                 /* decoded block, UINT32_MAX: none */
+	uint32_t shallow;             /* block of the shallow pointer */
+	int32_t i;                    /* current document in the block; -1 before the first */
+	uint32_t n;                   /* documents in the decoded block */
+	int done;
+	int pos_loaded;
+	uint32_t docs[CODEC_BLOCK];
+	uint32_t tf[N_FIELDS][CODEC_BLOCK];
+	uint32_t pos_start[CODEC_BLOCK + 1];
+	uint32_t *pos;
+	size_t pos_cap;
+};
+
+static int pcorrupt(const struct postings *p, const char *what)
+{
+	return as_error_set(AS_ECORRUPT, "%s.post: postings %s", p->seg->name, what);
+}
+
+static inline uint32_t skip_last(const struct postings *p, uint32_t k)
+{
+	return le32(p->skip + (size_t)k * SKIP_ENTRY);
+}
+
+static void block_bytes(const struct postings *p, uint32_t k, size_t *ds, size_t *de, size_t *ps, size_t *pe)
+{
+	if (!p->skip) {
+		*ds = 0, *de = p->doc_len, *ps = 0, *pe = p->pos_len;
+		return;
+	}
+	*ds = k ? le32(p->skip + (size_t)(k - 1) * SKIP_ENTRY + 4) : 0;
+	*de = le32(p->skip + (size_t)k * SKIP_ENTRY + 4);
+	*ps = k ? le32(p->skip + (size_t)(k - 1) * SKIP_ENTRY + 8) : 0;
+	*pe = le32(p->skip + (size_t)k * SKIP_ENTRY + 8);
+}
+
+int postings_open(const struct segment *seg, const struct term_info *info, unsigned flags,
+		  struct postings **out)
+{
+	struct postings *p;
+	const uint8_t *list;
+	size_t len, k;
+	uint64_t dl;
+	uint32_t b, prev_last = 0, prev_de = 0, prev_pe = 0;
+
+	*out = NULL;
+	if (!info->doc_freq || info->postings_offset < IXFILE_HEADER ||
+	    info->postings_offset > seg->post.size - 4 - POST_TAIL ||
+	    info->postings_len > seg->post.size - 4 - POST_TAIL - info->postings_offset ||
+	    !info->postings_len || info->doc_freq > seg->n_docs)
+		return as_error_set(AS_ECORRUPT, "%s.post: postings out of range", seg->name);
+	p = as_calloc(1, sizeof(*p));
+	if (!p)
+		return AS_ENOMEM;
+	p->seg = seg;
+	p->info = *info;
+	p->flags = flags;
+	p->df = info->doc_freq;
+	p->n_blocks = (p->df + CODEC_BLOCK - 1) / CODEC_BLOCK;
+	p->blk = UINT32_MAX;
+	p->i = -1;
+	list = seg->post.map + info->postings_offset;
+	len = (size_t)info->postings_len;
+	if (p->n_blocks == 1) {
+		if (!(k = varint_get(list, len, &dl)) || dl > len - k) {
+			pcorrupt(p, "bad block length");
+			goto fail;
+		}
+		p->doc_area = list + k;
+		p->doc_len = (size_t)dl;
+		p->pos_area = p->doc_area + dl;
+		p->pos_len = len - k - (size_t)dl;
+	} else {
+		if ((uint64_t)p->n_blocks * SKIP_ENTRY > len) {
+			pcorrupt(p, "skip data truncated");
+			goto fail;
+		}
+		p->skip = list;
+		p->doc_area = list + (size_t)p->n_blocks * SKIP_ENTRY;
+		/* Skip entries are checked once here, so seeks can trust them. */
+		for (b = 0; b < p->n_blocks; b++) {
+			const uint8_t *s = p->skip + (size_t)b * SKIP_ENTRY;
+			if ((b && le32(s) <= prev_last) || le32(s) >= seg->n_docs || le32(s + 4) <= prev_de ||
+			    le32(s + 8) <= prev_pe) {
+				pcorrupt(p, "bad skip entry");
+				goto fail;
+			}
+			prev_last = le32(s), prev_de = le32(s + 4), prev_pe = le32(s + 8);
+		}
+		p->doc_len = prev_de;
+		if (p->doc_len > len - (size_t)p->n_blocks * SKIP_ENTRY ||
+		    prev_pe != len - (size_t)p->n_blocks * SKIP_ENTRY - p->doc_len) {
+			pcorrupt(p, "bad skip entry");
+			goto fail;
+		}
+		p->pos_area = p->doc_area + p->doc_len;
+		p->pos_len = prev_pe;
+	}
+	*out = p;
+	return 0;
+fail:
+	as_free(p);
+	return AS_ECORRUPT;
+}
+
+void postings_free(struct postings *p)
+{
+	if (!p)
+		return;
+	as_free(p->pos);
+	as_free(p);
+}
+
+static int load_block(struct postings *p, uint32_t k)
+{
+	size_t ds, de, ps, pe, used = 0, m;
+	const uint8_t *in;
+	int64_t prev = k ? (int64_t)skip_last(p, k - 1) : -1;
+	uint32_t n, i;
+	int f;
+
+	block_bytes(p, k, &ds, &de, &ps, &pe);
+	in = p->doc_area + ds;
+	m = de - ds;
+	n = (k + 1 < p->n_blocks || p->df % CODEC_BLOCK == 0) ? CODEC_BLOCK : p->df % CODEC_BLOCK;
+	if (n == CODEC_BLOCK) {
+		if (!(used = block_get(in, m, CODEC_BLOCK, p->docs)))
+			return pcorrupt(p, "bad document block");
+		for (f = 0; f < N_FIELDS; f++) {
+			size_t u = block_get(in + used, m - used, CODEC_BLOCK, p->tf[f]);
+			if (!u)
+				return pcorrupt(p, "bad frequency block");
+			used += u;
+		}
+		for (i = 0; i < n; i++) {
+			int64_t d = prev + 1 + p->docs[i];
+			if (d >= p->seg->n_docs)
+				return pcorrupt(p, "document number out of range");
+			p->docs[i] = (uint32_t)d;
+			prev = d;
+			if (!(p->tf[0][i] | p->tf[1][i] | p->tf[2][i]) || p->tf[0][i] > TF_MAX ||
+			    p->tf[1][i] > TF_MAX || p->tf[2][i] > TF_MAX)
+				return pcorrupt(p, "bad term frequency");
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			uint64_t v;
+			uint32_t mask, tf;
+			int64_t d;
+			size_t u = varint_get(in + used, m - used, &v);
+			if (!u)
+				return pcorrupt(p, "truncated tail block");
+			used += u;
+			mask = (uint32_t)(v & 7);
+			d = prev + 1 + (int64_t)(v >> 3);
+			if (!mask || (v >> 3) >= p->seg->n_docs || d >= p->seg->n_docs)
+				return pcorrupt(p, "bad tail block entry");
+			p->docs[i] = (uint32_t)d;
+			prev = d;
+			for (f = 0; f < N_FIELDS; f++) {
+				p->tf[f][i] = 0;
+				if (!(mask & (1u << f)))
+					continue;
+				if (!(u = varint_get32(in + used, m - used, &tf)) || tf >= TF_MAX)
+					return pcorrupt(p, "bad term frequency");
+				used += u;
+				p->tf[f][i] = tf + 1;
+			}
+		}
+	}
+	if (used != m)
+		return pcorrupt(p, "block length mismatch");
+	if (p->skip && p->docs[n - 1] != skip_last(p, k))
+		return pcorrupt(p, "block disagrees with its skip entry");
+	p->blk = k;
+	p->n = n;
+	p->i = -1;
+	p->pos_loaded = 0;
+	return 0;
+}
+
+static int load_positions(struct postings *p)
+{
+	size_t ds, de, ps, pe, total = 0, k = 0;
+	uint32_t i, j;
+	int f;
+
+	block_bytes(p, p->blk, &ds, &de, &ps, &pe);
+	for (i = 0; i < p->n; i++) {
+		p->pos_start[i] = (uint32_t)total;
+		total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
+	}
+	p->pos_start[p->n] = (uint32_t)total;
+	/* A packed chunk of width 0 codes 128 values in one byte: more is impossible. */
+	if (total > (pe - ps) * CODEC_BLOCK)
+		return pcorrupt(p, "positions truncated");
+	if (total > p->pos_cap) {
+		uint32_t *n = as_realloc(p->pos, total * sizeof(*n));
+		if (!n)
+			return AS_ENOMEM;
+		p->pos = n;
+		p->pos_cap = total;
+	}
+	if (intgroup_get(p->pos_area + ps, pe - ps, total, p->pos) != pe - ps)
+		return pcorrupt(p, "bad positions block");
+	for (i = 0; i < p->n; i++) {
+		for (f = 0; f < N_FIELDS; f++) {
+			uint64_t prev = 0;
+			for (j = 0; j < p->tf[f][i]; j++, k++) {
+				uint64_t v = j ? prev + p->pos[k] + 1 : p->pos[k];
+				if (v >= (1u << 31))
+					return pcorrupt(p, "position out of range");
+				p->pos[k] = (uint32_t)v;
+				prev = v;
+			}
+		}
+	}
+	p->pos_loaded = 1;
+	return 0;
+}
+
+int postings_next(struct postings *p)
+{
+	int rc;
+
+	if (p->done)
+		return 1;
+	if (p->blk == UINT32_MAX) {
+		if ((rc = load_block(p, 0)) < 0)
+			return rc;
+	}
+	if (++p->i < (int32_t)p->n)
+		return 0;
+	if (p->blk + 1 >= p->n_blocks) {
+		p->done = 1;
+		return 1;
+	}
+	if ((rc = load_block(p, p->blk + 1)) < 0)
+		return rc;
+	p->i = 0;
+	return 0;
+}
+
+/* First block >= from whose last document is >= target, or n_blocks. */
+static uint32_t find_skip(const struct postings *p, uint32_t from, uint32_t target)
+{
+	uint32_t lo = from, hi = p->n_blocks;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (skip_last(p, mid) < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int postings_seek(struct postings *p, uint32_t target)
+{
+	int rc;
+
+	if (p->done)
+		return 1;
+	if (p->blk != UINT32_MAX && p->i >= 0 && p->docs[p->i] >= target)
+		return 0;
+	if (p->blk == UINT32_MAX || p->docs[p->n - 1] < target) {
+		uint32_t k;
+		if (p->skip) {
+			k = find_skip(p, p->blk == UINT32_MAX ? 0 : p->blk + 1, target);
+		} else {
+			k = p->blk == UINT32_MAX ? 0 : 1;
+		}
+		if (k >= p->n_blocks) {
+			p->done = 1;
+			return 1;
+		}
+		if ((rc = load_block(p, k)) < 0)
+			return rc;
+		if (p->docs[p->n - 1] < target) {
+			p->done = 1;
+			return 1;
+		}
+	}
+	if (p->i < 0)
+		p->i = 0;
+	while (p->docs[p->i] < target)
+		p->i++;
+	return 0;
+}
+
+uint32_t postings_doc(const struct postings *p)
+{
+	return p->i >= 0 && p->blk != UINT32_MAX ? p->docs[p->i] : 0;
+}
+
+void postings_freqs(const struct postings *p, uint32_t tf[N_FIELDS])
+{
+	int f;
+
+	for (f = 0; f < N_FIELDS; f++)
+		tf[f] = p->i >= 0 && p->blk != UINT32_MAX ? p->tf[f][p->i] : 0;
+}
+
+int postings_positions(struct postings *p, enum field f, const uint32_t **pos, uint32_t *n)
+{
+	uint32_t off;
+	int rc, g;
+
+	*pos = NULL;
+	*n = 0;
+	if (!(p->flags & POSTINGS_POSITIONS) || (unsigned)f >= N_FIELDS)
+		return as_error_set(AS_EINVAL, "postings_positions: opened without positions");
+	if (p->blk == UINT32_MAX || p->i < 0 || p->done)
+		return as_error_set(AS_EINVAL, "postings_positions: not on a document");
+	if (!p->pos_loaded && (rc = load_positions(p)) < 0)
+		return rc;
+	off = p->pos_start[p->i];
+	for (g = 0; g < (int)f; g++)
+		off += p->tf[g][p->i];
+	*pos = p->pos + off;
+	*n = p->tf[f][p->i];
+	return 0;
+}
+
+int postings_shallow_seek(struct postings *p, uint32_t target)
+{
+	int rc;
+
+	if (!p->skip) {
+		if (p->blk == UINT32_MAX && (rc = load_block(p, 0)) < 0)
+			return rc;
+		return p->docs[p->n - 1] >= target ? 0 : 1;
+	}
+	p->shallow = find_skip(p, p->shallow, target);
+	if (p->shallow >= p->n_blocks) {
+		p->shallow = p->n_blocks - 1;
+		return 1;
+	}
+	return 0;
+}
+
+uint32_t postings_block_last(const struct postings *p)
+{
+	if (!p->skip)
+		return p->blk != UINT32_MAX ? p->docs[p->n - 1] : UINT32_MAX;
+	return skip_last(p, p->shallow);
+}
+
+void postings_block_max(const struct postings *p, uint32_t max_tf[N_FIELDS], uint32_t min_len[N_FIELDS])
+{
+	const uint8_t *s;
+	int f;
+
+	if (!p->skip) {
+		for (f = 0; f < N_FIELDS; f++) {
+			max_tf[f] = p->info.max_tf[f];
+			min_len[f] = p->info.min_len[f];
+		}
+		return;
+	}
+	s = p->skip + (size_t)p->shallow * SKIP_ENTRY;
+	for (f = 0; f < N_FIELDS; f++) {
+		max_tf[f] = le16(s + 12 + 2 * f);
+		min_len[f] = le32(s + 18 + 4 * f);
+	}
+}

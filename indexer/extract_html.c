@@ -1,0 +1,496 @@
+/*
+ * HTML through gumbo (Google's HTML5 parser: the same tree a browser builds, entities
+ * decoded, tag soup repaired). The tree is walked without recursion, so a page of a
+ * hundred thousand nested <div> cannot exhaust a worker thread's stack.
+ */
+#include <gumbo.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util/error.h"
+#include "common/util/mem.h"
+#include "indexer/extract_int.h"
+
+/* Elements whose content is never shown as the page's text, or is page chrome. */
+static int tag_is_dropped(GumboTag tag)
+{
+	switch (tag) {
+	case GUMBO_TAG_SCRIPT:
+	case GUMBO_TAG_STYLE:
+	case GUMBO_TAG_NOSCRIPT:
+	case GUMBO_TAG_TEMPLATE:
+	case GUMBO_TAG_NAV:
+	case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_FORM:
+	case GUMBO_TAG_BUTTON:
+	case GUMBO_TAG_SELECT:
+	case GUMBO_TAG_TEXTAREA:
+	case GUMBO_TAG_IFRAME:
+	case GUMBO_TAG_OBJECT:
+	case GUMBO_TAG_EMBED:
+	case GUMBO_TAG_CANVAS:
+	case GUMBO_TAG_AUDIO:
+	case GUMBO_TAG_VIDEO:
+	case GUMBO_TAG_SVG:
+	case GUMBO_TAG_HEAD: /* its title and meta are read apart */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Elements that make a paragraph of their own (a blank line before and after). */
+static int tag_is_block(GumboTag tag)
+{
+	switch (tag) {
+	case GUMBO_TAG_ADDRESS:
+	case GUMBO_TAG_ARTICLE:
+	case GUMBO_TAG_BLOCKQUOTE:
+	case GUMBO_TAG_BODY:
+	case GUMBO_TAG_CAPTION:
+	case GUMBO_TAG_CENTER:
+	case GUMBO_TAG_DD:
+	case GUMBO_TAG_DETAILS:
+	case GUMBO_TAG_DIR:
+	case GUMBO_TAG_DIV:
+	case GUMBO_TAG_DL:
+	case GUMBO_TAG_DT:
+	case GUMBO_TAG_FIELDSET:
+	case GUMBO_TAG_FIGCAPTION:
+	case GUMBO_TAG_FIGURE:
+	case GUMBO_TAG_FOOTER:
+	case GUMBO_TAG_H1:
+	case GUMBO_TAG_H2:
+	case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4:
+	case GUMBO_TAG_H5:
+	case GUMBO_TAG_H6:
+	case GUMBO_TAG_HEADER:
+	case GUMBO_TAG_HGROUP:
+	case GUMBO_TAG_HR:
+	case GUMBO_TAG_HTML:
+	case GUMBO_TAG_LEGEND:
+	case GUMBO_TAG_LI:
+	case GUMBO_TAG_MAIN:
+	case GUMBO_TAG_MENU:
+	case GUMBO_TAG_OL:
+	case GUMBO_TAG_P:
+	case GUMBO_TAG_PRE:
+	case GUMBO_TAG_SECTION:
+	case GUMBO_TAG_SUMMARY:
+	case GUMBO_TAG_TABLE:
+	case GUMBO_TAG_UL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int heading_level(GumboTag tag)
+{
+	switch (tag) {
+	case GUMBO_TAG_H1: return 1;
+	case GUMBO_TAG_H2: return 2;
+	case GUMBO_TAG_H3: return 3;
+	case GUMBO_TAG_H4: return 4;
+	case GUMBO_TAG_H5: return 5;
+	case GUMBO_TAG_H6: return 6;
+	default: return 0;
+	}
+}
+
+/* Whether a (lower-case) needle occurs in s, ignoring ASCII case. */
+static int contains_ci(const char *s, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *s; s++)
+		if (strncasecmp(s, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Page chrome recognised by attributes: hidden elements, ARIA landmark roles that are
+ * not the content (WAI-ARIA 1.2 §5.3.4), and the class or id of cookie-consent banners
+ * (tarteaucitron, axeptio and didomi are the common ones on French sites), breadcrumbs
+ * ("fil d'Ariane"), skip links ("liens d'évitement"), share buttons ("partager"), and
+ * text meant for screen readers only.
+ */
+static int attrs_are_chrome(const GumboVector *attrs)
+{
+	static const char *roles[] = {
+		"navigation", "banner", "contentinfo", "complementary", "search",
+		"dialog", "alertdialog", "menu", "menubar", "toolbar",
+	};
+	static const char *marks[] = {
+		"cookie", "consent", "gdpr", "rgpd", "tarteaucitron", "axeptio", "didomi",
+		"breadcrumb", "fil-ariane", "filariane", "skip-link", "skiplink", "evitement",
+		"sr-only", "visually-hidden", "screen-reader", "partage", "share",
+	};
+	const GumboAttribute *a;
+	size_t i;
+
+	if (gumbo_get_attribute(attrs, "hidden"))
+		return 1;
+	a = gumbo_get_attribute(attrs, "aria-hidden");
+	if (a && strcasecmp(a->value, "true") == 0)
+		return 1;
+	a = gumbo_get_attribute(attrs, "style");
+	if (a) {
+		/* display:none, with or without spaces */
+		const char *p = a->value;
+		while ((p = strcasestr(p, "display")) != NULL) {
+			p += 7;
+			while (*p == ' ')
+				p++;
+			if (*p == ':') {
+				p++;
+				while (*p == ' ')
+					p++;
+				if (strncasecmp(p, "none", 4) == 0)
+					return 1;
+			}
+		}
+	}
+	a = gumbo_get_attribute(attrs, "role");
+	if (a)
+		for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+			if (strcasecmp(a->value, roles[i]) == 0)
+				return 1;
+	for (int k = 0; k < 2; k++) {
+		a = gumbo_get_attribute(attrs, k ? "id" : "class");
+		if (!a)
+			continue;
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (contains_ci(a->value, marks[i]))
+				return 1;
+	}
+	return 0;
+}
+
+/* <meta name="date|type|department|url|keywords" content="..."> (DESIGN.md). */
+static void read_meta(struct extract_ctx *cx, const GumboVector *attrs)
+{
+	const GumboAttribute *name = gumbo_get_attribute(attrs, "name");
+	const GumboAttribute *content = gumbo_get_attribute(attrs, "content");
+	struct document *doc = cx->doc;
+	const char *v;
+
+	if (!name || !content)
+		return;
+	v = content->value;
+	if (strcasecmp(name->value, "date") == 0)
+		extract_set_date(cx, v, strlen(v), "<meta name=\"date\">");
+	else if (strcasecmp(name->value, "type") == 0)
+		extract_set_field(cx, &doc->type, v, strlen(v));
+	else if (strcasecmp(name->value, "department") == 0)
+		extract_set_field(cx, &doc->department, v, strlen(v));
+	else if (strcasecmp(name->value, "url") == 0)
+		extract_set_field(cx, &doc->url, v, strlen(v));
+	else if (strcasecmp(name->value, "keywords") == 0)
+		extract_add_tags(cx, v, strlen(v));
+}
+
+/* The text of the <title> element (its children are text only, per HTML5's RCDATA). */
+static void read_title(struct extract_ctx *cx, const GumboNode *node)
+{
+	const GumboVector *kids = &node->v.element.children;
+	struct buf t = BUF_INIT;
+	unsigned i;
+
+	for (i = 0; i < kids->length; i++) {
+		const GumboNode *k = kids->data[i];
+		if (k->type == GUMBO_NODE_TEXT || k->type == GUMBO_NODE_WHITESPACE)
+			buf_addstr(&t, k->v.text.text);
+	}
+	if (t.err)
+		cx->err = AS_ENOMEM;
+	else if (t.len)
+		extract_set_field(cx, &cx->doc->title, t.ptr, t.len);
+	buf_release(&t);
+}
+
+/* Pass 1, whole documents only: <title> and <meta>, wherever the parser put them. */
+static int read_head(struct extract_ctx *cx, GumboNode *root)
+{
+	GumboNode **stack = NULL;
+	size_t n = 0, cap = 0;
+	unsigned i;
+
+	if (root->type != GUMBO_NODE_ELEMENT && root->type != GUMBO_NODE_DOCUMENT)
+		return 0;
+	stack = as_malloc(64 * sizeof(*stack));
+	if (!stack)
+		return cx->err = AS_ENOMEM;
+	cap = 64;
+	stack[n++] = root;
+	while (n) {
+		GumboNode *node = stack[--n];
+		const GumboVector *kids;
+
+		if (node->type == GUMBO_NODE_DOCUMENT) {
+			kids = &node->v.document.children;
+		} else if (node->type == GUMBO_NODE_ELEMENT) {
+			const GumboElement *el = &node->v.element;
+			if (el->tag_namespace != GUMBO_NAMESPACE_HTML)
+				continue; /* an <svg><title> is not the page's */
+			if (el->tag == GUMBO_TAG_TITLE) {
+				read_title(cx, node);
+				continue;
+			}
+			if (el->tag == GUMBO_TAG_META)
+				read_meta(cx, &el->attributes);
+			kids = &el->children;
+		} else {
+			continue;
+		}
+		if (n + kids->length > cap) {
+			size_t ncap = (n + kids->length) * 2;
+			GumboNode **s = as_realloc(stack, ncap * sizeof(*s));
+			if (!s) {
+				as_free(stack);
+				return cx->err = AS_ENOMEM;
+			}
+			stack = s;
+			cap = ncap;
+		}
+		/* Pushed in reverse so the first <title> in document order is met first. */
+		for (i = kids->length; i-- > 0;)
+			stack[n++] = kids->data[i];
+	}
+	as_free(stack);
+	return cx->err;
+}
+
+/* One element being walked in pass 2. */
+struct frame {
+	GumboNode *node;
+	unsigned next;      /* next child to visit */
+	size_t text_start;  /* body length when entered: a heading's text follows it */
+	int sectioning;     /* inside article, main or section (header/footer are content) */
+	int pre;            /* inside <pre>: newlines are line breaks */
+};
+
+static void add_pre_text(struct textsink *ts, const char *s, size_t len)
+{
+	const char *nl;
+
+	while ((nl = memchr(s, '\n', len)) != NULL) {
+		textsink_add(ts, s, (size_t)(nl - s));
+		textsink_sep(ts, SEP_LINE);
+		len -= (size_t)(nl - s) + 1;
+		s = nl + 1;
+	}
+	textsink_add(ts, s, len);
+}
+
+/* Whether an element's subtree is dropped from the text. */
+static int element_dropped(const GumboElement *el, int sectioning)
+{
+	if (el->tag_namespace == GUMBO_NAMESPACE_SVG)
+		return 1;
+	if (tag_is_dropped(el->tag))
+		return 1;
+	/* HTML-AAM: header and footer are the page's banner and contentinfo landmarks
+	 * (chrome) unless scoped to an article, main or section element. */
+	if ((el->tag == GUMBO_TAG_HEADER || el->tag == GUMBO_TAG_FOOTER) && !sectioning)
+		return 1;
+	/* A class on <body> or <main> such as "has-cookie-banner" says nothing of them. */
+	if (el->tag == GUMBO_TAG_HTML || el->tag == GUMBO_TAG_BODY || el->tag == GUMBO_TAG_MAIN ||
+	    el->tag == GUMBO_TAG_ARTICLE)
+		return 0;
+	return attrs_are_chrome(&el->attributes);
+}
+
+/* On entering an element: its separators; on leaving it: the same, and headings. */
+static void element_edge(struct extract_ctx *cx, const struct frame *f, int leaving)
+{
+	GumboTag tag = f->node->v.element.tag;
+	int level;
+
+	if (tag == GUMBO_TAG_BR) {
+		textsink_sep(&cx->body, SEP_LINE);
+	} else if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) {
+		textsink_sep(&cx->body, SEP_SPACE);
+	} else if (tag == GUMBO_TAG_TR) {
+		textsink_sep(&cx->body, SEP_LINE);
+	} else if (tag_is_block(tag)) {
+		textsink_sep(&cx->body, SEP_PARA);
+	}
+	if (leaving && (level = heading_level(tag)) > 0 && cx->body.b.len > f->text_start)
+		extract_note_heading(cx, level, cx->body.b.ptr + f->text_start,
+				     cx->body.b.len - f->text_start);
+}
+
+/* Pass 2: the visible text, in document order. */
+static int read_body(struct extract_ctx *cx, GumboNode *root)
+{
+	struct frame *st;
+	size_t n = 0, cap = 64;
+
+	st = as_malloc(cap * sizeof(*st));
+	if (!st)
+		return cx->err = AS_ENOMEM;
+	st[n++] = (struct frame){ root, 0, 0, 0, 0 };
+	while (n) {
+		struct frame *f = &st[n - 1];
+		const GumboVector *kids = f->node->type == GUMBO_NODE_DOCUMENT ? &f->node->v.document.children
+									  : &f->node->v.element.children;
+		GumboNode *k;
+
+		if (f->next >= kids->length) {
+			if (f->node->type == GUMBO_NODE_ELEMENT)
+				element_edge(cx, f, 1);
+			n--;
+			continue;
+		}
+		k = kids->data[f->next++];
+		switch (k->type) {
+		case GUMBO_NODE_TEXT:
+		case GUMBO_NODE_CDATA:
+		case GUMBO_NODE_WHITESPACE:
+			if (f->pre)
+				add_pre_text(&cx->body, k->v.text.text, strlen(k->v.text.text));
+			else
+				textsink_add(&cx->body, k->v.text.text, strlen(k->v.text.text));
+			break;
+		case GUMBO_NODE_ELEMENT:
+		case GUMBO_NODE_TEMPLATE: {
+			const GumboElement *el = &k->v.element;
+			struct frame nf;
+			if (element_dropped(el, f->sectioning))
+				break;
+			nf.node = k;
+			nf.next = 0;
+			nf.sectioning = f->sectioning || el->tag == GUMBO_TAG_ARTICLE ||
+					el->tag == GUMBO_TAG_MAIN || el->tag == GUMBO_TAG_SECTION;
+			nf.pre = f->pre || el->tag == GUMBO_TAG_PRE || el->tag == GUMBO_TAG_TEXTAREA;
+			if (n == cap) {
+				struct frame *s = as_realloc(st, cap * 2 * sizeof(*s));
+				if (!s) {
+					as_free(st);
+					return cx->err = AS_ENOMEM;
+				}
+				st = s;
+				cap *= 2;
+			}
+			element_edge(cx, &nf, 0);
+			nf.text_start = cx->body.b.len;
+			st[n++] = nf;
+			break;
+		}
+		default: /* comments, the doctype */
+			break;
+		}
+	}
+	as_free(st);
+	return cx->err;
+}
+
+static GumboOutput *parse(const char *text, size_t len)
+{
+	GumboOptions opt = kGumboDefaultOptions;
+
+	opt.max_errors = 0; /* parse errors are not ours to report; do not record them */
+	return gumbo_parse_with_options(&opt, text, len);
+}
+
+int extract_html(struct extract_ctx *cx, const char *text, size_t len)
+{
+	GumboOutput *out = parse(text, len);
+	int rc;
+
+	if (!out)
+		return as_error_set(AS_ENOMEM, "%s: out of memory parsing HTML", cx->id);
+	rc = read_head(cx, out->document);
+	if (rc == 0)
+		rc = read_body(cx, out->document);
+	gumbo_destroy_output(&kGumboDefaultOptions, out);
+	return rc;
+}
+
+int extract_html_fragment(struct extract_ctx *cx, const char *text, size_t len)
+{
+	GumboOutput *out = parse(text, len);
+	int rc;
+
+	if (!out)
+		return as_error_set(AS_ENOMEM, "%s: out of memory parsing HTML", cx->id);
+	rc = read_body(cx, out->document);
+	gumbo_destroy_output(&kGumboDefaultOptions, out);
+	return rc;
+}
+
+/* ---- raw HTML met piecewise (Markdown) ---- */
+
+static int name_is_dropped(const char *s, size_t len)
+{
+	static const char *names[] = {
+		"script", "style", "noscript", "template", "nav", "aside", "header", "footer",
+		"form", "button", "select", "textarea", "iframe", "object", "svg", "dialog",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && strncasecmp(s, names[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+void extract_html_scan_tags(const char *s, size_t len, int *depth)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *lt = memchr(s + i, '<', len - i);
+		size_t start, name_len;
+		int closing = 0;
+
+		if (!lt)
+			return;
+		i = (size_t)(lt - s) + 1;
+		if (len - i >= 3 && memcmp(s + i, "!--", 3) == 0) {
+			const char *end = memmem(s + i + 3, len - i - 3, "-->", 3);
+			if (!end)
+				return;
+			i = (size_t)(end - s) + 3;
+			continue;
+		}
+		if (i < len && s[i] == '/') {
+			closing = 1;
+			i++;
+		}
+		start = i;
+		while (i < len && is_name_char(s[i]))
+			i++;
+		name_len = i - start;
+		if (!name_len || !name_is_dropped(s + start, name_len))
+			continue;
+		if (closing) {
+			if (*depth > 0)
+				(*depth)--;
+			continue;
+		}
+		/* An opening tag; `<script ... />` is taken as closed at once. */
+		while (i < len && s[i] != '>')
+			i++;
+		if (!(i > 0 && i < len && s[i - 1] == '/'))
+			(*depth)++;
+	}
+}
+
+int extract_html_is_br(const char *s, size_t len)
+{
+	size_t i = 1;
+
+	if (len < 4 || s[0] != '<' || strncasecmp(s + 1, "br", 2) != 0)
+		return 0;
+	i = 3;
+	return i < len && (s[i] == '>' || s[i] == '/' || s[i] == ' ');
+}

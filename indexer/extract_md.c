@@ -1,0 +1,376 @@
+/*
+ * Markdown through cmark (the CommonMark reference parser), indexed as a reader sees
+ * the rendered page: the text of the AST, code spans and code blocks included, raw
+ * HTML read as HTML. YAML front matter through libyaml.
+ */
+#include <cmark.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "common/util/error.h"
+#include "common/util/mem.h"
+#include "indexer/extract_int.h"
+
+/* ---- front matter ---- */
+
+/* Length of the line at s[0..len) without its end of line; *next = start of the next. */
+static size_t line_at(const char *s, size_t len, size_t *next)
+{
+	const char *nl = memchr(s, '\n', len);
+	size_t n = nl ? (size_t)(nl - s) : len;
+
+	*next = nl ? n + 1 : len;
+	if (n && s[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+/* Whether s[0..n) is `mark` followed by nothing but spaces. */
+static int is_fence(const char *s, size_t n, const char *mark)
+{
+	size_t k = strlen(mark);
+
+	if (n < k || memcmp(s, mark, k) != 0)
+		return 0;
+	for (; k < n; k++)
+		if (s[k] != ' ' && s[k] != '\t')
+			return 0;
+	return 1;
+}
+
+/*
+ * Finds a front matter block: a first line `---`, then YAML, then a line `---` or
+ * `...` (Jekyll's convention, also Hugo's and Pandoc's). On success sets the YAML's
+ * extent and *body_off, where the Markdown begins; returns 0 when there is none.
+ */
+static int find_front_matter(const char *s, size_t len, size_t *yaml_off, size_t *yaml_len,
+			     size_t *body_off)
+{
+	size_t next, pos, n, first;
+
+	n = line_at(s, len, &first);
+	if (!is_fence(s, n, "---"))
+		return 0;
+	pos = first;
+	while (pos < len) {
+		size_t start = pos;
+		n = line_at(s + pos, len - pos, &next);
+		pos += next;
+		if (is_fence(s + start, n, "---") || is_fence(s + start, n, "...")) {
+			*yaml_off = first;
+			*yaml_len = start - *yaml_off;
+			*body_off = pos;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int scalar_is(const yaml_node_t *node, const char *key)
+{
+	return node && node->type == YAML_SCALAR_NODE && node->data.scalar.length == strlen(key) &&
+	       memcmp(node->data.scalar.value, key, node->data.scalar.length) == 0;
+}
+
+static int scalar_is_ci(const yaml_node_t *node, const char *key)
+{
+	return node && node->type == YAML_SCALAR_NODE && node->data.scalar.length == strlen(key) &&
+	       strncasecmp((const char *)node->data.scalar.value, key, node->data.scalar.length) == 0;
+}
+
+static void fm_scalar(struct extract_ctx *cx, yaml_node_t *v, const char *key, char **field)
+{
+	if (v->type != YAML_SCALAR_NODE) {
+		extract_warn(cx, "front matter: `%s` is not a single value; ignored", key);
+		return;
+	}
+	extract_set_field(cx, field, (const char *)v->data.scalar.value, v->data.scalar.length);
+}
+
+/* s[0..*len) without surrounding blanks and one pair of matching quotes. */
+static const char *unquote(const char *s, size_t *len)
+{
+	size_t n = *len;
+
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
+		s++, n -= 2;
+	*len = n;
+	return s;
+}
+
+static void add_tag_list(struct extract_ctx *cx, const char *s, size_t len)
+{
+	size_t start = 0, i, n;
+	const char *t;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == ',') {
+			n = i - start;
+			t = unquote(s + start, &n);
+			extract_add_tag(cx, t, n);
+			start = i + 1;
+		}
+	}
+}
+
+/*
+ * The fallback for front matter that YAML refuses. French typography puts a space
+ * before a colon, and `title: Remise des diplômes : 412 lauréats` is not YAML (": "
+ * inside a plain scalar starts a mapping value), yet its meaning is plain. Such a
+ * block is read as `key: value` lines split at the first colon, `tags` taking a
+ * `[a, b]` list, a comma string, or the `- item` lines that follow it.
+ */
+static void read_front_matter_lines(struct extract_ctx *cx, const char *s, size_t len)
+{
+	struct document *doc = cx->doc;
+	size_t pos = 0, next, n, klen, vlen;
+	int in_tags = 0;
+
+	while (pos < len) {
+		const char *line = s + pos, *colon, *v;
+
+		n = line_at(line, len - pos, &next);
+		pos += next;
+		if (n && (line[0] == ' ' || line[0] == '\t' || line[0] == '-')) {
+			size_t k = 0;
+			while (k < n && (line[k] == ' ' || line[k] == '\t'))
+				k++;
+			if (in_tags && k + 1 < n && line[k] == '-' && line[k + 1] == ' ') {
+				vlen = n - k - 2;
+				v = unquote(line + k + 2, &vlen);
+				extract_add_tag(cx, v, vlen);
+			}
+			continue;
+		}
+		in_tags = 0;
+		colon = memchr(line, ':', n);
+		if (!colon || line[0] == '#')
+			continue;
+		klen = (size_t)(colon - line);
+		vlen = n - klen - 1;
+		v = unquote(colon + 1, &vlen);
+		if (klen == 5 && memcmp(line, "title", 5) == 0)
+			extract_set_field(cx, &doc->title, v, vlen);
+		else if (klen == 4 && memcmp(line, "date", 4) == 0)
+			extract_set_date(cx, v, vlen, "front matter");
+		else if (klen == 4 && memcmp(line, "type", 4) == 0)
+			extract_set_field(cx, &doc->type, v, vlen);
+		else if (klen == 10 && memcmp(line, "department", 10) == 0)
+			extract_set_field(cx, &doc->department, v, vlen);
+		else if (klen == 3 && memcmp(line, "url", 3) == 0)
+			extract_set_field(cx, &doc->url, v, vlen);
+		else if (klen == 4 && memcmp(line, "tags", 4) == 0) {
+			if (!vlen)
+				in_tags = 1;
+			else if (v[0] == '[' && v[vlen - 1] == ']')
+				add_tag_list(cx, v + 1, vlen - 2);
+			else
+				add_tag_list(cx, v, vlen);
+		}
+	}
+}
+
+static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t len)
+{
+	static const char *keys[] = { "title", "date", "type", "department", "url", "tags" };
+	yaml_parser_t parser;
+	yaml_document_t ydoc;
+	yaml_node_t *root;
+	yaml_node_pair_t *pair;
+	struct document *doc = cx->doc;
+	size_t k;
+
+	if (!yaml_parser_initialize(&parser)) {
+		cx->err = AS_ENOMEM;
+		return;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	if (!yaml_parser_load(&parser, &ydoc)) {
+		extract_warn(cx, "front matter is not valid YAML (%s, line %zu); read as plain `key: value` lines",
+			     parser.problem ? parser.problem : "error", parser.problem_mark.line + 2);
+		yaml_parser_delete(&parser);
+		read_front_matter_lines(cx, yaml, len);
+		return;
+	}
+	root = yaml_document_get_root_node(&ydoc);
+	if (root && root->type != YAML_MAPPING_NODE) {
+		extract_warn(cx, "front matter is not a list of `key: value`; ignored");
+		root = NULL;
+	}
+	for (pair = root ? root->data.mapping.pairs.start : NULL; pair && pair < root->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(&ydoc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&ydoc, pair->value);
+
+		if (!key || !v)
+			continue;
+		if (scalar_is(key, "title")) {
+			fm_scalar(cx, v, "title", &doc->title);
+		} else if (scalar_is(key, "date")) {
+			if (v->type == YAML_SCALAR_NODE)
+				extract_set_date(cx, (const char *)v->data.scalar.value, v->data.scalar.length,
+						 "front matter");
+			else
+				extract_warn(cx, "front matter: `date` is not a single value; ignored");
+		} else if (scalar_is(key, "type")) {
+			fm_scalar(cx, v, "type", &doc->type);
+		} else if (scalar_is(key, "department")) {
+			fm_scalar(cx, v, "department", &doc->department);
+		} else if (scalar_is(key, "url")) {
+			fm_scalar(cx, v, "url", &doc->url);
+		} else if (scalar_is(key, "tags")) {
+			if (v->type == YAML_SCALAR_NODE) {
+				extract_add_tags(cx, (const char *)v->data.scalar.value, v->data.scalar.length);
+			} else if (v->type == YAML_SEQUENCE_NODE) {
+				yaml_node_item_t *it;
+				for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+					yaml_node_t *t = yaml_document_get_node(&ydoc, *it);
+					/* One tag per item: a comma inside an item is part of it. */
+					if (t && t->type == YAML_SCALAR_NODE)
+						extract_add_tag(cx, (const char *)t->data.scalar.value,
+								 t->data.scalar.length);
+				}
+			} else {
+				extract_warn(cx, "front matter: `tags` is neither a list nor a string; ignored");
+			}
+		} else {
+			/* Keys are exactly the field names; a near miss is worth a word. */
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if (scalar_is_ci(key, keys[k]))
+					extract_warn(cx, "front matter key `%s` ignored: keys are lower case (`%s`)",
+						     (const char *)key->data.scalar.value, keys[k]);
+		}
+	}
+	yaml_document_delete(&ydoc);
+	yaml_parser_delete(&parser);
+}
+
+/* ---- the AST ---- */
+
+/* Code block or multi-line literal: its lines kept apart. */
+static void add_lines(struct textsink *ts, const char *s, size_t len)
+{
+	const char *nl;
+
+	while ((nl = memchr(s, '\n', len)) != NULL) {
+		textsink_add(ts, s, (size_t)(nl - s));
+		textsink_sep(ts, SEP_LINE);
+		len -= (size_t)(nl - s) + 1;
+		s = nl + 1;
+	}
+	textsink_add(ts, s, len);
+}
+
+static const char *literal(cmark_node *node, size_t *len)
+{
+	const char *s = cmark_node_get_literal(node);
+
+	*len = s ? strlen(s) : 0;
+	return s ? s : "";
+}
+
+static int walk(struct extract_ctx *cx, cmark_node *root)
+{
+	cmark_iter *iter = cmark_iter_new(root);
+	cmark_event_type ev;
+	size_t heading_start = 0, len;
+	int hidden = 0; /* open raw-HTML elements whose content is dropped (script, style...) */
+	int rc = 0;
+
+	while (rc == 0 && (ev = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(iter);
+		cmark_node_type type = cmark_node_get_type(node);
+		const char *s;
+
+		if (ev == CMARK_EVENT_EXIT) {
+			if (type == CMARK_NODE_HEADING && cx->body.b.len > heading_start)
+				extract_note_heading(cx, cmark_node_get_heading_level(node),
+						     cx->body.b.ptr + heading_start, cx->body.b.len - heading_start);
+			if (type == CMARK_NODE_ITEM || (type >= CMARK_NODE_FIRST_BLOCK && type <= CMARK_NODE_LAST_BLOCK))
+				textsink_sep(&cx->body, SEP_PARA);
+			continue;
+		}
+		switch (type) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			if (!hidden) {
+				s = literal(node, &len);
+				textsink_add(&cx->body, s, len);
+			}
+			break;
+		case CMARK_NODE_SOFTBREAK:
+			textsink_sep(&cx->body, SEP_SPACE);
+			break;
+		case CMARK_NODE_LINEBREAK:
+			textsink_sep(&cx->body, SEP_LINE);
+			break;
+		case CMARK_NODE_CODE_BLOCK:
+			textsink_sep(&cx->body, SEP_PARA);
+			if (!hidden) {
+				s = literal(node, &len);
+				add_lines(&cx->body, s, len);
+			}
+			textsink_sep(&cx->body, SEP_PARA);
+			break;
+		case CMARK_NODE_HTML_BLOCK:
+			/* Read as HTML by gumbo, which drops script, style and chrome inside it;
+			 * the tag scan then carries an element left open (a <nav> whose content
+			 * goes on after a blank line) over to the blocks that follow. */
+			s = literal(node, &len);
+			textsink_sep(&cx->body, SEP_PARA);
+			if (!hidden)
+				rc = extract_html_fragment(cx, s, len);
+			extract_html_scan_tags(s, len, &hidden);
+			textsink_sep(&cx->body, SEP_PARA);
+			break;
+		case CMARK_NODE_HTML_INLINE:
+			s = literal(node, &len);
+			if (extract_html_is_br(s, len))
+				textsink_sep(&cx->body, SEP_LINE);
+			extract_html_scan_tags(s, len, &hidden);
+			break;
+		case CMARK_NODE_IMAGE:
+			/* A reader sees the image, not its alt text: skip the children. */
+			cmark_iter_reset(iter, node, CMARK_EVENT_EXIT);
+			break;
+		case CMARK_NODE_HEADING:
+			textsink_sep(&cx->body, SEP_PARA);
+			heading_start = cx->body.b.len;
+			break;
+		case CMARK_NODE_THEMATIC_BREAK:
+			textsink_sep(&cx->body, SEP_PARA);
+			break;
+		default:
+			if (type >= CMARK_NODE_FIRST_BLOCK && type <= CMARK_NODE_LAST_BLOCK)
+				textsink_sep(&cx->body, SEP_PARA);
+			break;
+		}
+	}
+	cmark_iter_free(iter);
+	return rc ? rc : cx->err;
+}
+
+int extract_markdown(struct extract_ctx *cx, const char *text, size_t len)
+{
+	size_t yaml_off, yaml_len, body_off;
+	cmark_node *root;
+	int rc;
+
+	if (find_front_matter(text, len, &yaml_off, &yaml_len, &body_off)) {
+		read_front_matter(cx, text + yaml_off, yaml_len);
+		if (cx->err)
+			return cx->err;
+		text += body_off;
+		len -= body_off;
+	}
+	root = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
+	if (!root)
+		return as_error_set(AS_ENOMEM, "%s: out of memory parsing Markdown", cx->id);
+	rc = walk(cx, root);
+	cmark_node_free(root);
+	return rc;
+}

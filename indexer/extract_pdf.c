@@ -1,0 +1,267 @@
+/*
+ * PDF through poppler-glib: the text of every page and the document's own Title and
+ * CreationDate.
+ *
+ * Poppler prints its complaints about damaged files ("Syntax Error: ...") on stderr,
+ * which would tear the indexer's progress line and its summary. poppler-glib has no
+ * call to stop that, but the core library it is built on exports setErrorCallback(),
+ * the hook poppler-cpp's set_debug_error_function() uses. It is a C++ function; it is
+ * looked up once by its mangled name (poppler >= 21.x: a callback taking the error
+ * category, the byte offset and the message) and, when present, routes the messages
+ * to a per-thread note that an error message can quote. When absent (another poppler
+ * ABI), poppler keeps printing: noisy, never wrong.
+ */
+#include <dlfcn.h>
+#include <glib.h>
+#include <poppler.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util/error.h"
+#include "common/util/mem.h"
+#include "indexer/extract_int.h"
+
+/* poppler/Error.h: void setErrorCallback(void (*)(ErrorCategory, Goffset, const char *)). */
+#define POPPLER_SET_ERROR_CALLBACK "_Z16setErrorCallbackPFv13ErrorCategoryxPKcE"
+
+/* The first message poppler gave on this thread since pdf_note_reset(). */
+static __thread char pdf_note[160];
+
+static void on_poppler_error(int category, long long pos, const char *msg)
+{
+	(void)category;
+	if (pdf_note[0] || !msg)
+		return;
+	if (pos >= 0)
+		snprintf(pdf_note, sizeof(pdf_note), "%s (at byte %lld)", msg, pos);
+	else
+		snprintf(pdf_note, sizeof(pdf_note), "%s", msg);
+}
+
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+
+static void make_poppler_quiet(void)
+{
+	void (*set_cb)(void (*)(int, long long, const char *));
+
+	*(void **)&set_cb = dlsym(RTLD_DEFAULT, POPPLER_SET_ERROR_CALLBACK);
+	if (set_cb)
+		set_cb(on_poppler_error);
+}
+
+static int is_letter_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* Whether a line starts a list item: a bullet (•, ▪, –, -, *) and a space. */
+static int starts_item(const char *s, size_t n)
+{
+	if (n >= 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ')
+		return 1;
+	return n >= 4 && (memcmp(s, "\xE2\x80\xA2 ", 4) == 0 || memcmp(s, "\xE2\x96\xAA ", 4) == 0 ||
+			  memcmp(s, "\xE2\x80\x93 ", 4) == 0);
+}
+
+/* Whether a line ends a sentence: . ! ? : or a closing French quote ». */
+static int ends_sentence(const char *s, size_t n)
+{
+	if (!n)
+		return 0;
+	if (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?' || s[n - 1] == ':')
+		return 1;
+	return n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xBB;
+}
+
+static int starts_upper(const char *s, size_t n)
+{
+	unsigned char c = n ? (unsigned char)s[0] : 0;
+
+	/* A-Z, or a Latin-1 capital (É, À, Ç... are C3 80-9E in UTF-8), or a digit. */
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c == 0xC3 && n > 1 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9E);
+}
+
+/* Characters (code points) of a UTF-8 line. */
+static size_t n_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Trims the line at text[*pos..], advancing *pos past it; returns its length. */
+static size_t next_line(const char *text, size_t len, size_t *pos, const char **line)
+{
+	const char *l = text + *pos, *nl = memchr(l, '\n', len - *pos);
+	size_t n = nl ? (size_t)(nl - l) : len - *pos;
+
+	*pos += n + 1;
+	while (n && (unsigned char)l[n - 1] <= ' ')
+		n--;
+	while (n && (unsigned char)*l <= ' ')
+		l++, n--;
+	*line = l;
+	return n;
+}
+
+/*
+ * One page. PDF text has lines, not paragraphs, and these rules rebuild them:
+ * - a line ending in letter + '-' is joined to the next without a space, the hyphen
+ *   kept: "exem-" + "ple" gives "exem-ple", which the analyzer indexes whole as well
+ *   as by parts, and a real compound such as "auto-entrepreneur" stays right;
+ * - the lines of a paragraph run to the right margin, so a line ending a sentence
+ *   that is clearly shorter than the page's typical full line (its 75th percentile,
+ *   robust to ragged right margins and to odd long lines) ends a paragraph; a very
+ *   short line without final punctuation followed by a capital is a heading;
+ * - a line starting with a bullet starts an item; a blank line ends a paragraph;
+ * - otherwise lines are joined with a space.
+ */
+static void add_page(struct extract_ctx *cx, const char *text)
+{
+	size_t hist[128] = { 0 };
+	size_t len = strlen(text), pos = 0, n, total = 0, seen = 0, full = 0, prev_len = 0, prev_chars = 0, k;
+	const char *line, *prev = NULL;
+
+	while (pos < len) {
+		n = next_line(text, len, &pos, &line);
+		if (n) {
+			k = n_chars(line, n);
+			hist[k < 127 ? k : 127]++;
+			total++;
+		}
+	}
+	for (k = 0; k < 128; k++) {
+		seen += hist[k];
+		if (seen * 4 >= total * 3) {
+			full = k;
+			break;
+		}
+	}
+	for (pos = 0; pos < len;) {
+		size_t chars;
+
+		n = next_line(text, len, &pos, &line);
+		if (!n) {
+			textsink_sep(&cx->body, SEP_PARA);
+			prev = NULL;
+			continue;
+		}
+		chars = n_chars(line, n);
+		if (prev) {
+			if (prev_len >= 2 && prev[prev_len - 1] == '-' &&
+			    is_letter_byte((unsigned char)prev[prev_len - 2]) && is_letter_byte((unsigned char)line[0]))
+				; /* joined as is */
+			else if (starts_item(line, n) ||
+				 (ends_sentence(prev, prev_len) && prev_chars * 100 < full * 85) ||
+				 (!ends_sentence(prev, prev_len) && prev_chars * 2 < full && starts_upper(line, n) &&
+				  prev[prev_len - 1] != ','))
+				textsink_sep(&cx->body, SEP_PARA);
+			else
+				textsink_sep(&cx->body, SEP_SPACE);
+		}
+		if (!cx->heading)
+			extract_note_heading(cx, 1, line, n);
+		textsink_add(&cx->body, line, n);
+		prev = line;
+		prev_len = n;
+		prev_chars = chars;
+	}
+	textsink_sep(&cx->body, SEP_PARA);
+}
+
+/* The Title entry, unless it is a word processor's default ("Microsoft Word - x.docx",
+ * a file name). */
+static void read_title(struct extract_ctx *cx, PopplerDocument *pdf)
+{
+	static const char *prefix = "Microsoft Word - ";
+	static const char *exts[] = { ".doc", ".docx", ".odt", ".pdf", ".rtf", ".indd", ".pub" };
+	gchar *t = poppler_document_get_title(pdf);
+	const char *s = t;
+	size_t n, i;
+
+	if (!t)
+		return;
+	if (strncmp(s, prefix, strlen(prefix)) == 0)
+		s += strlen(prefix);
+	n = strlen(s);
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t k = strlen(exts[i]);
+		if (n > k && g_ascii_strcasecmp(s + n - k, exts[i]) == 0)
+			n = 0;
+	}
+	if (n)
+		extract_set_field(cx, &cx->doc->title, s, n);
+	g_free(t);
+}
+
+static void read_date(struct extract_ctx *cx, PopplerDocument *pdf)
+{
+	GDateTime *dt = poppler_document_get_creation_date_time(pdf);
+	gchar *s;
+
+	if (!dt)
+		return;
+	/* The date in the PDF's own time zone: the day its author saw. */
+	s = g_date_time_format(dt, "%Y-%m-%d");
+	if (s)
+		extract_set_date(cx, s, strlen(s), "PDF creation");
+	g_free(s);
+	g_date_time_unref(dt);
+}
+
+int extract_pdf(struct extract_ctx *cx, const void *data, size_t len)
+{
+	GBytes *bytes;
+	GError *gerr = NULL;
+	PopplerDocument *pdf;
+	int n_pages, i, rc = 0;
+
+	pthread_once(&quiet_once, make_poppler_quiet);
+	pdf_note[0] = '\0';
+	if (len < 5 || memcmp(data, "%PDF-", 5) != 0) {
+		/* Poppler would look for a header further in; a file named .pdf that does
+		 * not start like one is something else. */
+		if (len < 5 || !memmem(data, len < 1024 ? len : 1024, "%PDF-", 5))
+			return as_error_set(AS_EFORMAT, "%s: not a PDF (no %%PDF- header)", cx->id);
+	}
+	bytes = g_bytes_new_static(data, len);
+	pdf = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+	if (!pdf) {
+		if (gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED)
+			rc = as_error_set(AS_EFORMAT, "%s: encrypted PDF (it needs a password to be read)", cx->id);
+		else
+			rc = as_error_set(AS_EFORMAT, "%s: corrupt PDF (%s%s%s)", cx->id,
+					  gerr ? gerr->message : "unreadable", pdf_note[0] ? "; " : "", pdf_note);
+		if (gerr)
+			g_error_free(gerr);
+		g_bytes_unref(bytes);
+		return rc;
+	}
+	read_title(cx, pdf);
+	read_date(cx, pdf);
+	n_pages = poppler_document_get_n_pages(pdf);
+	if (n_pages <= 0)
+		rc = as_error_set(AS_EFORMAT, "%s: corrupt PDF (no pages%s%s)", cx->id,
+				  pdf_note[0] ? "; " : "", pdf_note);
+	for (i = 0; rc == 0 && i < n_pages; i++) {
+		PopplerPage *page = poppler_document_get_page(pdf, i);
+		gchar *text;
+
+		if (!page)
+			continue;
+		text = poppler_page_get_text(page);
+		if (text)
+			add_page(cx, text);
+		g_free(text);
+		g_object_unref(page);
+		if (cx->err || cx->body.b.err)
+			rc = AS_ENOMEM;
+	}
+	g_object_unref(pdf);
+	g_bytes_unref(bytes);
+	return rc ? rc : cx->err;
+}

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Checks the sample corpus and the relevance judgments against each other, so the relevance
+# suite never scores a document that does not exist or a query without a right answer.
+set -eu
+J=tests/relevance/judgments.tsv
+C=corpus
+fail() { echo "corpus_judgments: $*" >&2; exit 1; }
+
+[ -f "$J" ] || fail "$J: missing"
+[ -d "$C" ] || fail "$C: missing"
+
+# Every judged document exists; fields and grades are well formed.
+awk -F '\t' '
+	/^#/ || /^[[:space:]]*$/ { next }
+	NF != 3 { printf "%s:%d: want 3 TAB-separated fields, got %d\n", FILENAME, NR, NF; bad = 1; next }
+	$3 !~ /^[012]$/ { printf "%s:%d: grade must be 0, 1 or 2: %s\n", FILENAME, NR, $3; bad = 1 }
+	$1 ~ /^[[:space:]]|[[:space:]]$/ { printf "%s:%d: query has leading or trailing blanks\n", FILENAME, NR; bad = 1 }
+	seen[$1 "\t" $2]++ { printf "%s:%d: %s judged twice for \"%s\"\n", FILENAME, NR, $2, $1; bad = 1 }
+	{ print $2 > "/dev/stderr"; q[$1] = 1; if ($3 == 2) top[$1] = 1 }
+	END {
+		for (k in q) if (!(k in top)) { printf "query \"%s\" has no grade-2 document\n", k; bad = 1 }
+		exit bad
+	}' "$J" 2>"$TMPDIR/ids" || fail "bad judgments"
+sort -u "$TMPDIR/ids" | while IFS= read -r id; do
+	[ -f "$C/$id" ] || fail "$J names $id, which is not in $C/"
+done
+
+# The tricky files the indexer tests rely on are still there and still tricky.
+w=$C/communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt
+[ -f "$w" ] || fail "$w: missing"
+if iconv -f UTF-8 -t UTF-8 "$w" >/dev/null 2>&1; then fail "$w: must not be valid UTF-8"; fi
+t=$C/guides/plaquette-cfa-muret-tronquee.pdf
+[ -f "$t" ] || fail "$t: missing"
+if tail -c 64 "$t" | grep -q '%%EOF'; then fail "$t: must be truncated"; fi
+for p in $C/*/*.pdf; do
+	[ "$p" = "$t" ] && continue
+	head -c 5 "$p" | grep -q '^%PDF-' || fail "$p: not a PDF"
+	tail -c 64 "$p" | grep -q '%%EOF' || fail "$p: truncated PDF"
+done
+echo "corpus_judgments: ok"

@@ -1,0 +1,547 @@
+/*
+ * The on-disk index end to end: build from documents, read back every structure,
+ * incremental add/update/delete, merges, corruption of each file, crashes while
+ * publishing. Documents are tokenized here by a stand-in (words split on spaces,
+ * lower-cased), so these tests do not depend on the French analyzer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/index/check.h"
+#include "common/index/index.h"
+#include "common/index/writer.h"
+#include "common/text/analyzer.h"
+#include "common/util/arena.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+#include "common/util/mem.h"
+
+/* ---- helpers ---- */
+
+static char tmpdir[PATH_MAX];
+
+static void make_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/ixtest-XXXXXX", t && *t ? t : "/tmp");
+	assert_non_null(mkdtemp(tmpdir));
+}
+
+static void rm_rf(const char *path)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	make_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (!getenv("KEEP_TEST_INDEX"))
+		rm_rf(tmpdir);
+	return 0;
+}
+
+/* Tokenizes text on spaces: term = exact = word = the lower-cased word, except that a
+ * word written `stem|exact` gives term `stem` and exact form `exact` (an accented
+ * variant), and `stem|exact|alt` also an alternative key. */
+static void add_field(struct analyzed_doc *ad, enum field f, const char *text, uint32_t base)
+{
+	char w[256];
+	const char *p = text;
+	uint32_t pos = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n) {
+			struct token t;
+			char *bar, *bar2;
+			memset(&t, 0, sizeof(t));
+			memcpy(w, p, n);
+			w[n] = 0;
+			for (size_t i = 0; i < n; i++)
+				if (w[i] >= 'A' && w[i] <= 'Z')
+					w[i] = (char)(w[i] - 'A' + 'a');
+			t.term = t.exact = t.word = w;
+			t.term_len = t.exact_len = t.word_len = n;
+			if ((bar = strchr(w, '|'))) {
+				*bar = 0;
+				t.term_len = t.word_len = (size_t)(bar - w);
+				t.exact = bar + 1;
+				if ((bar2 = strchr(bar + 1, '|'))) {
+					*bar2 = 0;
+					t.alt = bar2 + 1;
+					t.alt_len = strlen(bar2 + 1);
+				}
+				t.exact_len = strlen(t.exact);
+			}
+			t.position = pos++;
+			assert_int_equal(analyzed_doc_add_token(ad, f, &t, base), 0);
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+struct tdoc {
+	const char *id, *title, *body, *date, *type, *dept, *url;
+	const char *tags[3];
+};
+
+static struct analyzed_doc *mkdoc(const struct tdoc *td)
+{
+	struct document d;
+	struct analyzed_doc *ad;
+	size_t n = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.id = (char *)td->id;
+	d.title = (char *)td->title;
+	d.body = (char *)td->body;
+	d.body_len = td->body ? strlen(td->body) : 0;
+	d.date = (char *)td->date;
+	d.type = (char *)td->type;
+	d.department = (char *)td->dept;
+	d.url = (char *)td->url;
+	while (n < 3 && td->tags[n])
+		n++;
+	d.tags = (char **)td->tags;
+	d.n_tags = n;
+	assert_int_equal(analyzed_doc_new(&d, &ad), 0);
+	if (td->title)
+		add_field(ad, FIELD_TITLE, td->title, 0);
+	for (size_t i = 0; i < n; i++)
+		add_field(ad, FIELD_TAGS, td->tags[i], (uint32_t)(100 * i));
+	if (td->body)
+		add_field(ad, FIELD_BODY, td->body, 0);
+	assert_int_equal(analyzed_doc_finish(ad), 0);
+	return ad;
+}
+
+static void hash_of(const char *s, uint8_t h[INDEX_HASH_LEN])
+{
+	uint64_t x = 1469598103934665603ull;
+	memset(h, 0, INDEX_HASH_LEN);
+	for (; *s; s++)
+		x = (x ^ (uint8_t)*s) * 1099511628211ull;
+	memcpy(h, &x, 8);
+}
+
+/* Adds docs through the writer's incremental protocol. */
+static void index_docs(const char *dir, int full, const struct tdoc *docs, size_t n, struct index_summary *sum)
+{
+	struct index_writer *w;
+	uint8_t h[INDEX_HASH_LEN];
+	char key[4096];
+
+	assert_int_equal(index_writer_open(dir, full, &w), 0);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s/%s/%s", docs[i].title ? docs[i].title : "", docs[i].body ? docs[i].body : "",
+			 docs[i].date ? docs[i].date : "");
+		hash_of(key, h);
+		if (index_writer_known(w, docs[i].id, h) == 0)
+			continue;
+		assert_int_equal(index_writer_add(w, mkdoc(&docs[i]), h), 0);
+	}
+	assert_int_equal(index_writer_commit(w, sum), 0);
+	index_writer_free(w);
+}
+
+static const struct tdoc base_docs[] = {
+	{ "communiques/a.md", "Apprentissage record", "les contrats d apprentissage ont triple en occitanie",
+	  "2024-05-02", "communique", "31", "https://cma/a", { "apprentissage", "emploi" } },
+	{ "guides/b.md", "Guide de la micro entreprise", "creer sa micro entreprise etape par etape entreprise",
+	  "2023-01-15", "guide", "34", NULL, { NULL } },
+	{ "communiques/c.md", "Salon des metiers", "le salon des metiers d art ouvre ses portes chat|chât",
+	  NULL, "communique", NULL, NULL, { "salon" } },
+};
+
+/* Every live document's id, in a sorted string. */
+static void __attribute__((unused)) collect_ids(struct index *idx, struct buf *out)
+{
+	struct arena *a = arena_new(0);
+	static char *ids[8192];
+	size_t n = 0;
+
+	for (uint32_t s = 0; s < index_n_segments(idx); s++) {
+		const struct segment *seg = index_segment(idx, s);
+		for (uint32_t d = 0; d < segment_n_docs(seg); d++) {
+			struct stored_doc sd;
+			if (!segment_is_live(seg, d))
+				continue;
+			assert_int_equal(segment_get_doc(seg, d, 0, a, &sd), 0);
+			ids[n++] = strdup(sd.id);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(ids[i], ids[j]) > 0) {
+				char *t = ids[i];
+				ids[i] = ids[j];
+				ids[j] = t;
+			}
+	for (size_t i = 0; i < n; i++) {
+		buf_addf(out, "%s;", ids[i]);
+		free(ids[i]);
+	}
+	arena_free(a);
+}
+
+/* Live documents containing key, as "id:tf0,tf1,tf2@positions;" sorted by id. */
+static void key_docs(struct index *idx, const char *key, struct buf *out)
+{
+	struct arena *a = arena_new(0);
+	static char *items[8192];
+	size_t n = 0;
+
+	for (uint32_t s = 0; s < index_n_segments(idx); s++) {
+		const struct segment *seg = index_segment(idx, s);
+		struct term_info ti;
+		struct postings *p;
+		int rc;
+		if (segment_lookup(seg, DICT_TERMS, key, strlen(key), &ti) != 0)
+			continue;
+		assert_int_equal(postings_open(seg, &ti, POSTINGS_POSITIONS, &p), 0);
+		while ((rc = postings_next(p)) == 0) {
+			uint32_t d = postings_doc(p), tf[N_FIELDS];
+			struct stored_doc sd;
+			struct buf b = BUF_INIT;
+			if (!segment_is_live(seg, d))
+				continue;
+			postings_freqs(p, tf);
+			assert_int_equal(segment_get_doc(seg, d, 0, a, &sd), 0);
+			buf_addf(&b, "%s:%u,%u,%u@", sd.id, tf[0], tf[1], tf[2]);
+			for (int f = 0; f < N_FIELDS; f++) {
+				const uint32_t *pos;
+				uint32_t np;
+				assert_int_equal(postings_positions(p, f, &pos, &np), 0);
+				assert_int_equal(np, tf[f]);
+				for (uint32_t i = 0; i < np; i++)
+					buf_addf(&b, "%u.", pos[i]);
+				buf_addch(&b, '/');
+			}
+			items[n++] = buf_detach(&b, NULL);
+		}
+		assert_true(rc > 0);
+		postings_free(p);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(items[i], items[j]) > 0) {
+				char *t = items[i];
+				items[i] = items[j];
+				items[j] = t;
+			}
+	for (size_t i = 0; i < n; i++) {
+		buf_addf(out, "%s;", items[i]);
+		as_free(items[i]);
+	}
+	arena_free(a);
+}
+
+/* ---- tests ---- */
+
+static void test_build_and_read(void **state)
+{
+	struct index_summary sum;
+	struct index *idx;
+	struct index_stats st;
+	struct arena *a = arena_new(0);
+	struct stored_doc sd;
+	struct doc_values v;
+	struct term_info ti;
+	uint32_t seg_i, doc;
+	const struct segment *seg;
+	struct buf b = BUF_INIT;
+	(void)state;
+
+	index_docs(tmpdir, 0, base_docs, 3, &sum);
+	assert_int_equal(sum.published, 1);
+	assert_int_equal(sum.added, 3);
+	assert_int_equal(sum.n_docs, 3);
+	assert_true(sum.index_bytes > 0);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_string_equal(index_generation(idx), sum.generation);
+	assert_int_equal(index_n_segments(idx), 1);
+	index_get_stats(idx, &st);
+	assert_int_equal(st.n_docs, 3);
+	assert_int_equal(st.total_field_len[FIELD_TITLE], 2 + 5 + 3);
+
+	assert_int_equal(index_find_doc(idx, "guides/b.md", &seg_i, &doc), 0);
+	seg = index_segment(idx, seg_i);
+	assert_int_equal(segment_get_doc(seg, doc, STORED_BODY, a, &sd), 0);
+	assert_string_equal(sd.id, "guides/b.md");
+	assert_string_equal(sd.title, "Guide de la micro entreprise");
+	assert_string_equal(sd.date, "2023-01-15");
+	assert_string_equal(sd.type, "guide");
+	assert_string_equal(sd.department, "34");
+	assert_null(sd.url);
+	assert_int_equal(sd.n_tags, 0);
+	assert_string_equal(sd.body, base_docs[1].body);
+	assert_int_equal(sd.body_len, strlen(base_docs[1].body));
+	assert_int_equal(segment_field_len(seg, doc, FIELD_BODY), 8);
+	assert_int_equal(segment_field_len(seg, doc, FIELD_TITLE), 5);
+	segment_doc_values(seg, doc, &v);
+	assert_int_equal(v.date, 20230115);
+	assert_string_equal(segment_value_name(seg, VALUE_TYPE, v.type), "guide");
+	assert_string_equal(segment_value_name(seg, VALUE_DEPARTMENT, v.department), "34");
+	assert_int_equal(segment_value_id(seg, VALUE_TYPE, "guide"), v.type);
+	assert_int_equal(segment_value_id(seg, VALUE_TYPE, "nope"), 0);
+	assert_int_equal(index_find_doc(idx, "communiques/c.md", &seg_i, &doc), 0);
+	segment_doc_values(seg, doc, &v);
+	assert_int_equal(v.date, 0);
+	assert_int_equal(v.department, 0);
+	assert_null(segment_value_name(seg, VALUE_DEPARTMENT, v.department));
+	assert_int_equal(segment_get_doc(seg, doc, 0, a, &sd), 0);
+	assert_int_equal(sd.n_tags, 1);
+	assert_string_equal(sd.tags[0], "salon");
+	assert_null(sd.body);
+	assert_int_equal(index_find_doc(idx, "nope.md", &seg_i, &doc), AS_ENOENT);
+
+	key_docs(idx, "apprentissage", &b);
+	assert_string_equal(b.ptr, "communiques/a.md:1,1,1@0./0./3./;");
+	buf_reset(&b);
+	key_docs(idx, "entreprise", &b);
+	assert_string_equal(b.ptr, "guides/b.md:1,0,2@4.//3.7./;");
+	buf_reset(&b);
+	key_docs(idx, "chat\x01" "chât", &b);
+	assert_string_equal(b.ptr, "communiques/c.md:0,0,1@//9./;");
+	assert_int_equal(segment_lookup(seg, DICT_TERMS, "chat", 4, &ti), 1);
+	assert_int_equal(segment_lookup(seg, DICT_TERMS, "entreprise", 10, &ti), 0);
+	assert_int_equal(ti.doc_freq, 1);
+	assert_int_equal(ti.max_tf[FIELD_BODY], 2);
+	assert_int_equal(ti.min_len[FIELD_BODY], 8);
+	assert_int_equal(ti.max_tf[FIELD_TAGS], 0);
+	assert_int_equal(segment_lookup(seg, DICT_WORDS, "chat", 4, &ti), 0);
+	assert_int_equal(ti.doc_freq, 1);
+	assert_int_equal(segment_lookup(seg, DICT_WORDS, "metiers", 7, &ti), 0);
+	assert_int_equal(ti.doc_freq, 1);
+
+	/* Ordered iteration and seek on the word dictionary. */
+	{
+		struct term_iter *it;
+		const char *k;
+		size_t kl;
+		int rc, n = 0;
+		buf_reset(&b);
+		assert_int_equal(term_iter_new(seg, DICT_WORDS, &it), 0);
+		for (rc = term_iter_seek(it, "me", 2); rc == 0; rc = term_iter_next(it)) {
+			k = term_iter_key(it, &kl);
+			if (kl < 2 || memcmp(k, "me", 2))
+				break;
+			buf_add(&b, k, kl);
+			buf_addch(&b, ';');
+		}
+		assert_int_equal(rc, 0);
+		assert_string_equal(b.ptr, "metiers;");
+		assert_int_equal(term_iter_seek(it, "zzz", 3), 1);
+		assert_int_equal(term_iter_next(it), 1);
+		assert_int_equal(term_iter_seek(it, "", 0), 0);
+		for (rc = 0; rc == 0; rc = term_iter_next(it))
+			n++;
+		assert_true(rc > 0);
+		assert_true(n > 20);
+		term_iter_free(it);
+	}
+	index_close(idx);
+	arena_free(a);
+	buf_release(&b);
+	{
+		struct buf r = BUF_INIT;
+		assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+		buf_release(&r);
+	}
+}
+
+/* ---- a larger random corpus, checked against a model ---- */
+
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rng_state >> 33);
+}
+
+#define N_VOCAB 60
+static char vocab[N_VOCAB][16];
+
+/* Word i is chosen with a skewed distribution so some keys fill many blocks. */
+static int pick_word(void)
+{
+	uint32_t r = rnd() % 1000;
+	return r < 300 ? (int)(r % 3) : (int)(r % N_VOCAB);
+}
+
+static char *random_text(int n_words)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < n_words; i++)
+		buf_addf(&b, "%s%s", i ? " " : "", vocab[pick_word()]);
+	return buf_detach(&b, NULL);
+}
+
+static void make_corpus(struct tdoc *docs, char **bufs, int n, uint64_t seed)
+{
+	rng_state = seed;
+	for (int i = 0; i < N_VOCAB; i++)
+		snprintf(vocab[i], sizeof(vocab[i]), "w%02d", i);
+	for (int i = 0; i < n; i++) {
+		memset(&docs[i], 0, sizeof(docs[i]));
+		bufs[3 * i] = malloc(32);
+		snprintf(bufs[3 * i], 32, "doc/%05d.txt", i);
+		bufs[3 * i + 1] = random_text(1 + (int)(rnd() % 4));
+		bufs[3 * i + 2] = random_text((int)(rnd() % 60));
+		docs[i].id = bufs[3 * i];
+		docs[i].title = bufs[3 * i + 1];
+		docs[i].body = bufs[3 * i + 2];
+		docs[i].type = (i % 3) ? "communique" : "guide";
+		docs[i].dept = (i % 5) ? "31" : NULL;
+	}
+}
+
+static void free_corpus(char **bufs, int n)
+{
+	for (int i = 0; i < 3 * n; i++)
+		free(bufs[i]);
+}
+
+/* What the postings of key must say, computed from the texts: "id:tf,tf,tf@pos;". */
+static void model_key(const struct tdoc *docs, int n, const char *key, struct buf *out)
+{
+	for (int i = 0; i < n; i++) {
+		struct buf pos[2] = { BUF_INIT, BUF_INIT };
+		uint32_t tf[2] = { 0, 0 };
+		const char *texts[2] = { docs[i].title, docs[i].body };
+		if (!docs[i].id)
+			continue;
+		for (int f = 0; f < 2; f++) {
+			const char *p = texts[f];
+			uint32_t at = 0;
+			while (p && *p) {
+				size_t l = strcspn(p, " ");
+				if (l == strlen(key) && !memcmp(p, key, l)) {
+					tf[f]++;
+					buf_addf(&pos[f], "%u.", at);
+				}
+				at++;
+				p += l;
+				while (*p == ' ')
+					p++;
+			}
+		}
+		if (tf[0] || tf[1])
+			buf_addf(out, "%s:%u,0,%u@%s//%s/;", docs[i].id, tf[0], tf[1], pos[0].ptr ? pos[0].ptr : "",
+				 pos[1].ptr ? pos[1].ptr : "");
+		buf_release(&pos[0]);
+		buf_release(&pos[1]);
+	}
+}
+
+static void assert_matches_model(struct index *idx, const struct tdoc *docs, int n)
+{
+	for (int k = 0; k < N_VOCAB; k += 7) {
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		key_docs(idx, vocab[k], &got);
+		model_key(docs, n, vocab[k], &want);
+		assert_string_equal(got.ptr ? got.ptr : "", want.ptr ? want.ptr : "");
+		buf_release(&got);
+		buf_release(&want);
+	}
+}
+
+#define N_BIG 1500
+
+static void test_many_docs_seek(void **state)
+{
+	static struct tdoc docs[N_BIG];
+	static char *bufs[3 * N_BIG];
+	struct index_summary sum;
+	struct index *idx;
+	struct buf r = BUF_INIT;
+	(void)state;
+
+	make_corpus(docs, bufs, N_BIG, 42);
+	index_docs(tmpdir, 0, docs, N_BIG, &sum);
+	assert_int_equal(sum.n_docs, N_BIG);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_matches_model(idx, docs, N_BIG);
+
+	/* seek and shallow seek against a plain scan, on a list of many blocks */
+	{
+		const struct segment *seg = index_segment(idx, 0);
+		struct term_info ti;
+		struct postings *p, *q;
+		uint32_t all[N_BIG], n = 0;
+		int rc;
+		assert_int_equal(segment_lookup(seg, DICT_TERMS, "w00", 3, &ti), 0);
+		assert_true(ti.doc_freq > 3 * 128);
+		assert_int_equal(postings_open(seg, &ti, 0, &p), 0);
+		while ((rc = postings_next(p)) == 0)
+			all[n++] = postings_doc(p);
+		assert_int_equal(n, ti.doc_freq);
+		postings_free(p);
+		rng_state = 7;
+		for (int trial = 0; trial < 200; trial++) {
+			uint32_t target = 0, i = 0;
+			assert_int_equal(postings_open(seg, &ti, 0, &q), 0);
+			for (int step = 0; step < 20; step++) {
+				uint32_t bt[N_FIELDS], bl[N_FIELDS];
+				target += rnd() % 200;
+				while (i < n && all[i] < target)
+					i++;
+				rc = postings_shallow_seek(q, target);
+				if (i == n) {
+					assert_true(rc > 0);
+				} else {
+					assert_int_equal(rc, 0);
+					assert_true(postings_block_last(q) >= all[i]);
+					postings_block_max(q, bt, bl);
+					assert_true(bt[FIELD_BODY] + bt[FIELD_TITLE] > 0);
+				}
+				rc = postings_seek(q, target);
+				if (i == n) {
+					assert_true(rc > 0);
+					break;
+				}
+				assert_int_equal(rc, 0);
+				assert_int_equal(postings_doc(q), all[i]);
+			}
+			postings_free(q);
+		}
+	}
+	index_close(idx);
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+	buf_release(&r);
+	free_corpus(bufs, N_BIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_build_and_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_docs_seek, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

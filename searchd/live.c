@@ -19,6 +19,8 @@ struct live {
 	struct generation *current;
 };
 
+static atomic_ulong generation_seq;
+
 static int generation_new(struct index *idx, struct generation **out)
 {
 	struct generation *g = as_calloc(1, sizeof(*g));
@@ -30,6 +32,7 @@ static int generation_new(struct index *idx, struct generation **out)
 	g->idx = idx;
 	g->name = index_generation(idx);
 	g->n_docs = st.n_docs;
+	g->seq = atomic_fetch_add(&generation_seq, 1) + 1;
 	atomic_init(&g->refs, 1);
 	*out = g;
 	return 0;

@@ -26,6 +26,7 @@ struct generation {
 	struct index *idx;   /* owned; closed with the last reference */
 	const char *name;    /* "gen-000042", owned by idx */
 	uint64_t n_docs;     /* live documents */
+	uint64_t seq;        /* 1, 2, 3... in the order opened: never reused, unlike a pointer */
 	atomic_long refs;
 };
 

@@ -32,7 +32,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: artisearchd [--index DIR] [--listen HOST:PORT] [--threads N]\n"
 	      "                   [--cors-origin ORIGIN]... [--max-connections N]\n"
-	      "                   [--per-ip-connections N] [--timeout SECONDS] [--quiet]\n"
+	      "                   [--per-ip-connections N] [--timeout SECONDS] [--cache N]\n"
+	      "                   [--quiet]\n"
 	      "\n"
 	      "Serves the index over HTTP: /search, /suggest, /documents/{id}, /health, /metrics,\n"
 	      "the search page at / and /widget.js. Reloads the index when it is republished\n"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 	      "  --max-connections N    open connections at most (default 1024)\n"
 	      "  --per-ip-connections N open connections per client address (default 256, 0: no limit)\n"
 	      "  --timeout SECONDS      close a connection idle or stalled that long (default 10)\n"
+	      "  --cache N              /search answers kept per thread, by URL, until the next\n"
+	      "                         generation (default 1024; 0: none)\n"
 	      "  --quiet                no access log (one line per request on stderr otherwise)\n"
 	      "  --help, --version\n",
 	      f);
@@ -137,6 +140,7 @@ int main(int argc, char **argv)
 		{ "per-ip-connections", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "cache", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -150,6 +154,7 @@ int main(int argc, char **argv)
 		.per_ip_connections = SERVER_DEFAULT_PER_IP,
 		.timeout_s = SERVER_DEFAULT_TIMEOUT,
 		.access_log = 1,
+		.cache_entries = SERVER_DEFAULT_CACHE,
 	};
 	struct live *live = NULL;
 	struct server *srv = NULL;
@@ -192,6 +197,10 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'q': cfg.access_log = 0; break;
+		case 'C':
+			if (parse_uint("--cache", optarg, 0, 1 << 20, &cfg.cache_entries) < 0)
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("artisearchd " VERSION); return 0;
 		default: usage(stderr); return 2;

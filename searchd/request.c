@@ -89,7 +89,8 @@ static long decode(const char *src, size_t len, int plus, char *dst)
 	return (long)o;
 }
 
-/* A printable rendering of a (possibly undecodable) parameter name for error messages. */
+/* A printable rendering of a parameter name for error messages (which also reach the log):
+ * printable ASCII as is, anything else as '?'; truncated to fit. */
 static const char *shown_name(const char *name, size_t len, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -157,24 +158,24 @@ int request_target_parse(const char *raw, size_t len, char *storage, size_t stor
 					    n == -1 ? "has a bad %-escape" : "contains a NUL byte");
 		if (n == 0)
 			return as_error_set(AS_EINVAL, "a parameter has no name");
+		shown_name(o, (size_t)n, shown, sizeof(shown));
 		if ((size_t)n > REQUEST_MAX_NAME || !request_utf8_valid(o, (size_t)n))
-			return as_error_set(AS_EINVAL, "unknown parameter '%s'",
-					    shown_name(o, (size_t)n, shown, sizeof(shown)));
+			return as_error_set(AS_EINVAL, "unknown parameter '%s'", shown);
 		prm->name = o;
 		prm->name_len = (size_t)n;
 		o += n + 1;
 		n = eq ? decode(eq + 1, (size_t)(stop - eq - 1), 1, o) : (*o = '\0', 0);
 		if (n < 0)
-			return as_error_set(AS_EINVAL, "%s: %s", prm->name,
+			return as_error_set(AS_EINVAL, "%s: %s", shown,
 					    n == -1 ? "bad %-escape" : "contains a NUL byte");
 		if (!request_utf8_valid(o, (size_t)n))
-			return as_error_set(AS_EINVAL, "%s: not valid UTF-8", prm->name);
+			return as_error_set(AS_EINVAL, "%s: not valid UTF-8", shown);
 		prm->value = o;
 		prm->value_len = (size_t)n;
 		o += n + 1;
 		for (size_t i = 0; i < out->n_params; i++)
 			if (!strcmp(out->params[i].name, prm->name))
-				return as_error_set(AS_EINVAL, "%s: given more than once", prm->name);
+				return as_error_set(AS_EINVAL, "%s: given more than once", shown);
 		out->n_params++;
 		p = stop + 1;
 	}

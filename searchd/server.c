@@ -25,6 +25,7 @@
 #include "searchd/live.h"
 #include "searchd/metrics.h"
 #include "searchd/request.h"
+#include "searchd/result_cache.h"
 
 /* build/gen/web_assets.c, made from web/ by scripts/embed.sh; NULL-terminated. */
 struct web_asset {
@@ -86,6 +87,7 @@ struct request {
 /* What one libmicrohttpd thread reuses from a request to the next. */
 struct worker {
 	struct searcher *searcher; /* made on first use */
+	struct result_cache *cache; /* made on first use, when enabled */
 	struct buf out;
 	struct buf gz;
 	z_stream zs;
@@ -103,6 +105,7 @@ static void worker_free(void *p)
 	if (!w)
 		return;
 	searcher_free(w->searcher);
+	result_cache_free(w->cache);
 	buf_release(&w->out);
 	buf_release(&w->gz);
 	if (w->zs_ready)
@@ -443,6 +446,22 @@ static enum MHD_Result route_search(struct ctx *x, const struct request_target *
 		live_release(g);
 		return send_not_modified(x, etag, CACHE_GENERATION, BODY_COMPRESS);
 	}
+	if (x->srv->cfg.cache_entries && !x->w->cache)
+		x->w->cache = result_cache_new(x->srv->cfg.cache_entries);
+	if (x->w->cache) {
+		size_t len;
+		const char *body = result_cache_get(x->w->cache, g->seq, x->req->target,
+						    x->req->target_len, &len);
+
+		if (body) {
+			struct answer a = { .status = 200, .type = "application/json; charset=utf-8",
+					    .body = body, .len = len, .flags = BODY_COMPRESS,
+					    .etag = etag, .cache_control = CACHE_GENERATION };
+
+			live_release(g);
+			return send_answer(x, &a);
+		}
+	}
 	rc = search_run(s, g->idx, &sr, &res);
 	if (rc < 0) {
 		live_release(g);
@@ -451,6 +470,9 @@ static enum MHD_Result route_search(struct ctx *x, const struct request_target *
 	buf_reset(&x->w->out);
 	search_result_json(res, &x->w->out);
 	buf_addch(&x->w->out, '\n');
+	if (x->w->cache && !x->w->out.err)
+		result_cache_put(x->w->cache, g->seq, x->req->target, x->req->target_len,
+				 x->w->out.ptr, x->w->out.len);
 	/* The result may point into the index: serialize before letting it go. */
 	live_release(g);
 	ok = send_json(x, etag, CACHE_GENERATION);
@@ -768,15 +790,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	/* libmicrohttpd 0.9.75 closes the connection after an answer queued in the first
+	r->method = parse_method(method);
+	/*
+	 * libmicrohttpd 0.9.75 closes the connection after an answer queued in the first
 	 * call (made as soon as the headers are in), as if a body were left unread: answer
-	 * from the second call, which comes at once for a request without a body, so that
-	 * keep-alive connections stay open. */
+	 * GET, HEAD and OPTIONS from a later call, which comes at once when there is no
+	 * body, so that keep-alive connections stay open. A body (none is expected) is
+	 * read and dropped first. Other methods get their 405 at once, and the connection
+	 * closes: nothing of theirs is worth reading.
+	 */
 	if (!r->seen) {
 		r->seen = 1;
+		if (r->method != METHOD_OTHER)
+			return MHD_YES;
+	} else if (*upload_data_size) {
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	r->method = parse_method(method);
 	/* Kept for the log only: letters, at most 15 (a method is a token, RFC 9110 9.1). */
 	for (size_t i = 0; i < sizeof(r->method_text) - 1 && method[i]; i++) {
 		char c = method[i];

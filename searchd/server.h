@@ -23,12 +23,14 @@ struct server_config {
 	unsigned per_ip_connections;      /* 0: no limit */
 	unsigned timeout_s;               /* an idle (or stalled) connection is closed after */
 	int access_log;                   /* one line per request on stderr */
+	unsigned cache_entries;           /* /search answers kept per thread (0: none) */
 };
 
 #define SERVER_DEFAULT_LISTEN "127.0.0.1:8080"
 #define SERVER_DEFAULT_MAX_CONNECTIONS 1024
 #define SERVER_DEFAULT_PER_IP 256
 #define SERVER_DEFAULT_TIMEOUT 10
+#define SERVER_DEFAULT_CACHE 1024
 
 struct server;
 

@@ -42,6 +42,8 @@ TESTS       := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 PROGRAMS    := $(BIN)/artisearch-index $(BIN)/artisearchd $(BIN)/artisearch
 
 .PHONY: all test check run bench bench-quick fuzz soak clean deps deps-test deps-bench
+# Keep object files of tests and benches: they are intermediates to make, inputs to us.
+.SECONDARY:
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c

@@ -99,15 +99,20 @@ static int heading_level(GumboTag tag)
 	}
 }
 
-/* Whether a (lower-case) needle occurs in s, ignoring ASCII case. */
-static int contains_ci(const char *s, const char *needle)
+/* Whether a (lower-case) needle occurs in the lower-cased copy `low` of an attribute. */
+static int contains(const char *low, const char *needle)
 {
-	size_t n = strlen(needle);
+	return strstr(low, needle) != NULL;
+}
 
-	for (; *s; s++)
-		if (strncasecmp(s, needle, n) == 0)
-			return 1;
-	return 0;
+/* A lower-case copy of an attribute value, cut at cap - 1 bytes (class lists are short). */
+static void lower_copy(char *out, size_t cap, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < cap && s[i]; i++)
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	out[i] = '\0';
 }
 
 /*
@@ -131,6 +136,8 @@ static int attrs_are_chrome(const GumboVector *attrs)
 	const GumboAttribute *a;
 	size_t i;
 
+	if (attrs->length == 0)
+		return 0;
 	if (gumbo_get_attribute(attrs, "hidden"))
 		return 1;
 	a = gumbo_get_attribute(attrs, "aria-hidden");
@@ -159,11 +166,13 @@ static int attrs_are_chrome(const GumboVector *attrs)
 			if (strcasecmp(a->value, roles[i]) == 0)
 				return 1;
 	for (int k = 0; k < 2; k++) {
+		char low[256];
 		a = gumbo_get_attribute(attrs, k ? "id" : "class");
-		if (!a)
+		if (!a || !a->value[0])
 			continue;
+		lower_copy(low, sizeof(low), a->value);
 		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-			if (contains_ci(a->value, marks[i]))
+			if (contains(low, marks[i]))
 				return 1;
 	}
 	return 0;

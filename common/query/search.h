@@ -29,6 +29,8 @@ struct search_request {
 	int32_t from, to;       /* YYYYMMDD bounds, inclusive; 0 = unbounded */
 	enum search_sort sort;
 	int explain;            /* fill each hit's score parts */
+	int no_snippets;        /* skip snippets (benchmarks, or callers that want ids) */
+	int exhaustive;         /* score every match, no dynamic pruning (tests compare both) */
 };
 
 /* Defaults: page 1, limit 10, relevance, no filter. */
@@ -55,6 +57,20 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 void search_result_json(const struct search_result *res, struct buf *out);
 /* Human output for a terminal (`color`: bold matches with ANSI escapes). */
 void search_result_text(const struct search_result *res, int color, struct buf *out);
+
+/* Reading a result (tests, benchmarks): totals, and the i-th hit of the page. */
+uint64_t search_result_total(const struct search_result *res);
+uint32_t search_result_n_hits(const struct search_result *res);
+/* Matches scored to the end; the others were skipped by dynamic pruning (tests, bench). */
+uint64_t search_result_n_scored(const struct search_result *res);
+int search_result_relaxed(const struct search_result *res);
+/* The corrected query, or NULL. */
+const char *search_result_suggestion(const struct search_result *res);
+/* The hit's id (owned by the result), its score, and its snippet (NULL without). */
+const char *search_result_hit(const struct search_result *res, uint32_t i, double *score,
+			      const char **snippet);
+/* Count of a facet value ("type", "year", "department"), 0 when absent. */
+uint64_t search_result_facet(const struct search_result *res, const char *facet, const char *value);
 
 /* {"error": {"code": "...", "message": "..."}} for an AS_E* code. */
 void search_error_json(int code, const char *message, struct buf *out);

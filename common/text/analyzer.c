@@ -21,6 +21,13 @@
  * (`alt`). Text is mostly Latin, so code points below LATIN_N are normalised with a
  * table that utf8proc itself filled at start-up; a word holding anything else goes
  * through utf8proc whole.
+ *
+ * Where the rules come from: elisions as Lucene's ElisionFilter with FrenchAnalyzer's
+ * thirteen articles (the same list), removed before the rest of the word is looked at
+ * so that `l'Haute-Garonne` still makes a compound; a hyphenated word indexed whole and
+ * as parts as Lucene's WordDelimiterGraphFilter with generateWordParts and
+ * catenateWords; over-long words dropped rather than cut, as Tantivy's
+ * RemoveLongFilter; stop words kept as positions, as FTS5 and Lucene do for phrases.
  */
 
 /* Code points below this are normalised by table: Basic Latin to Latin Extended-B. */
@@ -713,34 +720,49 @@ static inline int peek(const struct analyzer *an, size_t i, size_t *n)
 static size_t scan_run(const struct analyzer *an, size_t i, unsigned *n_letters, unsigned *n_cps,
 		       int *digits_only)
 {
+	const uint8_t *p = (const uint8_t *)an->text;
+	unsigned nl = 0, nc = 0;
+	int c, digits = 1;
 	size_t n, j;
-	int c;
 
-	*n_letters = 0;
-	*n_cps = 0;
-	*digits_only = 1;
 	for (;;) {
+		/* Most text is ASCII: classify it without decoding. */
+		while (i < an->len && p[i] < 0x80) {
+			c = latin[p[i]].cls;
+			if (c == CL_LETTER) {
+				nl++;
+				digits = 0;
+			} else if (c != CL_DIGIT) {
+				break;
+			}
+			nc++;
+			i++;
+		}
 		c = peek(an, i, &n);
 		if (is_word_cls(c)) {
 			if (c == CL_LETTER)
-				(*n_letters)++;
+				nl++;
 			if (n != 1 || c != CL_DIGIT)
-				*digits_only = 0;
-			if (c != CL_MARK && *n_cps < UINT32_MAX / 2)
-				(*n_cps)++;
+				digits = 0;
+			if (c != CL_MARK)
+				nc++;
 			i += n;
 			continue;
 		}
 		if (c != CL_IGN)
-			return i;
+			break;
 		/* Ignorables count only when a word character follows them. */
 		j = i + n;
 		while ((c = peek(an, j, &n)) == CL_IGN)
 			j += n;
 		if (!is_word_cls(c))
-			return i;
+			break;
 		i = j;
 	}
+	*n_letters = nl;
+	*n_cps = nc;
+	*digits_only = digits;
+	return i;
 }
 
 static const char *const elisions[] = {

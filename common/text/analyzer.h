@@ -4,12 +4,17 @@
  * The French analyzer: one pipeline for documents and queries (DESIGN.md "Text
  * analysis"), after SQLite FTS5's tokenizer API with its QUERY/DOCUMENT flag.
  *
- *   NFC -> words (letters and digits; elisions l' d' j' m' n' s' t' c' qu' jusqu'
- *   lorsqu' puisqu' quoiqu' removed with ' or U+2019; hyphenated words whole and as
- *   parts; C.M.A. = CMA; 73 700 = 73700) -> case folding -> stop words -> Snowball
- *   French stem -> accent folding of the stem.
+ *   words (letters and digits; elisions l' d' j' m' n' s' t' c' qu' jusqu' lorsqu'
+ *   puisqu' quoiqu' removed with ' or U+2019; hyphenated words whole and as parts;
+ *   C.M.A. = CMA; 73 700 = 73700) -> NFKC and case folding, œ -> oe, æ -> ae (utf8proc)
+ *   -> stop words -> Snowball French stem (libstemmer) -> accent folding of the stem.
  *
- * Usage, one analyzer per thread (it owns a libstemmer stemmer and a stem cache):
+ * Words are found on the original bytes and only then normalised, so offsets need no
+ * mapping back. Stop words (common/text/stopwords-fr.txt) are matched on the case- and
+ * accent-folded word, token.word.
+ *
+ * Usage, one analyzer per thread (it owns a libstemmer stemmer and a stem cache that
+ * grows with the words it sees, up to about 5 MB):
  *
  *     struct analyzer *an = analyzer_new();
  *     struct token tok;
@@ -81,8 +86,8 @@ struct token {
 	const char *exact;
 	size_t exact_len;
 	/* The stem of the accent-folded word when it differs from `term` (Snowball treats
-	 * é and e differently in places), else alt_len == 0: indexing it too lets an
-	 * accentless query find the accented word. */
+	 * é and e differently in places), else alt_len == 0 (alt is never NULL): indexing
+	 * it too lets an accentless query find the accented word. */
 	const char *alt;
 	size_t alt_len;
 	/* The word as written, case- and accent-folded, unstemmed (`reconnaissance`):

@@ -25,6 +25,18 @@ sort -u "$TMPDIR/ids" | while IFS= read -r id; do
 	[ -f "$C/$id" ] || fail "$J names $id, which is not in $C/"
 done
 
+# The corpus keeps the size and the mix of formats the issues ask for.
+count() { find "$C" -type f -name "$1" | grep -cv tronquee || true; }
+[ "$(count '*.md')" -ge 40 ] || fail "fewer than 40 Markdown documents"
+[ "$(count '*.html')" -ge 12 ] || fail "fewer than 12 HTML documents"
+[ "$(count '*.txt')" -ge 8 ] || fail "fewer than 8 text documents"
+[ "$(count '*.pdf')" -ge 4 ] || fail "fewer than 4 readable PDF documents"
+n=$(find "$C" -type f \( -name '*.md' -o -name '*.html' -o -name '*.txt' -o -name '*.pdf' \) | grep -cv tronquee)
+[ "$n" -ge 70 ] || fail "only $n documents, want at least 70"
+q=$(grep -v '^#' "$J" | cut -f1 | grep . | sort -u | wc -l)
+[ "$q" -ge 70 ] || fail "only $q judged queries, want at least 70"
+[ -f "$C/guides/affiche-portes-ouvertes-cfa-2025.png" ] || fail "the unsupported file to skip is missing"
+
 # The tricky files the indexer tests rely on are still there and still tricky.
 w=$C/communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt
 [ -f "$w" ] || fail "$w: missing"

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,7 +491,7 @@ static void test_stop_list(void **state)
 	char line[128];
 	size_t n = 0;
 	struct buf b = BUF_INIT;
-	const char *content[] = { "ete", "sommes", "or", "car", "pas", "plus", "metier", "artisan",
+	const char *content[] = { "ete", "sommes", "or", "car", "pas", "plus", "avoir", "metier", "artisan",
 				  "apprentissage", "formation", "chambre", "aide", "grand" };
 	size_t i;
 
@@ -701,6 +702,49 @@ static void test_random_bytes(void **state)
 	}
 }
 
+/* Analyzers in several threads at once (the daemon's case): same tokens in each. */
+#define N_THREADS 4
+static const char *thread_text =
+	"L’apprentissage en Haute-Garonne : 73 700 contrats signés, C.M.A. d’Occitanie, "
+	"Cœlacanthe, métiers d’art, aujourd’hui.";
+
+static void *thread_run(void *arg)
+{
+	struct analyzer *an = analyzer_new();
+	struct token t;
+	uint64_t *sum = arg;
+	int i, rc = 1;
+
+	if (!an)
+		return NULL;
+	for (i = 0; i < 2000; i++) {
+		*sum = 0;
+		analyzer_start(an, thread_text, strlen(thread_text), ANALYZER_DOCUMENT);
+		while ((rc = analyzer_next(an, &t)) == 0)
+			*sum = *sum * 31 + t.term_len * 7 + (unsigned char)t.term[0] + t.position;
+	}
+	analyzer_free(an);
+	if (rc < 0)
+		*sum = 0;
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t th[N_THREADS];
+	uint64_t sums[N_THREADS];
+	int i;
+
+	(void)state;
+	for (i = 0; i < N_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, thread_run, &sums[i]), 0);
+	for (i = 0; i < N_THREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_true(sums[0] != 0);
+	for (i = 1; i < N_THREADS; i++)
+		assert_true(sums[i] == sums[0]);
+}
+
 /* More distinct words than the stem cache holds: it empties and refills, and a word
  * gives the same token before and after. */
 static void test_cache_refill(void **state)
@@ -787,10 +831,15 @@ static int check_file(const char *path, const struct stat *st, int type, struct 
 	assert_non_null(text);
 	assert_int_equal(fread(text, 1, len, f), len);
 	fclose(f);
+	uint64_t sum[2] = { 0, 0 };
 	for (mode = 0; mode < 2; mode++) {
 		analyzer_start(corpus_an, text, len, mode ? ANALYZER_QUERY : ANALYZER_DOCUMENT);
 		last = 0;
 		while ((rc = analyzer_next(corpus_an, &t)) == 0) {
+			sum[mode] = sum[mode] * 1000003 + t.position * 31 + t.start * 7 + t.flags +
+				    t.term_len;
+			if (t.term_len)
+				sum[mode] += (unsigned char)t.term[t.term_len - 1];
 			if (!(t.start < t.end && t.end <= len))
 				fail_msg("%s: token [%zu,%zu) out of %zu bytes", path, t.start, t.end, len);
 			if (t.end - t.start > ANALYZER_MAX_WORD || t.position < last)
@@ -812,6 +861,9 @@ static int check_file(const char *path, const struct stat *st, int type, struct 
 		}
 		assert_true(rc > 0);
 	}
+	/* Without `*`, query mode gives the very same tokens. */
+	if (!memchr(text, '*', len) && sum[0] != sum[1])
+		fail_msg("%s: query mode and document mode differ", path);
 	corpus_files++;
 	free(text);
 	return 0;
@@ -853,6 +905,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_huge_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_refill, setup, teardown),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test_setup_teardown(test_corpus_offsets, setup, teardown),
 	};

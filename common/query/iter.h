@@ -1,0 +1,74 @@
+#ifndef AS_QUERY_ITER_H
+#define AS_QUERY_ITER_H
+/*
+ * Query evaluation over one segment: a tree of iterators built from a plan (plan.h),
+ * after SQLite FTS5's expression nodes (sqlite3Fts5ExprFirst/Next/Eof). The vtable is
+ * minimal: moving (next, seek), the current document (`doc`), and what scoring needs
+ * (score, bound). Loop idiom:
+ *
+ *     struct qiter *it;
+ *     iter_build(plan, seg_no, plan->root, &it);
+ *     for (rc = it->ops->next(it); rc == 0; rc = it->ops->next(it))
+ *             use(it->doc);                   matches in increasing document order
+ *     if (rc < 0) error;
+ *     iter_free(it);
+ *
+ * next() and seek() return 0 positioned, >0 exhausted (doc == QITER_END), <0 an error
+ * from the index. seek(target) moves to the first match >= target and never backwards
+ * (a positioned iterator already at or past target stays). `doc` is meaningful only
+ * after a call returned 0.
+ *
+ * score() is the score of the current document, given its field lengths in ctx; it
+ * also records, per query word (slot), which leaf matched and its title frequency,
+ * for the title and proximity bonuses. bound(target, &last) is an upper bound of
+ * score() for every document in target..last, from the index's per-block maxima
+ * (postings_shallow_seek / postings_block_max), as block-max WAND and MaxScore use
+ * them (Ding & Suel, "Faster top-k document retrieval using block-max indexes",
+ * SIGIR 2011); it does not move the iterator.
+ */
+#include <stdint.h>
+
+#include "common/index/index.h"
+
+struct plan;
+struct pnode;
+
+#define QITER_END UINT32_MAX
+
+struct qiter;
+struct leaf_iter;
+
+/* What score() reads about the current document and writes about the query words. */
+struct score_ctx {
+	uint32_t len[N_FIELDS];          /* the document's field lengths */
+	uint32_t n_slots;
+	struct leaf_iter **slot_iter;    /* [n_slots]: a leaf of that word positioned on the document */
+	uint32_t *slot_title_tf;         /* [n_slots]: occurrences in the title */
+	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
+};
+
+struct qiter_ops {
+	int (*next)(struct qiter *it);
+	int (*seek)(struct qiter *it, uint32_t target);
+	double (*score)(struct qiter *it, struct score_ctx *ctx);
+	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last);
+	void (*free)(struct qiter *it);
+};
+
+struct qiter {
+	const struct qiter_ops *ops;
+	uint32_t doc;
+	int started;
+};
+
+/* An iterator for `node` over segment number seg_no of the plan's index. Positions are
+ * decoded when the plan needs them. You own *out; free with iter_free(). */
+int iter_build(const struct plan *plan, const struct index *idx, uint32_t seg_no,
+	       const struct pnode *node, struct qiter **out);
+void iter_free(struct qiter *it);
+
+/* Positions of a leaf's word in field f of its current document, merged over its keys;
+ * owned by the iterator until it moves. 0, or <0 on error. */
+int leaf_iter_positions(struct leaf_iter *li, enum field f, const uint32_t **pos, uint32_t *n);
+
+#endif

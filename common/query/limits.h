@@ -1,0 +1,41 @@
+#ifndef AS_QUERY_LIMITS_H
+#define AS_QUERY_LIMITS_H
+/*
+ * Every bound the query engine puts on what a visitor can make it do, in one place.
+ * A search box receives anything (5 000 characters, 10 000 parentheses, `a*`): past a
+ * bound the engine ignores the excess instead of failing, so that time and memory per
+ * query stay bounded (mysociety/alaveteli#310: an unbounded prefix took a site down).
+ */
+
+/* Bytes of the query text that are read; the rest is ignored (cut on a UTF-8 boundary). */
+#define QUERY_MAX_BYTES 1024
+/* Words, phrases and operators the parser keeps; later ones are ignored. */
+#define QUERY_MAX_WORDS 32
+/* Nesting of parentheses; deeper ones are read as if absent. */
+#define QUERY_MAX_DEPTH 12
+/* Leaves (analysed terms) of a query plan, expansions excluded. */
+#define QUERY_MAX_TERMS 48
+/* Words of DICT_WORDS a prefix expands to (the most frequent ones) ... */
+#define PREFIX_MAX_EXPANSIONS 24
+/* ... out of at most this many words visited per segment. */
+#define PREFIX_MAX_SCAN 20000
+/* Shortest prefix expanded (in bytes of the folded word); `a*` is allowed, `*` is not. */
+#define PREFIX_MIN_LEN 1
+/* Corrections kept per misspelt word. */
+#define TYPO_MAX_EXPANSIONS 3
+/* Dictionary keys a Levenshtein walk may visit per segment before it gives up. */
+#define TYPO_MAX_VISITS 4000
+/* Longest word (bytes, folded) considered for correction. */
+#define TYPO_MAX_WORD 48
+/* Synonym alternatives added to one query word. */
+#define SYNONYM_MAX_EXPANSIONS 8
+
+/* Hits per page, and how deep pagination may go (page * limit). */
+#define SEARCH_MAX_LIMIT 100
+#define SEARCH_MAX_DEPTH 1000
+/* Distinct values counted per facet (the rest are dropped, least frequent first). */
+#define FACET_MAX_VALUES 64
+/* Bytes of a stored body read for a snippet. */
+#define SNIPPET_MAX_SCAN (64 * 1024)
+
+#endif

@@ -1,0 +1,993 @@
+#include "common/query/plan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/query/limits.h"
+#include "common/query/parse.h"
+#include "common/query/rank.h"
+#include "common/query/synonyms.h"
+#include "common/query/typo.h"
+#include "common/text/analyzer.h"
+#include "common/util/arena.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+
+struct builder {
+	const struct index *idx;
+	struct analyzer *an;
+	const struct synonyms *syn;
+	struct arena *arena;
+	struct plan *plan;
+	const char *q;
+	size_t q_len;
+	int rc;          /* first error */
+	int has_phrase;
+	struct term_iter **iters; /* DICT_TERMS iterator per segment, made on demand */
+};
+
+/* Grows an arena array of `size`-byte items to hold n + 1. */
+static void *grow(struct builder *b, void *arr, uint32_t n, uint32_t *cap, size_t size)
+{
+	void *na;
+	uint32_t ncap;
+
+	if (n < *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : 4;
+	if (!(na = arena_alloc(b->arena, (size_t)ncap * size))) {
+		b->rc = AS_ENOMEM;
+		return NULL;
+	}
+	if (n)
+		memcpy(na, arr, (size_t)n * size);
+	*cap = ncap;
+	return na;
+}
+
+static char *dup(struct builder *b, const char *s, size_t len)
+{
+	char *d = arena_strndup(b->arena, s, len);
+
+	if (!d)
+		b->rc = AS_ENOMEM;
+	return d;
+}
+
+double plan_idf(uint64_t df, uint64_t n_docs)
+{
+	double n = (double)n_docs, d = (double)df;
+
+	if (d > n)
+		d = n;
+	return log(1.0 + (n - d + 0.5) / (d + 0.5));
+}
+
+/* ---- Leaves and nodes ------------------------------------------------------------ */
+
+static struct leaf *leaf_new(struct builder *b, int slot, unsigned fields)
+{
+	struct plan *p = b->plan;
+	struct leaf *l;
+
+	if (p->n_leaves >= QUERY_MAX_TERMS)
+		return NULL;
+	l = arena_calloc(b->arena, 1, sizeof(*l));
+	struct leaf **nl = grow(b, p->leaves, p->n_leaves, &p->cap_leaves, sizeof(*nl));
+	if (!l || !nl) {
+		b->rc = AS_ENOMEM;
+		return NULL;
+	}
+	l->slot = slot;
+	l->fields = fields ? fields : (1u << N_FIELDS) - 1;
+	p->leaves = nl;
+	p->leaves[p->n_leaves++] = l;
+	return l;
+}
+
+/* Adds a term to a leaf (once: a second origin keeps the better weight). */
+static void leaf_add_term(struct builder *b, struct leaf *l, const char *term, size_t term_len,
+			  const char *exact, size_t exact_len, const char *word, size_t word_len,
+			  enum term_origin origin, double w, int accent_typed)
+{
+	struct leaf_term *t;
+
+	if (term_len == 0)
+		return;
+	for (uint32_t i = 0; i < l->n_terms; i++) {
+		t = &l->terms[i];
+		if (t->term_len == term_len && memcmp(t->term, term, term_len) == 0 &&
+		    t->exact_len == exact_len && memcmp(t->exact, exact, exact_len) == 0) {
+			if (w > t->w) {
+				t->w = w;
+				t->origin = origin;
+			}
+			return;
+		}
+	}
+	if (!(t = grow(b, l->terms, l->n_terms, &l->cap_terms, sizeof(*t))))
+		return;
+	l->terms = t;
+	t = &l->terms[l->n_terms];
+	memset(t, 0, sizeof(*t));
+	t->term = dup(b, term, term_len);
+	t->exact = dup(b, exact, exact_len);
+	t->word = dup(b, word, word_len);
+	t->term_len = term_len;
+	t->exact_len = exact_len;
+	t->origin = origin;
+	t->w = w;
+	t->accent_typed = accent_typed;
+	if (t->term && t->exact && t->word)
+		l->n_terms++;
+}
+
+/* Adds the term(s) of one word of the dictionary (prefix completion, correction). */
+static void leaf_add_word(struct builder *b, struct leaf *l, const char *word, size_t len,
+			  enum term_origin origin, double w)
+{
+	struct token tok;
+	int rc;
+
+	analyzer_start(b->an, word, len, ANALYZER_QUERY);
+	while ((rc = analyzer_next(b->an, &tok)) == 0) {
+		if (tok.flags & TOKEN_PART)
+			continue;
+		leaf_add_term(b, l, tok.term, tok.term_len, tok.exact, tok.exact_len, word, len,
+			      origin, w, 0);
+		if (tok.alt_len)
+			leaf_add_term(b, l, tok.alt, tok.alt_len, tok.alt, tok.alt_len, word, len,
+				      origin, w, 0);
+		break;
+	}
+	if (rc < 0 && !b->rc)
+		b->rc = rc;
+}
+
+static struct pnode *node_new(struct builder *b, enum pnode_kind kind, uint32_t n_kids)
+{
+	struct pnode *n = arena_calloc(b->arena, 1, sizeof(*n));
+
+	if (!n || (n_kids && !(n->kids = arena_calloc(b->arena, n_kids, sizeof(*n->kids))))) {
+		b->rc = AS_ENOMEM;
+		return NULL;
+	}
+	n->kind = kind;
+	return n;
+}
+
+static struct pnode *leaf_node(struct builder *b, struct leaf *l)
+{
+	struct pnode *n;
+
+	if (!l || !(n = node_new(b, PN_LEAF, 0)))
+		return NULL;
+	n->leaf = l;
+	return n;
+}
+
+/* ---- Prefixes ---------------------------------------------------------------------- */
+
+static int cmp_completion(const void *a, const void *b)
+{
+	const struct completion *x = a, *y = b;
+	int c;
+
+	if (x->df != y->df)
+		return x->df > y->df ? -1 : 1;
+	c = memcmp(x->word, y->word, x->len < y->len ? x->len : y->len);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * The most frequent words of DICT_WORDS starting with prefix[0..len): at most `max`, in
+ * *out (arena), most frequent first. Each segment keeps its best `max` (a bounded
+ * min-heap would do; the scan is bounded by PREFIX_MAX_SCAN anyway), then equal words
+ * of several segments add up.
+ */
+int plan_complete(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
+		  uint32_t max, struct completion **out)
+{
+	uint32_t n_segs = index_n_segments(idx), n = 0, cap = max * (n_segs ? n_segs : 1);
+	struct completion *all = arena_alloc(arena, (size_t)(cap + 1) * sizeof(*all));
+
+	*out = all;
+	if (!all)
+		return AS_ENOMEM;
+	for (uint32_t s = 0; s < n_segs; s++) {
+		struct term_iter *it;
+		uint32_t base = n, scanned = 0;
+		int rc;
+
+		if ((rc = term_iter_new(index_segment(idx, s), DICT_WORDS, &it)) < 0)
+			return rc;
+		for (rc = term_iter_seek(it, prefix, len); rc == 0 && scanned < PREFIX_MAX_SCAN;
+		     rc = term_iter_next(it), scanned++) {
+			size_t kl;
+			const char *k = term_iter_key(it, &kl);
+			uint64_t df = term_iter_info(it)->doc_freq;
+			if (kl < len || memcmp(k, prefix, len) != 0)
+				break;
+			if (analyzer_is_stop_word(k, kl))
+				continue;
+			if (n - base < max) {
+				if (!(all[n].word = arena_strndup(arena, k, kl))) {
+					term_iter_free(it);
+					return AS_ENOMEM;
+				}
+				all[n].len = kl;
+				all[n++].df = df;
+				continue;
+			}
+			/* Replace the least frequent of this segment's list when better. */
+			uint32_t worst = base;
+			for (uint32_t i = base + 1; i < n; i++)
+				if (all[i].df < all[worst].df)
+					worst = i;
+			if (df > all[worst].df) {
+				if (!(all[worst].word = arena_strndup(arena, k, kl))) {
+					term_iter_free(it);
+					return AS_ENOMEM;
+				}
+				all[worst].len = kl;
+				all[worst].df = df;
+			}
+		}
+		term_iter_free(it);
+		if (rc < 0)
+			return rc;
+	}
+	/* Merge equal words of different segments. */
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t j = i + 1; j < n; j++)
+			if (all[j].len == all[i].len && all[i].len && memcmp(all[i].word, all[j].word, all[i].len) == 0) {
+				all[i].df += all[j].df;
+				all[j].len = 0;
+				all[j].df = 0;
+			}
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (all[i].len)
+			all[k++] = all[i];
+	qsort(all, k, sizeof(*all), cmp_completion);
+	return (int)(k < max ? k : max);
+}
+
+static void expand_prefix(struct builder *b, struct leaf *l)
+{
+	struct completion *c;
+	int n;
+
+	if (l->word_len < PREFIX_MIN_LEN)
+		return;
+	n = plan_complete(b->idx, b->arena, l->word, l->word_len, PREFIX_MAX_EXPANSIONS, &c);
+	if (n < 0) {
+		b->rc = n;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		int whole = c[i].len == l->word_len;
+		leaf_add_word(b, l, c[i].word, c[i].len, whole ? ORIGIN_QUERY : ORIGIN_PREFIX,
+			      whole ? RANK_W_EXACT : RANK_W_PREFIX);
+	}
+}
+
+/* ---- Analysis of words and phrases --------------------------------------------------- */
+
+struct qtok {
+	struct token t;
+	char *term, *exact, *alt, *word;
+};
+
+#define MAX_TOKS 24
+
+/* Runs the analyzer over text, copying up to MAX_TOKS tokens. */
+static int analyse(struct builder *b, const char *text, size_t len, struct qtok *toks)
+{
+	struct token tok;
+	int rc, n = 0;
+
+	analyzer_start(b->an, text, len, ANALYZER_QUERY);
+	while ((rc = analyzer_next(b->an, &tok)) == 0) {
+		if (n == MAX_TOKS)
+			continue;
+		toks[n].t = tok;
+		toks[n].term = dup(b, tok.term, tok.term_len);
+		toks[n].exact = dup(b, tok.exact, tok.exact_len);
+		toks[n].alt = dup(b, tok.alt ? tok.alt : "", tok.alt_len);
+		toks[n].word = dup(b, tok.word, tok.word_len);
+		if (b->rc)
+			return b->rc;
+		n++;
+	}
+	if (rc < 0)
+		return b->rc = rc;
+	return n;
+}
+
+struct syn_ctx {
+	struct builder *b;
+	struct leaf *leaf;
+	struct pnode *alts[SYNONYM_MAX_EXPANSIONS];
+	uint32_t n_alts, n_added;
+	unsigned fields;
+};
+
+static struct pnode *phrase_node(struct builder *b, const char *const *terms, const char *const *words,
+				 const uint32_t *positions, uint32_t n, int slot, unsigned fields);
+
+static void add_synonym(void *ctx, const struct syn_member *m)
+{
+	struct syn_ctx *sc = ctx;
+
+	if (sc->n_added >= SYNONYM_MAX_EXPANSIONS)
+		return;
+	sc->n_added++;
+	if (m->n_terms == 1) {
+		leaf_add_term(sc->b, sc->leaf, m->terms[0], strlen(m->terms[0]), m->terms[0],
+			      strlen(m->terms[0]), m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM,
+			      RANK_W_SYNONYM, 0);
+		return;
+	}
+	struct pnode *ph = phrase_node(sc->b, m->terms, m->words, m->positions, m->n_terms,
+				       sc->leaf->slot, sc->fields);
+	if (ph && sc->n_alts < SYNONYM_MAX_EXPANSIONS)
+		sc->alts[sc->n_alts++] = ph;
+}
+
+/* A leaf for one analysed token of the query. */
+static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
+			       unsigned fields)
+{
+	struct leaf *l = leaf_new(b, slot, fields);
+
+	if (!l)
+		return NULL;
+	l->word = t->word;
+	l->word_len = t->t.word_len;
+	l->surface = lexeme + t->t.start;
+	l->surface_len = t->t.end - t->t.start;
+	if (t->t.flags & TOKEN_PREFIX) {
+		l->prefix = 1;
+		l->no_typo = 1;
+		expand_prefix(b, l);
+		return l;
+	}
+	int accent_typed = t->t.exact_len != t->t.term_len || memcmp(t->exact, t->term, t->t.term_len) != 0;
+	leaf_add_term(b, l, t->term, t->t.term_len, t->exact, t->t.exact_len, t->word, t->t.word_len,
+		      ORIGIN_QUERY, RANK_W_EXACT, accent_typed);
+	if (t->t.alt_len)
+		leaf_add_term(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
+			      ORIGIN_QUERY, RANK_W_EXACT, 0);
+	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
+	return l;
+}
+
+/* A leaf node plus its synonyms: the leaf alone, or MAX(leaf, synonym phrases...). */
+static struct pnode *word_node(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
+			       unsigned fields)
+{
+	struct leaf *l = token_leaf(b, t, lexeme, slot, fields);
+	struct pnode *n = leaf_node(b, l), *m;
+	struct syn_ctx sc = { .b = b, .leaf = l, .fields = fields };
+
+	if (!n || l->prefix || slot < 0)
+		return n;
+	synonyms_lookup(b->syn, t->term, t->t.term_len, add_synonym, &sc);
+	if (sc.n_alts == 0)
+		return n;
+	if (!(m = node_new(b, PN_MAX, sc.n_alts + 1)))
+		return NULL;
+	m->kids[0] = n;
+	memcpy(m->kids + 1, sc.alts, sc.n_alts * sizeof(*sc.alts));
+	m->n_kids = sc.n_alts + 1;
+	return m;
+}
+
+static struct pnode *phrase_node(struct builder *b, const char *const *terms, const char *const *words,
+				 const uint32_t *positions, uint32_t n, int slot_shared, unsigned fields)
+{
+	struct pnode *ph;
+
+	if (n == 0)
+		return NULL;
+	if (!(ph = node_new(b, PN_PHRASE, n)) || !(ph->offsets = arena_calloc(b->arena, n, sizeof(uint32_t))))
+		return b->rc = AS_ENOMEM, NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		int slot = slot_shared;
+		struct leaf *l = leaf_new(b, slot, fields);
+		if (!l)
+			return NULL;
+		size_t tl = strlen(terms[i]);
+		l->word = words[i];
+		l->word_len = strlen(words[i]);
+		l->no_typo = 1;
+		leaf_add_term(b, l, terms[i], tl, terms[i], tl, words[i], l->word_len, ORIGIN_SYNONYM,
+			      RANK_W_SYNONYM, 0);
+		if (!(ph->kids[i] = leaf_node(b, l)))
+			return NULL;
+		ph->offsets[i] = positions[i] - positions[0];
+	}
+	ph->n_kids = n;
+	b->has_phrase = 1;
+	return ph;
+}
+
+static struct pnode *and_of(struct builder *b, struct pnode **kids, uint32_t n)
+{
+	struct pnode *a;
+
+	if (n == 0)
+		return NULL;
+	if (n == 1)
+		return kids[0];
+	if (!(a = node_new(b, PN_AND, n)))
+		return NULL;
+	memcpy(a->kids, kids, n * sizeof(*kids));
+	a->n_kids = n;
+	return a;
+}
+
+static int new_slot(struct builder *b, int negated)
+{
+	return negated ? -1 : (int)b->plan->n_slots++;
+}
+
+static struct pnode *build_word(struct builder *b, const struct qnode *q, int negated)
+{
+	struct qtok toks[MAX_TOKS];
+	struct pnode *nodes[MAX_TOKS];
+	uint32_t n_nodes = 0;
+	int n = analyse(b, q->text, q->len, toks), compound = -1, n_compound = 0, n_parts = 0;
+
+	if (n <= 0)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (toks[i].t.flags & TOKEN_COMPOUND)
+			compound = i, n_compound++;
+		else if (toks[i].t.flags & TOKEN_PART)
+			n_parts++;
+	}
+	/* `Haute-Garonne`: the compound term, or the phrase of its parts (FRENCH.md 10). */
+	if (n_compound == 1 && n_parts >= 2) {
+		int slot = new_slot(b, negated);
+		struct leaf *cl = token_leaf(b, &toks[compound], q->text, slot, q->fields);
+		struct pnode *alt = node_new(b, PN_MAX, 2), *ph;
+		if (!cl || !alt)
+			return NULL;
+		cl->no_typo = 1;
+		const char *terms[MAX_TOKS], *words[MAX_TOKS];
+		uint32_t pos[MAX_TOKS], k = 0;
+		for (int i = 0; i < n; i++)
+			if (toks[i].t.flags & TOKEN_PART) {
+				terms[k] = toks[i].term;
+				words[k] = toks[i].word;
+				pos[k++] = toks[i].t.position;
+			}
+		ph = phrase_node(b, terms, words, pos, k, slot, q->fields);
+		/* Parts are the query's own words, not synonyms. */
+		if (ph)
+			for (uint32_t i = 0; i < ph->n_kids; i++) {
+				ph->kids[i]->leaf->terms[0].origin = ORIGIN_QUERY;
+				ph->kids[i]->leaf->terms[0].w = RANK_W_EXACT;
+			}
+		alt->kids[0] = leaf_node(b, cl);
+		alt->kids[1] = ph;
+		alt->n_kids = ph ? 2 : 1;
+		nodes[n_nodes++] = alt->n_kids == 1 ? alt->kids[0] : alt;
+		for (int i = 0; i < n; i++)
+			if (!(toks[i].t.flags & (TOKEN_PART | TOKEN_COMPOUND)))
+				if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, new_slot(b, negated), q->fields)))
+					n_nodes++;
+		return b->rc ? NULL : and_of(b, nodes, n_nodes);
+	}
+	for (int i = 0; i < n; i++) {
+		if (toks[i].t.flags & TOKEN_COMPOUND)
+			continue;
+		if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, new_slot(b, negated), q->fields)))
+			n_nodes++;
+	}
+	/* The parts of one written word (`pme/tpe`, `3.5`) stay together. */
+	if (n_nodes > 1 && !b->rc) {
+		int all_leaves = 1;
+		for (uint32_t i = 0; i < n_nodes; i++)
+			all_leaves &= nodes[i]->kind == PN_LEAF && !nodes[i]->leaf->prefix;
+		(void)all_leaves;
+	}
+	return b->rc ? NULL : and_of(b, nodes, n_nodes);
+}
+
+static struct pnode *build_phrase(struct builder *b, const struct qnode *q, int negated)
+{
+	struct qtok toks[MAX_TOKS];
+	const char *terms[MAX_TOKS], *words[MAX_TOKS];
+	uint32_t pos[MAX_TOKS], k = 0;
+	int n = analyse(b, q->text, q->len, toks);
+
+	if (n <= 0)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (toks[i].t.flags & TOKEN_COMPOUND)
+			continue;
+		terms[k] = toks[i].term;
+		words[k] = toks[i].word;
+		pos[k++] = toks[i].t.position;
+	}
+	if (k == 1) {
+		toks[0].t.flags &= ~(unsigned)TOKEN_PREFIX;
+		for (int i = 0; i < n; i++)
+			if (!(toks[i].t.flags & TOKEN_COMPOUND))
+				return leaf_node(b, token_leaf(b, &toks[i], q->text, new_slot(b, negated), q->fields));
+	}
+	struct pnode *ph = node_new(b, PN_PHRASE, k);
+	if (!ph || !(ph->offsets = arena_calloc(b->arena, k, sizeof(uint32_t))))
+		return b->rc = AS_ENOMEM, NULL;
+	for (uint32_t i = 0, j = 0; i < (uint32_t)n; i++) {
+		if (toks[i].t.flags & TOKEN_COMPOUND)
+			continue;
+		toks[i].t.flags &= ~(unsigned)TOKEN_PREFIX;
+		struct leaf *l = token_leaf(b, &toks[i], q->text, new_slot(b, negated), q->fields);
+		if (!l)
+			return NULL;
+		l->no_typo = 1;
+		ph->kids[j] = leaf_node(b, l);
+		ph->offsets[j] = pos[j] - pos[0];
+		j++;
+	}
+	ph->n_kids = k;
+	b->has_phrase = 1;
+	(void)terms;
+	(void)words;
+	return b->rc ? NULL : ph;
+}
+
+static struct pnode *build(struct builder *b, const struct qnode *q, int negated)
+{
+	struct pnode *kids[QUERY_MAX_WORDS + 1], *nots[QUERY_MAX_WORDS + 1], *n;
+	uint32_t nk = 0, nn = 0;
+
+	if (!q || b->rc)
+		return NULL;
+	switch (q->kind) {
+	case QN_WORD:
+		return build_word(b, q, negated);
+	case QN_PHRASE:
+		return build_phrase(b, q, negated);
+	case QN_NOT:
+		return NULL; /* an exclusion outside an AND excludes from nothing */
+	case QN_AND:
+		for (unsigned i = 0; i < q->n_kids && nk < QUERY_MAX_WORDS; i++) {
+			if (q->kids[i]->kind == QN_NOT) {
+				if ((n = build(b, q->kids[i]->kids[0], 1)))
+					nots[nn++] = n;
+			} else if ((n = build(b, q->kids[i], negated))) {
+				kids[nk++] = n;
+			}
+		}
+		if (nk == 0 || b->rc)
+			return NULL; /* exclusions alone match nothing */
+		if (nn == 0)
+			return and_of(b, kids, nk);
+		if (!(n = node_new(b, PN_AND, nk)) || !(n->nots = arena_alloc(b->arena, nn * sizeof(*nots))))
+			return b->rc = AS_ENOMEM, NULL;
+		memcpy(n->kids, kids, nk * sizeof(*kids));
+		memcpy(n->nots, nots, nn * sizeof(*nots));
+		n->n_kids = nk;
+		n->n_nots = nn;
+		return n;
+	case QN_OR:
+		for (unsigned i = 0; i < q->n_kids && nk < QUERY_MAX_WORDS; i++)
+			if ((n = build(b, q->kids[i], negated)))
+				kids[nk++] = n;
+		if (nk <= 1 || b->rc)
+			return nk ? kids[0] : NULL;
+		if (!(n = node_new(b, PN_OR, nk)))
+			return NULL;
+		memcpy(n->kids, kids, nk * sizeof(*kids));
+		n->n_kids = nk;
+		return n;
+	}
+	return NULL;
+}
+
+/* ---- Resolution: terms -> keys of each segment ----------------------------------- */
+
+static void resolve_terms(struct builder *b, struct leaf *l, uint32_t from)
+{
+	struct plan *p = b->plan;
+
+	for (uint32_t s = 0; s < p->n_segments && !b->rc; s++) {
+		const struct segment *seg = index_segment(b->idx, s);
+		uint32_t cap = l->seg_n_keys[s];
+		int rc;
+
+		if (!b->iters[s] && (rc = term_iter_new(seg, DICT_TERMS, &b->iters[s])) < 0) {
+			b->rc = rc;
+			return;
+		}
+		if (cap)
+			cap = l->seg_n_keys[s]; /* grow() doubles from here; copies what is there */
+		for (uint32_t t = from; t < l->n_terms && !b->rc; t++) {
+			struct leaf_term *lt = &l->terms[t];
+			for (rc = term_iter_seek(b->iters[s], lt->term, lt->term_len); rc == 0;
+			     rc = term_iter_next(b->iters[s])) {
+				size_t kl;
+				const char *k = term_iter_key(b->iters[s], &kl);
+				const char *ex;
+				size_t el;
+				if (kl < lt->term_len || memcmp(k, lt->term, lt->term_len) != 0)
+					break;
+				if (kl == lt->term_len) {
+					ex = k, el = kl;
+				} else if (k[lt->term_len] == 0x01) {
+					ex = k + lt->term_len + 1, el = kl - lt->term_len - 1;
+				} else {
+					break; /* `chatte` after every `chat\x01...` */
+				}
+				const struct term_info *info = term_iter_info(b->iters[s]);
+				int exact = el == lt->exact_len && memcmp(ex, lt->exact, el) == 0;
+				lt->df_all += info->doc_freq;
+				if (exact)
+					lt->df_exact += info->doc_freq;
+				/* A key reached through two terms counts once, with the better one. */
+				uint32_t i, n = l->seg_n_keys[s];
+				for (i = 0; i < n; i++)
+					if (l->seg_keys[s][i].key_len == kl && memcmp(l->seg_keys[s][i].key, k, kl) == 0)
+						break;
+				if (i < n) {
+					if (lt->w > l->terms[l->seg_keys[s][i].term].w) {
+						l->seg_keys[s][i].term = t;
+						l->seg_keys[s][i].exact = exact;
+					}
+					continue;
+				}
+				struct leaf_key *nk = grow(b, l->seg_keys[s], n, &cap, sizeof(*nk));
+				if (!nk)
+					return;
+				l->seg_keys[s] = nk;
+				nk[n].info = *info;
+				nk[n].term = t;
+				nk[n].exact = exact;
+				nk[n].key = dup(b, k, kl);
+				nk[n].key_len = kl;
+				l->seg_n_keys[s] = n + 1;
+			}
+			if (rc < 0)
+				b->rc = rc;
+		}
+	}
+}
+
+/* Document frequency of a leaf's terms of the given origins, over every segment. */
+static uint64_t leaf_df(const struct leaf *l, const struct plan *p, int query_only)
+{
+	uint64_t df = 0;
+
+	for (uint32_t s = 0; s < p->n_segments; s++)
+		for (uint32_t i = 0; i < l->seg_n_keys[s]; i++)
+			if (!query_only || l->terms[l->seg_keys[s][i].term].origin == ORIGIN_QUERY)
+				df += l->seg_keys[s][i].info.doc_freq;
+	return df;
+}
+
+struct typo_cand {
+	char word[TYPO_MAX_WORD + 8];
+	size_t len;
+	unsigned dist;
+	uint64_t df;
+};
+
+struct typo_ctx {
+	struct typo_cand c[32];
+	uint32_t n;
+	const char *word;
+	size_t len;
+};
+
+static void on_typo(void *ctx, const char *key, size_t len, unsigned dist, uint32_t df)
+{
+	struct typo_ctx *tc = ctx;
+	uint32_t i;
+
+	if (dist == 0 || len >= sizeof(tc->c[0].word) || analyzer_is_stop_word(key, len))
+		return;
+	for (i = 0; i < tc->n; i++)
+		if (tc->c[i].len == len && memcmp(tc->c[i].word, key, len) == 0) {
+			tc->c[i].df += df;
+			return;
+		}
+	if (tc->n == 32) {
+		/* Keep the closest, then the most frequent. */
+		uint32_t worst = 0;
+		for (i = 1; i < tc->n; i++)
+			if (tc->c[i].dist > tc->c[worst].dist ||
+			    (tc->c[i].dist == tc->c[worst].dist && tc->c[i].df < tc->c[worst].df))
+				worst = i;
+		if (dist > tc->c[worst].dist || (dist == tc->c[worst].dist && df <= tc->c[worst].df))
+			return;
+		i = worst;
+	} else {
+		i = tc->n++;
+	}
+	memcpy(tc->c[i].word, key, len);
+	tc->c[i].len = len;
+	tc->c[i].dist = dist;
+	tc->c[i].df = df;
+}
+
+static int cmp_typo(const void *a, const void *b)
+{
+	const struct typo_cand *x = a, *y = b;
+
+	if (x->dist != y->dist)
+		return x->dist < y->dist ? -1 : 1;
+	if (x->df != y->df)
+		return x->df > y->df ? -1 : 1;
+	return strcmp(x->word, y->word);
+}
+
+/* Corrects a leaf that matches nothing or very little (rank.h TYPO_RARE_*). */
+static void correct(struct builder *b, struct leaf *l)
+{
+	struct plan *p = b->plan;
+	struct typo_ctx tc = { .n = 0, .word = l->word, .len = l->word_len };
+	unsigned k = typo_max_edits(l->word, l->word_len);
+	uint64_t df = leaf_df(l, p, 1);
+	uint32_t from = l->n_terms, n;
+
+	if (k == 0 || l->word_len > TYPO_MAX_WORD || df >= TYPO_RARE_DF)
+		return;
+	for (uint32_t s = 0; s < p->n_segments; s++) {
+		int rc = typo_walk(index_segment(b->idx, s), l->word, l->word_len, k, on_typo, &tc);
+		if (rc < 0) {
+			b->rc = rc;
+			return;
+		}
+	}
+	if (tc.n == 0)
+		return;
+	qsort(tc.c, tc.n, sizeof(tc.c[0]), cmp_typo);
+	if (df > 0 && tc.c[0].df < TYPO_RARE_RATIO * df)
+		return; /* the word is rare but real, and nothing much more common is near */
+	/* The closest corrections only: `greece` must not become `greener` when `greek` is near. */
+	n = 0;
+	while (n < tc.n && n < TYPO_MAX_EXPANSIONS && tc.c[n].dist == tc.c[0].dist)
+		n++;
+	for (uint32_t i = 0; i < n; i++)
+		leaf_add_word(b, l, tc.c[i].word, tc.c[i].len, ORIGIN_TYPO, RANK_W_TYPO);
+	if (l->n_terms == from)
+		return;
+	l->correction = dup(b, tc.c[0].word, tc.c[0].len);
+	resolve_terms(b, l, from);
+}
+
+/* The query with each corrected word replaced by its correction. */
+static void make_suggestion(struct builder *b)
+{
+	struct plan *p = b->plan;
+	struct buf out = BUF_INIT;
+	size_t at = 0;
+	int any = 0;
+
+	for (;;) {
+		const struct leaf *next = NULL;
+		for (uint32_t i = 0; i < p->n_leaves; i++) {
+			const struct leaf *l = p->leaves[i];
+			if (!l->correction || !l->surface || l->surface < b->q + at ||
+			    l->surface + l->surface_len > b->q + b->q_len)
+				continue;
+			if (!next || l->surface < next->surface)
+				next = l;
+		}
+		if (!next)
+			break;
+		size_t off = (size_t)(next->surface - b->q);
+		buf_add(&out, b->q + at, off - at);
+		buf_addstr(&out, next->correction);
+		at = off + next->surface_len;
+		any = 1;
+	}
+	if (any) {
+		buf_add(&out, b->q + at, b->q_len - at);
+		if (!out.err)
+			p->suggestion = dup(b, out.ptr, out.len);
+	}
+	buf_release(&out);
+}
+
+static void set_weights(struct plan *p, struct leaf *l)
+{
+	uint64_t df = 0;
+
+	/* A leaf's df: its most frequent term's (accent variants of one term add up).
+	 * Summing expansions would make `apprenti*` as common as every document. */
+	for (uint32_t t = 0; t < l->n_terms; t++)
+		if (l->terms[t].df_all > df)
+			df = l->terms[t].df_all;
+
+	for (uint32_t s = 0; s < p->n_segments; s++)
+		for (uint32_t i = 0; i < l->seg_n_keys[s]; i++) {
+			struct leaf_key *k = &l->seg_keys[s][i];
+			const struct leaf_term *t = &l->terms[k->term];
+			double w = t->w;
+			/* Prefer the query's exact accented form when it is a real word (rank.h). */
+			if (!k->exact && t->df_exact > 0 &&
+			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all))
+				w *= RANK_W_VARIANT;
+			k->w = w;
+		}
+	l->df = df < p->stats.n_docs ? df : p->stats.n_docs;
+	l->idf = plan_idf(l->df, p->stats.n_docs);
+}
+
+static uint64_t set_cost(struct pnode *n)
+{
+	uint64_t c = 0;
+
+	switch (n->kind) {
+	case PN_LEAF:
+		c = n->leaf->df;
+		break;
+	case PN_AND:
+	case PN_PHRASE:
+		c = UINT64_MAX;
+		for (uint32_t i = 0; i < n->n_kids; i++) {
+			uint64_t k = set_cost(n->kids[i]);
+			c = k < c ? k : c;
+		}
+		for (uint32_t i = 0; i < n->n_nots; i++)
+			set_cost(n->nots[i]);
+		break;
+	case PN_OR:
+	case PN_MAX:
+		for (uint32_t i = 0; i < n->n_kids; i++)
+			c += set_cost(n->kids[i]);
+		break;
+	}
+	return n->cost = c;
+}
+
+static int cmp_cost(const void *a, const void *b)
+{
+	const struct pnode *x = *(struct pnode *const *)a, *y = *(struct pnode *const *)b;
+
+	return (x->cost > y->cost) - (x->cost < y->cost);
+}
+
+static void sort_and(struct pnode *n)
+{
+	if (n->kind == PN_AND)
+		qsort(n->kids, n->n_kids, sizeof(*n->kids), cmp_cost);
+	if (n->kind != PN_LEAF)
+		for (uint32_t i = 0; i < n->n_kids; i++)
+			sort_and(n->kids[i]);
+}
+
+int plan_build(const struct qnode *root, const char *q, size_t q_len, const struct index *idx,
+	       struct analyzer *an, const struct synonyms *syn, struct arena *arena, struct plan **out)
+{
+	struct builder b = { .idx = idx, .an = an, .syn = syn, .arena = arena, .q = q, .q_len = q_len };
+	struct plan *p = arena_calloc(arena, 1, sizeof(*p));
+
+	*out = NULL;
+	if (!p)
+		return AS_ENOMEM;
+	b.plan = p;
+	p->n_segments = index_n_segments(idx);
+	index_get_stats(idx, &p->stats);
+	for (int f = 0; f < N_FIELDS; f++)
+		p->avg_len[f] = p->stats.n_docs ? (double)p->stats.total_field_len[f] / (double)p->stats.n_docs : 1.0;
+	for (int f = 0; f < N_FIELDS; f++)
+		if (p->avg_len[f] <= 0)
+			p->avg_len[f] = 1.0;
+	if (!(b.iters = arena_calloc(arena, p->n_segments + 1, sizeof(*b.iters))))
+		return AS_ENOMEM;
+	p->root = build(&b, root, 0);
+	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++) {
+		struct leaf *l = p->leaves[i];
+		l->seg_keys = arena_calloc(arena, p->n_segments + 1, sizeof(*l->seg_keys));
+		l->seg_n_keys = arena_calloc(arena, p->n_segments + 1, sizeof(*l->seg_n_keys));
+		if (!l->seg_keys || !l->seg_n_keys)
+			b.rc = AS_ENOMEM;
+		else
+			resolve_terms(&b, l, 0);
+	}
+	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
+		if (!p->leaves[i]->no_typo && !p->leaves[i]->prefix)
+			correct(&b, p->leaves[i]);
+	for (uint32_t i = 0; i < p->n_segments; i++)
+		term_iter_free(b.iters[i]);
+	if (b.rc)
+		return b.rc;
+	for (uint32_t i = 0; i < p->n_leaves; i++)
+		set_weights(p, p->leaves[i]);
+	if (!(p->slot_idf = arena_calloc(arena, p->n_slots + 1, sizeof(double))))
+		return AS_ENOMEM;
+	for (uint32_t i = 0; i < p->n_leaves; i++) {
+		const struct leaf *l = p->leaves[i];
+		if (l->slot >= 0 && l->idf > p->slot_idf[l->slot])
+			p->slot_idf[l->slot] = l->idf;
+	}
+	make_suggestion(&b);
+	if (p->root) {
+		set_cost(p->root);
+		sort_and(p->root);
+		p->and_root = p->root->kind == PN_AND && p->root->n_kids >= 2;
+	}
+	p->positions = b.has_phrase || p->n_slots >= 2;
+	*out = p;
+	return b.rc;
+}
+
+int plan_relax(struct plan *p, struct arena *arena)
+{
+	struct pnode *r = p->root, *or, *and;
+
+	if (!r || r->kind != PN_AND || r->n_kids < 2)
+		return 0;
+	if (!(or = arena_calloc(arena, 1, sizeof(*or))))
+		return AS_ENOMEM;
+	or->kind = PN_OR;
+	or->kids = r->kids;
+	or->n_kids = r->n_kids;
+	or->cost = 0;
+	for (uint32_t i = 0; i < r->n_kids; i++)
+		or->cost += r->kids[i]->cost;
+	if (r->n_nots == 0) {
+		p->root = or;
+	} else {
+		if (!(and = arena_calloc(arena, 1, sizeof(*and))) || !(and->kids = arena_alloc(arena, sizeof(*and->kids))))
+			return AS_ENOMEM;
+		and->kind = PN_AND;
+		and->kids[0] = or;
+		and->n_kids = 1;
+		and->nots = r->nots;
+		and->n_nots = r->n_nots;
+		and->cost = or->cost;
+		p->root = and;
+	}
+	p->and_root = 0;
+	return 0;
+}
+
+static void dump_node(const struct pnode *n, struct buf *out)
+{
+	static const char *names[] = { "LEAF", "AND", "OR", "MAX", "PHRASE" };
+
+	if (n->kind == PN_LEAF) {
+		const struct leaf *l = n->leaf;
+		buf_addch(out, '[');
+		for (uint32_t i = 0; i < l->n_terms; i++) {
+			static const char *orig[] = { "", "prefix:", "typo:", "syn:" };
+			if (i)
+				buf_addch(out, '|');
+			buf_addstr(out, orig[l->terms[i].origin]);
+			buf_addstr(out, l->terms[i].term);
+			if (strcmp(l->terms[i].term, l->terms[i].exact) != 0) {
+				buf_addch(out, '/');
+				buf_addstr(out, l->terms[i].exact);
+			}
+		}
+		buf_addch(out, ']');
+		return;
+	}
+	buf_addf(out, "(%s", names[n->kind]);
+	for (uint32_t i = 0; i < n->n_kids; i++) {
+		buf_addch(out, ' ');
+		dump_node(n->kids[i], out);
+	}
+	for (uint32_t i = 0; i < n->n_nots; i++) {
+		buf_addstr(out, " -");
+		dump_node(n->nots[i], out);
+	}
+	buf_addch(out, ')');
+}
+
+void plan_dump(const struct plan *p, struct buf *out)
+{
+	if (!p->root)
+		buf_addstr(out, "()");
+	else
+		dump_node(p->root, out);
+}

@@ -1,0 +1,135 @@
+#ifndef AS_QUERY_PLAN_H
+#define AS_QUERY_PLAN_H
+/*
+ * From a parsed query to what the index must be asked: each word analysed as the
+ * documents were (common/text/analyzer.h), prefixes expanded on the dictionary of
+ * words, synonyms added, misspelt words corrected, and every term resolved to the keys
+ * of each segment with its global statistics.
+ *
+ * A plan is a tree of pnodes whose leaves are query words. A leaf matches the union of
+ * several dictionary keys (accent variants `chat`, `chat\x01chât`; prefix completions;
+ * corrections; one-word synonyms), each with a weight (rank.h RANK_W_*), and is scored
+ * as one BM25F term. Query words are numbered in `slots` (the positive words in query
+ * order) for the title bonus and proximity; the leaves of one word's alternatives
+ * (`Haute-Garonne` and the phrase `haute garonne`) share its slot.
+ *
+ * Everything lives in the arena given to plan_build(); the plan borrows the index.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/index/index.h"
+
+struct analyzer;
+struct arena;
+struct qnode;
+struct synonyms;
+
+/* How a term came to a leaf. */
+enum term_origin { ORIGIN_QUERY, ORIGIN_PREFIX, ORIGIN_TYPO, ORIGIN_SYNONYM };
+
+/* One analysed term of a leaf: all keys [term] and [term 0x01 *] of the dictionary. */
+struct leaf_term {
+	const char *term, *exact; /* NUL-terminated, in the arena */
+	size_t term_len, exact_len;
+	const char *word;         /* the folded word it came from, for suggestions */
+	enum term_origin origin;
+	double w;                 /* rank.h weight of the origin */
+	int accent_typed;         /* the query spelt accents: prefer its exact form */
+	uint64_t df_exact, df_all;/* global document frequencies, filled by resolution */
+};
+
+/* One key of one segment that a leaf matches. */
+struct leaf_key {
+	struct term_info info;
+	double w;         /* term weight x accent weight */
+	uint32_t term;    /* index in leaf->terms */
+	int exact;        /* the key's accented form is the query's */
+	const char *key;  /* for --explain */
+	size_t key_len;
+};
+
+struct leaf {
+	struct leaf_term *terms;
+	uint32_t n_terms, cap_terms;
+	unsigned fields;       /* mask of 1 << enum field that count (default: all) */
+	int slot;              /* index in plan->slots, -1 for an excluded word */
+	int prefix;            /* written `word*` */
+	int no_typo;           /* numbers, short words, phrase members: never corrected */
+	const char *word;      /* the folded query word (prefix: the prefix) */
+	size_t word_len;
+	const char *surface;   /* the word as typed, for the suggestion */
+	size_t surface_len;
+	const char *correction;/* the folded word that replaced a misspelt one, or NULL */
+	uint64_t df;           /* global document frequency (sum over keys, at most n_docs) */
+	double idf;
+	struct leaf_key **seg_keys; /* [n_segments] */
+	uint32_t *seg_n_keys;
+};
+
+enum pnode_kind {
+	PN_LEAF,
+	PN_AND,    /* all kids; none of nots */
+	PN_OR,     /* any kid; scores add up (the visitor's OR) */
+	PN_MAX,    /* any kid; the best one scores (alternatives of one word) */
+	PN_PHRASE, /* all kids (leaves) at positions offsets[i] from the first */
+};
+
+struct pnode {
+	enum pnode_kind kind;
+	struct leaf *leaf;
+	struct pnode **kids;
+	uint32_t n_kids;
+	struct pnode **nots;
+	uint32_t n_nots;
+	uint32_t *offsets;
+	uint64_t cost; /* an estimate of the documents it matches, to order AND kids */
+};
+
+struct plan {
+	struct pnode *root;       /* NULL: matches nothing */
+	struct leaf **leaves;     /* every leaf, excluded words included */
+	uint32_t n_leaves, cap_leaves;
+	uint32_t n_slots;
+	double *slot_idf;         /* [n_slots]: idf of each query word (its best leaf) */
+	uint32_t n_segments;
+	struct index_stats stats;
+	double avg_len[N_FIELDS];
+	int positions;            /* phrases or proximity need positions */
+	const char *suggestion;   /* the query with corrections, or NULL */
+	int and_root;             /* the root is an AND of several words: relaxable */
+};
+
+/*
+ * Builds the plan of `root` (may be NULL) over `idx`. `q` is the query text, for the
+ * suggestion. 0, or <0 (AS_ENOMEM, or an index error such as AS_ECORRUPT).
+ */
+int plan_build(const struct qnode *root, const char *q, size_t q_len, const struct index *idx,
+	       struct analyzer *an, const struct synonyms *syn, struct arena *arena,
+	       struct plan **out);
+
+/* The relaxed form of an AND plan: its words ORed (exclusions kept). 0 or AS_ENOMEM. */
+int plan_relax(struct plan *plan, struct arena *arena);
+
+/* Appends the plan as text (for --explain and tests). */
+struct buf;
+void plan_dump(const struct plan *plan, struct buf *out);
+
+/*
+ * The most frequent words of DICT_WORDS (stop words excepted) that start with
+ * prefix[0..len): at most `max`, most frequent first, in *out (allocated in arena).
+ * Each segment keeps its `max` best of at most PREFIX_MAX_SCAN words; equal words of
+ * several segments add up. Returns how many, or <0 (index error, AS_ENOMEM).
+ */
+struct completion {
+	const char *word;
+	size_t len;
+	uint64_t df;
+};
+int plan_complete(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
+		  uint32_t max, struct completion **out);
+
+/* BM25 idf of a document frequency among n_docs. */
+double plan_idf(uint64_t df, uint64_t n_docs);
+
+#endif

@@ -1,0 +1,68 @@
+#ifndef AS_QUERY_RANK_H
+#define AS_QUERY_RANK_H
+/*
+ * Every ranking parameter, in one place. The figures were set on the relevance suite
+ * (tests/relevance/: nDCG@10 and MRR over graded judgments of corpus/) and the
+ * known-item cases of the benchmark (a document's title as the query); each comment
+ * says what the parameter is for. Change one, rerun `make test`, keep what helps
+ * across the suite, never for a single query.
+ *
+ * Score of a document = Σ over query words of BM25F(word)
+ *                     + proximity bonus (adjacent query words close together)
+ *                     + title bonus (every query word in the title; the closer the
+ *                       title is to the query, the more).
+ *
+ * BM25F (Robertson, Zaragoza & Taylor, "Simple BM25 extension to multiple weighted
+ * fields", CIKM 2004): field frequencies are length-normalised and weighted per field
+ * before one saturation:
+ *     tf~ = Σ_f W_f · tf_f / (1 - B_f + B_f · len_f / avglen_f)
+ *     score = idf · tf~ · (K1 + 1) / (tf~ + K1),  idf = ln(1 + (N - df + 0.5) / (df + 0.5))
+ * A query word matching several keys (accent variants, expansions) adds their
+ * frequencies, each multiplied by the weight of how it matched (RANK_W_*).
+ */
+
+#define RANK_K1 1.2
+
+/* A word in the title counts as much as RANK_W_TITLE in the body: titles are short and chosen. */
+#define RANK_W_TITLE 3.0
+#define RANK_B_TITLE 0.5
+#define RANK_W_TAGS 2.0
+#define RANK_B_TAGS 0.3
+#define RANK_W_BODY 1.0
+#define RANK_B_BODY 0.75
+
+/* How a key matched the query word, as a multiplier of its frequencies. */
+#define RANK_W_EXACT 1.0    /* the word as typed (stemmed and folded the same way) */
+/* Another accent variant of the same folded stem (`châtiment` for `chat`, `pêche` for
+ * `péché`), when the query's own form is a real word of the index: the exact form ranks
+ * first (FRENCH.md 3) while variants still match. */
+#define RANK_W_VARIANT 0.3
+/* ... and the query's own form counts as real when it has at least this share of the
+ * documents of all variants (else the visitor just typed without accents). */
+#define RANK_VARIANT_SHARE 0.1
+#define RANK_W_PREFIX 0.7   /* a completion of `prefix*` (the whole word itself: EXACT) */
+#define RANK_W_TYPO 0.45    /* a correction: always below an exact match */
+#define RANK_W_SYNONYM 0.8  /* a synonym or the expansion of an acronym */
+
+/* Proximity: for two adjacent query words both found, RANK_PROX_W · min(idf) / distance
+ * when their closest occurrences are at most RANK_PROX_WINDOW positions apart
+ * (after Rasolofo & Savoy, "Term proximity scoring for keyword-based retrieval", 2003). */
+#define RANK_PROX_W 0.6
+#define RANK_PROX_WINDOW 6
+
+/* Title bonus, in units of Σ idf of the query words, when every query word is in the
+ * title: RANK_TITLE_ALL, plus RANK_TITLE_EXACT · coverage² where coverage is the share
+ * of the title's words that are query words (1 for an exact title match). Known-item
+ * searchers type a title; site-search users complain first of missing exact titles
+ * (FRENCH.md 9). */
+#define RANK_TITLE_ALL 0.4
+#define RANK_TITLE_EXACT 1.2
+
+/* Typo tolerance: a word is corrected when it matches fewer than TYPO_RARE_DF documents
+ * (1: none at all — a rare word of the corpus is a real word, and the walk is not paid
+ * for words that match), and then only by corrections that match TYPO_RARE_RATIO times
+ * more documents than it does. */
+#define TYPO_RARE_DF 1
+#define TYPO_RARE_RATIO 20
+
+#endif

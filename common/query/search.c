@@ -1,0 +1,1061 @@
+#include "common/query/search.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/index/index.h"
+#include "common/query/iter.h"
+#include "common/query/limits.h"
+#include "common/query/parse.h"
+#include "common/query/plan.h"
+#include "common/query/rank.h"
+#include "common/query/snippet.h"
+#include "common/query/synonyms.h"
+#include "common/text/analyzer.h"
+#include "common/util/arena.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+#include "common/util/mem.h"
+
+/*
+ * search_run(): parse -> plan -> for each segment, one pass over every match that
+ * counts it (total, facets: exact over all matches) and scores only the documents that
+ * could still enter the top k: a document whose block-max bound (iter.h) plus the
+ * largest possible bonuses cannot beat the k-th best score so far is counted and
+ * skipped, and proximity (which decodes positions) is computed only when the rest of
+ * the score leaves it a chance. Ties are broken by index order (segment, document),
+ * so the pruned and the exhaustive runs return the same hits with the same scores.
+ */
+
+enum { FACET_TYPE, FACET_YEAR, FACET_DEPARTMENT, N_FACETS };
+static const char *const facet_names[N_FACETS] = { "type", "year", "department" };
+
+#define YEAR_MIN 1900
+#define N_YEARS 256
+
+struct cand {
+	double score;
+	int32_t date;
+	uint32_t seg, doc;
+};
+
+struct facet_val {
+	const char *name;
+	uint64_t count;
+};
+
+struct facet {
+	struct facet_val *vals;
+	uint32_t n, cap;
+};
+
+struct search_hit {
+	uint32_t seg, doc;
+	double score;
+	struct stored_doc sd;
+	const char *snippet;
+	const char *explain;
+};
+
+struct search_result {
+	const char *query;
+	uint64_t total;
+	uint32_t page, limit;
+	double took_ms;
+	int relaxed;
+	struct search_hit *hits;
+	uint32_t n_hits;
+	struct facet facets[N_FACETS];
+	const char *suggestion;
+	int explain;
+	uint64_t n_scored; /* matches scored to the end (the rest were pruned) */
+};
+
+struct searcher {
+	struct analyzer *an;
+	struct synonyms *syn;
+	struct arena *arena;
+	struct search_result res;
+	struct cand *heap;
+	uint32_t heap_cap;
+	uint32_t *counts[2]; /* per-segment counts by value id: type, department */
+	uint32_t count_cap[2];
+	uint32_t years[N_YEARS];
+	struct buf tmp;
+};
+
+/* ---- Requests ------------------------------------------------------------------------ */
+
+void search_request_init(struct search_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->page = 1;
+	req->limit = 10;
+	req->sort = SORT_RELEVANCE;
+}
+
+static int utf8_valid(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		unsigned c = *u, n;
+		uint32_t cp;
+		if (c < 0x80) {
+			u++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((u[i] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (u[i] & 0x3F);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return 0;
+		u += n + 1;
+	}
+	return 1;
+}
+
+static int parse_uint(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t n = 0;
+
+	if (!*v)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > max)
+			return -1;
+	}
+	if (n < min)
+		return -1;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* YYYY-MM-DD, a real calendar day, as YYYYMMDD. */
+static int parse_date(const char *v, int32_t *out)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+			return -1;
+	y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return -1;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[m - 1] + (m == 2 && leap))
+		return -1;
+	*out = y * 10000 + m * 100 + d;
+	return 0;
+}
+
+int search_request_set(struct search_request *req, const char *name, const char *value)
+{
+	if (!name || !value)
+		return as_error_set(AS_EINVAL, "missing parameter name or value");
+	if (!utf8_valid(value))
+		return as_error_set(AS_EINVAL, "%s: not valid UTF-8", name);
+	if (strcmp(name, "q") == 0) {
+		req->q = value;
+	} else if (strcmp(name, "page") == 0) {
+		if (parse_uint(value, 1, SEARCH_MAX_DEPTH, &req->page) < 0)
+			return as_error_set(AS_EINVAL, "page: '%.40s' is not a whole number from 1 to %d", value, SEARCH_MAX_DEPTH);
+	} else if (strcmp(name, "limit") == 0) {
+		if (parse_uint(value, 1, SEARCH_MAX_LIMIT, &req->limit) < 0)
+			return as_error_set(AS_EINVAL, "limit: '%.40s' is not a whole number from 1 to %d", value, SEARCH_MAX_LIMIT);
+	} else if (strcmp(name, "type") == 0 || strcmp(name, "department") == 0) {
+		if (strlen(value) > 64)
+			return as_error_set(AS_EINVAL, "%s: longer than 64 bytes", name);
+		const char *v = *value ? value : NULL;
+		if (name[0] == 't')
+			req->type = v;
+		else
+			req->department = v;
+	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
+		int32_t d = 0;
+		if (*value && parse_date(value, &d) < 0)
+			return as_error_set(AS_EINVAL, "%s: '%.40s' is not a date YYYY-MM-DD", name, value);
+		if (name[0] == 'f')
+			req->from = d;
+		else
+			req->to = d;
+	} else if (strcmp(name, "sort") == 0) {
+		if (strcmp(value, "relevance") == 0)
+			req->sort = SORT_RELEVANCE;
+		else if (strcmp(value, "date") == 0)
+			req->sort = SORT_DATE;
+		else
+			return as_error_set(AS_EINVAL, "sort: '%.40s' is neither 'relevance' nor 'date'", value);
+	} else if (strcmp(name, "explain") == 0) {
+		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
+			req->explain = 1;
+		else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || !*value)
+			req->explain = 0;
+		else
+			return as_error_set(AS_EINVAL, "explain: '%.40s' is neither 1 nor 0", value);
+	} else {
+		return as_error_set(AS_EINVAL, "unknown parameter '%.40s'", name);
+	}
+	return 0;
+}
+
+/* ---- Searcher ------------------------------------------------------------------------ */
+
+int searcher_new(struct searcher **out)
+{
+	struct searcher *s = as_calloc(1, sizeof(*s));
+	int rc = AS_ENOMEM;
+
+	*out = NULL;
+	if (!s || !(s->an = analyzer_new()) || !(s->arena = arena_new(256 * 1024)))
+		goto fail;
+	if ((rc = synonyms_new_default(s->an, &s->syn)) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	searcher_free(s);
+	return rc;
+}
+
+void searcher_free(struct searcher *s)
+{
+	if (!s)
+		return;
+	analyzer_free(s->an);
+	synonyms_free(s->syn);
+	arena_free(s->arena);
+	as_free(s->heap);
+	as_free(s->counts[0]);
+	as_free(s->counts[1]);
+	buf_release(&s->tmp);
+	as_free(s);
+}
+
+/* ---- One run over the segments --------------------------------------------------------- */
+
+struct parts {
+	double base, title, prox;
+};
+
+struct run {
+	struct searcher *s;
+	const struct index *idx;
+	const struct search_request *req;
+	struct plan *plan;
+	uint32_t k, n_heap;
+	uint64_t total, n_scored;
+	double bonus_ub; /* the most the title and proximity bonuses can add */
+	double prox_ub;
+	struct score_ctx ctx;
+};
+
+static int worse(const struct run *r, const struct cand *a, const struct cand *b)
+{
+	if (r->req->sort == SORT_DATE && a->date != b->date)
+		return a->date < b->date;
+	if (a->score != b->score)
+		return a->score < b->score;
+	if (a->seg != b->seg)
+		return a->seg > b->seg;
+	return a->doc > b->doc;
+}
+
+static void heap_down(struct run *r, uint32_t i)
+{
+	struct cand *h = r->s->heap;
+
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		if (l < r->n_heap && worse(r, &h[l], &h[m]))
+			m = l;
+		if (l + 1 < r->n_heap && worse(r, &h[l + 1], &h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct cand t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_push(struct run *r, const struct cand *c)
+{
+	struct cand *h = r->s->heap;
+
+	if (r->n_heap < r->k) {
+		uint32_t i = r->n_heap++;
+		h[i] = *c;
+		while (i > 0 && worse(r, &h[i], &h[(i - 1) / 2])) {
+			struct cand t = h[i];
+			h[i] = h[(i - 1) / 2];
+			h[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+	} else if (worse(r, &h[0], c)) {
+		h[0] = *c;
+		heap_down(r, 0);
+	}
+}
+
+/* Skips when bound cannot beat the worst kept score: a tie loses (later in index order).
+ * The margin absorbs rounding between the bound's arithmetic and the score's. */
+static int cannot_enter(const struct run *r, double bound)
+{
+	return r->n_heap == r->k && bound + 1e-9 * (1.0 + fabs(bound)) <= r->s->heap[0].score;
+}
+
+/* Smallest distance between occurrences of two words (b after a is closer than before). */
+static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
+{
+	uint32_t i = 0, j = 0, best = UINT32_MAX;
+
+	while (i < na && j < nb) {
+		uint32_t d;
+		if (a[i] < b[j]) {
+			d = b[j] - a[i];
+			i++;
+		} else {
+			d = a[i] - b[j] + 1;
+			j++;
+		}
+		if (d < best)
+			best = d;
+	}
+	return best;
+}
+
+static int proximity(struct run *r, double *out)
+{
+	const struct plan *p = r->plan;
+	double bonus = 0;
+
+	for (uint32_t s = 0; s + 1 < p->n_slots; s++) {
+		struct leaf_iter *a = r->ctx.slot_iter[s], *b = r->ctx.slot_iter[s + 1];
+		uint32_t best = UINT32_MAX;
+		if (!a || !b || a == b)
+			continue;
+		for (int f = 0; f < N_FIELDS; f++) {
+			const uint32_t *pa, *pb;
+			uint32_t na, nb, d;
+			int rc;
+			if (f == FIELD_TAGS)
+				continue;
+			if ((rc = leaf_iter_positions(a, (enum field)f, &pa, &na)) < 0)
+				return rc;
+			if (na == 0)
+				continue;
+			/* The positions of a are owned by a, those of b by b: both stay valid. */
+			if ((rc = leaf_iter_positions(b, (enum field)f, &pb, &nb)) < 0)
+				return rc;
+			d = min_distance(pa, na, pb, nb);
+			if (d < best)
+				best = d;
+		}
+		if (best <= RANK_PROX_WINDOW) {
+			double idf = p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1];
+			bonus += RANK_PROX_W * idf / (best ? best : 1);
+		}
+	}
+	*out = bonus;
+	return 0;
+}
+
+/*
+ * The score of the root's current document: 0 with *score set, 1 when pruning shows it
+ * cannot enter the top k (not scored to the end), <0 on error.
+ */
+static int score_doc(struct run *r, struct qiter *root, const struct segment *seg, uint32_t doc, int prune,
+		     double *score, struct parts *parts)
+{
+	const struct plan *p = r->plan;
+	struct score_ctx *ctx = &r->ctx;
+	double base, title = 0, prox = 0;
+	int rc;
+
+	for (int f = 0; f < N_FIELDS; f++)
+		ctx->len[f] = segment_field_len(seg, doc, (enum field)f);
+	memset(ctx->slot_iter, 0, p->n_slots * sizeof(*ctx->slot_iter));
+	memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
+	memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
+	base = root->ops->score(root, ctx);
+	/* Title bonus: every query word in the title, more when the title is little else. */
+	if (p->n_slots > 0 && ctx->len[FIELD_TITLE] > 0) {
+		uint32_t in_title = 0;
+		double idf = 0;
+		for (uint32_t s = 0; s < p->n_slots; s++) {
+			in_title += ctx->slot_title_tf[s];
+			idf += p->slot_idf[s];
+			if (ctx->slot_title_tf[s] == 0) {
+				in_title = 0;
+				break;
+			}
+		}
+		if (in_title > 0) {
+			double cov = (double)in_title / ctx->len[FIELD_TITLE];
+			if (cov > 1)
+				cov = 1;
+			title = (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * idf;
+		}
+	}
+	if (prune && cannot_enter(r, base + title + r->prox_ub))
+		return 1;
+	if (r->plan->n_slots >= 2 && (rc = proximity(r, &prox)) < 0)
+		return rc;
+	*score = base + title + prox;
+	if (parts) {
+		parts->base = base;
+		parts->title = title;
+		parts->prox = prox;
+	}
+	return 0;
+}
+
+/* Counts of a segment's value ids, grown on demand. */
+static int count_value(struct searcher *s, int kind, uint16_t id)
+{
+	if (id >= s->count_cap[kind]) {
+		uint32_t ncap = (uint32_t)id + 64;
+		uint32_t *n = as_realloc(s->counts[kind], ncap * sizeof(*n));
+		if (!n)
+			return AS_ENOMEM;
+		memset(n + s->count_cap[kind], 0, (ncap - s->count_cap[kind]) * sizeof(*n));
+		s->counts[kind] = n;
+		s->count_cap[kind] = ncap;
+	}
+	s->counts[kind][id]++;
+	return 0;
+}
+
+static int facet_add(struct searcher *s, struct facet *f, const char *name, uint64_t count)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		if (strcmp(f->vals[i].name, name) == 0) {
+			f->vals[i].count += count;
+			return 0;
+		}
+	if (f->n == f->cap) {
+		uint32_t ncap = f->cap ? f->cap * 2 : 16;
+		struct facet_val *v = arena_alloc(s->arena, ncap * sizeof(*v));
+		if (!v)
+			return AS_ENOMEM;
+		if (f->n)
+			memcpy(v, f->vals, f->n * sizeof(*v));
+		f->vals = v;
+		f->cap = ncap;
+	}
+	if (!(f->vals[f->n].name = arena_strndup(s->arena, name, strlen(name))))
+		return AS_ENOMEM;
+	f->vals[f->n++].count = count;
+	return 0;
+}
+
+/* Moves a segment's counts into the result's facets, and clears them. */
+static int facets_merge(struct searcher *s, const struct segment *seg)
+{
+	static const enum value_kind kinds[2] = { VALUE_TYPE, VALUE_DEPARTMENT };
+	static const int facet_of[2] = { FACET_TYPE, FACET_DEPARTMENT };
+	char year[16];
+	int rc = 0;
+
+	for (int k = 0; k < 2; k++)
+		for (uint32_t id = 1; id < s->count_cap[k]; id++) {
+			if (!s->counts[k][id])
+				continue;
+			const char *name = segment_value_name(seg, kinds[k], (uint16_t)id);
+			if (name && rc == 0)
+				rc = facet_add(s, &s->res.facets[facet_of[k]], name, s->counts[k][id]);
+			s->counts[k][id] = 0;
+		}
+	for (int y = 0; y < N_YEARS; y++) {
+		if (!s->years[y])
+			continue;
+		snprintf(year, sizeof(year), "%d", YEAR_MIN + y);
+		if (rc == 0)
+			rc = facet_add(s, &s->res.facets[FACET_YEAR], year, s->years[y]);
+		s->years[y] = 0;
+	}
+	return rc;
+}
+
+static int run_segment(struct run *r, uint32_t s_no)
+{
+	struct searcher *s = r->s;
+	const struct search_request *req = r->req;
+	const struct segment *seg = index_segment(r->idx, s_no);
+	uint16_t type_id = 0, dept_id = 0;
+	struct qiter *root;
+	uint32_t blk_last = 0;
+	double blk_bound = 0;
+	int have_blk = 0, prune = !req->exhaustive && req->sort == SORT_RELEVANCE, rc;
+
+	if (req->type && !(type_id = segment_value_id(seg, VALUE_TYPE, req->type)))
+		return 0; /* no document of this segment has that type */
+	if (req->department && !(dept_id = segment_value_id(seg, VALUE_DEPARTMENT, req->department)))
+		return 0;
+	if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
+		return rc;
+	for (rc = root->ops->next(root); rc == 0; rc = root->ops->next(root)) {
+		uint32_t doc = root->doc;
+		struct doc_values dv;
+		struct cand c;
+
+		if (!segment_is_live(seg, doc))
+			continue;
+		segment_doc_values(seg, doc, &dv);
+		if ((type_id && dv.type != type_id) || (dept_id && dv.department != dept_id) ||
+		    (req->from && (!dv.date || dv.date < req->from)) || (req->to && (!dv.date || dv.date > req->to)))
+			continue;
+		r->total++;
+		if ((dv.type && (rc = count_value(s, 0, dv.type)) < 0) ||
+		    (dv.department && (rc = count_value(s, 1, dv.department)) < 0))
+			break;
+		if (dv.date) {
+			int y = dv.date / 10000 - YEAR_MIN;
+			if (y >= 0 && y < N_YEARS)
+				s->years[y]++;
+		}
+		if (prune && r->n_heap == r->k) {
+			if (!have_blk || doc > blk_last) {
+				blk_bound = root->ops->bound(root, doc, &blk_last) + r->bonus_ub;
+				have_blk = 1;
+			}
+			if (cannot_enter(r, blk_bound))
+				continue;
+		}
+		rc = score_doc(r, root, seg, doc, prune, &c.score, NULL);
+		if (rc < 0)
+			break;
+		if (rc > 0)
+			continue;
+		r->n_scored++;
+		c.date = dv.date;
+		c.seg = s_no;
+		c.doc = doc;
+		heap_push(r, &c);
+	}
+	iter_free(root);
+	if (rc < 0)
+		return rc;
+	return facets_merge(s, seg);
+}
+
+static int run_plan(struct run *r)
+{
+	const struct plan *p = r->plan;
+	int rc;
+
+	r->total = 0;
+	r->n_scored = 0;
+	r->n_heap = 0;
+	for (int f = 0; f < N_FACETS; f++)
+		r->s->res.facets[f].n = 0;
+	if (!p->root || p->stats.n_docs == 0)
+		return 0;
+	/* Largest bonuses: every word in an exact title; every adjacent pair at distance 1. */
+	double idf = 0, prox = 0;
+	for (uint32_t s = 0; s < p->n_slots; s++) {
+		idf += p->slot_idf[s];
+		if (s + 1 < p->n_slots)
+			prox += RANK_PROX_W * (p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1]);
+	}
+	r->prox_ub = p->n_slots >= 2 ? prox : 0;
+	r->bonus_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf + r->prox_ub;
+	for (uint32_t s = 0; s < p->n_segments; s++)
+		if ((rc = run_segment(r, s)) < 0)
+			return rc;
+	return 0;
+}
+
+/* Best first (qsort_r: the daemon runs searches on several threads at once). */
+static int cmp_cand(const void *a, const void *b, void *run)
+{
+	return worse(run, b, a) ? -1 : worse(run, a, b) ? 1 : 0;
+}
+
+static int cmp_facet_count(const void *a, const void *b)
+{
+	const struct facet_val *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_facet_name_desc(const void *a, const void *b)
+{
+	const struct facet_val *x = a, *y = b;
+
+	return strcmp(y->name, x->name);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The --explain line of a hit: its score parts, word by word. */
+static int explain_hit(struct run *r, struct search_hit *h)
+{
+	struct searcher *s = r->s;
+	struct qiter *root;
+	struct parts parts = { 0 };
+	double score = 0;
+	int rc;
+
+	if ((rc = iter_build(r->plan, r->idx, h->seg, r->plan->root, &root)) < 0)
+		return rc;
+	rc = root->ops->seek(root, h->doc);
+	if (rc == 0 && root->doc == h->doc)
+		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 0, &score, &parts);
+	if (rc == 0) {
+		buf_reset(&s->tmp);
+		buf_addstr(&s->tmp, "words");
+		for (uint32_t slot = 0; slot < r->plan->n_slots; slot++) {
+			const char *w = "?";
+			for (uint32_t i = 0; i < r->plan->n_leaves; i++)
+				if (r->plan->leaves[i]->slot == (int)slot) {
+					w = r->plan->leaves[i]->word ? r->plan->leaves[i]->word : "?";
+					break;
+				}
+			buf_addf(&s->tmp, "%s %s %.3f", slot ? "," : "", w, r->ctx.slot_score[slot]);
+			if (r->ctx.slot_title_tf[slot])
+				buf_addf(&s->tmp, " (title %u)", r->ctx.slot_title_tf[slot]);
+		}
+		buf_addf(&s->tmp, " = %.3f; title bonus %.3f; proximity %.3f; total %.3f", parts.base, parts.title,
+			 parts.prox, score);
+		if (!s->tmp.err)
+			h->explain = arena_strndup(s->arena, s->tmp.ptr, s->tmp.len);
+	}
+	iter_free(root);
+	return rc < 0 ? rc : 0;
+}
+
+int search_run(struct searcher *s, const struct index *idx, const struct search_request *req,
+	       const struct search_result **out)
+{
+	struct search_result *res = &s->res;
+	double t0 = now_ms();
+	struct qnode *q;
+	struct plan *plan;
+	struct run r;
+	uint32_t k;
+	int rc;
+
+	*out = NULL;
+	arena_reset(s->arena);
+	memset(res, 0, sizeof(*res));
+	const char *text = req->q ? req->q : "";
+	size_t len = strlen(text);
+	size_t i = 0;
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	if (i == len)
+		return as_error_set(AS_EINVAL, "q: the query is empty");
+	if ((uint64_t)req->page * req->limit > SEARCH_MAX_DEPTH || req->limit == 0 || req->page == 0)
+		return as_error_set(AS_EINVAL, "page: results beyond the %dth are not served (page %u of %u hits)",
+				    SEARCH_MAX_DEPTH, req->page, req->limit);
+	if (req->from && req->to && req->from > req->to)
+		return as_error_set(AS_EINVAL, "from: %d is after to: %d", req->from, req->to);
+	k = req->page * req->limit;
+	if (k > s->heap_cap) {
+		struct cand *h = as_realloc(s->heap, k * sizeof(*h));
+		if (!h)
+			return AS_ENOMEM;
+		s->heap = h;
+		s->heap_cap = k;
+	}
+	res->query = text;
+	res->page = req->page;
+	res->limit = req->limit;
+	res->explain = req->explain;
+	if ((rc = query_parse(text, len, s->arena, &q)) < 0)
+		return rc;
+	if ((rc = plan_build(q, text, len, idx, s->an, s->syn, s->arena, &plan)) < 0)
+		return rc;
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	r.idx = idx;
+	r.req = req;
+	r.plan = plan;
+	r.k = k;
+	r.ctx.n_slots = plan->n_slots;
+	r.ctx.slot_iter = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_iter));
+	r.ctx.slot_title_tf = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_title_tf));
+	r.ctx.slot_score = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_score));
+	if (!r.ctx.slot_iter || !r.ctx.slot_title_tf || !r.ctx.slot_score)
+		return AS_ENOMEM;
+	if ((rc = run_plan(&r)) < 0)
+		return rc;
+	if (r.total == 0 && plan->and_root) {
+		/* No document has every word: the best partial matches, said so. */
+		if ((rc = plan_relax(plan, s->arena)) < 0 || (rc = run_plan(&r)) < 0)
+			return rc;
+		res->relaxed = r.total > 0;
+	}
+	res->total = r.total;
+	res->n_scored = r.n_scored;
+	if (plan->suggestion && r.total > 0)
+		res->suggestion = plan->suggestion;
+	qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
+	uint32_t first = (req->page - 1) * req->limit;
+	res->n_hits = r.n_heap > first ? r.n_heap - first : 0;
+	if (res->n_hits > req->limit)
+		res->n_hits = req->limit;
+	if (res->n_hits && !(res->hits = arena_calloc(s->arena, res->n_hits, sizeof(*res->hits))))
+		return AS_ENOMEM;
+	for (uint32_t h = 0; h < res->n_hits; h++) {
+		struct search_hit *hit = &res->hits[h];
+		const struct cand *c = &s->heap[first + h];
+		hit->seg = c->seg;
+		hit->doc = c->doc;
+		hit->score = c->score;
+		if ((rc = segment_get_doc(index_segment(idx, c->seg), c->doc, req->no_snippets ? 0 : STORED_BODY,
+					  s->arena, &hit->sd)) < 0)
+			return rc;
+		if (!req->no_snippets) {
+			buf_reset(&s->tmp);
+			if ((rc = snippet_make(s->an, plan, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
+				return rc;
+			if (s->tmp.err)
+				return AS_ENOMEM;
+			if (!(hit->snippet = arena_strndup(s->arena, s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len)))
+				return AS_ENOMEM;
+		}
+		if (req->explain && (rc = explain_hit(&r, hit)) < 0)
+			return rc;
+	}
+	qsort(res->facets[FACET_TYPE].vals, res->facets[FACET_TYPE].n, sizeof(struct facet_val), cmp_facet_count);
+	qsort(res->facets[FACET_DEPARTMENT].vals, res->facets[FACET_DEPARTMENT].n, sizeof(struct facet_val), cmp_facet_count);
+	qsort(res->facets[FACET_YEAR].vals, res->facets[FACET_YEAR].n, sizeof(struct facet_val), cmp_facet_name_desc);
+	for (int f = 0; f < N_FACETS; f++)
+		if (res->facets[f].n > FACET_MAX_VALUES)
+			res->facets[f].n = FACET_MAX_VALUES;
+	res->took_ms = now_ms() - t0;
+	*out = res;
+	return 0;
+}
+
+/* ---- Reading a result ------------------------------------------------------------------ */
+
+uint64_t search_result_total(const struct search_result *res)
+{
+	return res->total;
+}
+
+uint64_t search_result_n_scored(const struct search_result *res)
+{
+	return res->n_scored;
+}
+
+uint32_t search_result_n_hits(const struct search_result *res)
+{
+	return res->n_hits;
+}
+
+int search_result_relaxed(const struct search_result *res)
+{
+	return res->relaxed;
+}
+
+const char *search_result_suggestion(const struct search_result *res)
+{
+	return res->suggestion;
+}
+
+const char *search_result_hit(const struct search_result *res, uint32_t i, double *score, const char **snippet)
+{
+	if (i >= res->n_hits)
+		return NULL;
+	if (score)
+		*score = res->hits[i].score;
+	if (snippet)
+		*snippet = res->hits[i].snippet;
+	return res->hits[i].sd.id;
+}
+
+uint64_t search_result_facet(const struct search_result *res, const char *facet, const char *value)
+{
+	for (int f = 0; f < N_FACETS; f++) {
+		if (strcmp(facet, facet_names[f]) != 0)
+			continue;
+		for (uint32_t i = 0; i < res->facets[f].n; i++)
+			if (strcmp(res->facets[f].vals[i].name, value) == 0)
+				return res->facets[f].vals[i].count;
+	}
+	return 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------ */
+
+static void json_str(struct buf *out, const char *s)
+{
+	if (!s) {
+		buf_addstr(out, "null");
+		return;
+	}
+	buf_addch(out, '"');
+	buf_add_json_str(out, s, strlen(s));
+	buf_addch(out, '"');
+}
+
+/* A number JSON accepts: finite, shortest of %.4f without trailing zeros. */
+static void json_num(struct buf *out, double v)
+{
+	char tmp[64];
+	int n;
+
+	if (!isfinite(v))
+		v = 0;
+	n = snprintf(tmp, sizeof(tmp), "%.4f", v);
+	while (n > 1 && tmp[n - 1] == '0')
+		n--;
+	if (n > 1 && tmp[n - 1] == '.')
+		n--;
+	buf_add(out, tmp, (size_t)n);
+}
+
+void search_result_json(const struct search_result *res, struct buf *out)
+{
+	buf_addstr(out, "{\"query\": ");
+	json_str(out, res->query);
+	buf_addf(out, ", \"total\": %llu, \"page\": %u, \"limit\": %u, \"took_ms\": ",
+		 (unsigned long long)res->total, res->page, res->limit);
+	json_num(out, res->took_ms);
+	buf_addf(out, ", \"relaxed\": %s,\n \"hits\": [", res->relaxed ? "true" : "false");
+	for (uint32_t i = 0; i < res->n_hits; i++) {
+		const struct search_hit *h = &res->hits[i];
+		buf_addstr(out, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
+		json_str(out, h->sd.id);
+		buf_addstr(out, ", \"title\": ");
+		json_str(out, h->sd.title);
+		buf_addstr(out, ", \"url\": ");
+		json_str(out, h->sd.url);
+		buf_addstr(out, ", \"date\": ");
+		json_str(out, h->sd.date);
+		buf_addstr(out, ", \"type\": ");
+		json_str(out, h->sd.type);
+		buf_addstr(out, ", \"department\": ");
+		json_str(out, h->sd.department);
+		buf_addstr(out, ", \"score\": ");
+		json_num(out, h->score);
+		buf_addstr(out, ", \"snippet\": ");
+		json_str(out, h->snippet);
+		if (res->explain) {
+			buf_addstr(out, ", \"explain\": ");
+			json_str(out, h->explain);
+		}
+		buf_addch(out, '}');
+	}
+	buf_addstr(out, res->n_hits ? "],\n \"facets\": {" : "],\n \"facets\": {");
+	for (int f = 0; f < N_FACETS; f++) {
+		buf_addf(out, "%s\"%s\": {", f ? ", " : "", facet_names[f]);
+		for (uint32_t i = 0; i < res->facets[f].n; i++) {
+			buf_addstr(out, i ? ", " : "");
+			json_str(out, res->facets[f].vals[i].name);
+			buf_addf(out, ": %llu", (unsigned long long)res->facets[f].vals[i].count);
+		}
+		buf_addch(out, '}');
+	}
+	buf_addstr(out, "},\n \"suggestion\": ");
+	json_str(out, res->suggestion);
+	buf_addstr(out, "}\n");
+}
+
+static const char *error_code(int code)
+{
+	switch (code) {
+	case AS_EINVAL: return "invalid_parameter";
+	case AS_ENOENT: return "not_found";
+	case AS_ECORRUPT: return "corrupt_index";
+	case AS_EVERSION: return "unsupported_index_version";
+	case AS_EIO: return "io_error";
+	case AS_ENOMEM: return "out_of_memory";
+	case AS_ELIMIT: return "limit_exceeded";
+	default: return "internal_error";
+	}
+}
+
+void search_error_json(int code, const char *message, struct buf *out)
+{
+	buf_addstr(out, "{\"error\": {\"code\": ");
+	json_str(out, error_code(code));
+	buf_addstr(out, ", \"message\": ");
+	json_str(out, message ? message : as_strerror(code));
+	buf_addstr(out, "}}\n");
+}
+
+/* ---- Terminal output ------------------------------------------------------------------- */
+
+/* The snippet for a terminal: entities decoded, marks in bold (or nothing). */
+static void add_snippet_text(struct buf *out, const char *s, int color)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&#39;", '\'' },
+	};
+	while (*s) {
+		if (strncmp(s, "<mark>", 6) == 0) {
+			if (color)
+				buf_addstr(out, "\033[1;33m");
+			s += 6;
+			continue;
+		}
+		if (strncmp(s, "</mark>", 7) == 0) {
+			if (color)
+				buf_addstr(out, "\033[0m");
+			s += 7;
+			continue;
+		}
+		if (*s == '&') {
+			size_t e;
+			for (e = 0; e < sizeof(ents) / sizeof(ents[0]); e++)
+				if (strncmp(s, ents[e].ent, strlen(ents[e].ent)) == 0)
+					break;
+			if (e < sizeof(ents) / sizeof(ents[0])) {
+				buf_addch(out, ents[e].c);
+				s += strlen(ents[e].ent);
+				continue;
+			}
+		}
+		buf_addch(out, *s++);
+	}
+}
+
+void search_result_text(const struct search_result *res, int color, struct buf *out)
+{
+	const char *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "", *off = color ? "\033[0m" : "";
+	uint32_t first = (res->page - 1) * res->limit;
+
+	if (res->suggestion)
+		buf_addf(out, "Did you mean: %s%s%s\n\n", bold, res->suggestion, off);
+	if (res->relaxed)
+		buf_addstr(out, "No document has every word; showing the closest matches.\n\n");
+	for (uint32_t i = 0; i < res->n_hits; i++) {
+		const struct search_hit *h = &res->hits[i];
+		buf_addf(out, "%2u. %s%s%s\n", first + i + 1, bold, h->sd.title ? h->sd.title : h->sd.id, off);
+		buf_addf(out, "    %s", dim);
+		int any = 0;
+		if (h->sd.date)
+			buf_addf(out, "%s", h->sd.date), any = 1;
+		if (h->sd.type)
+			buf_addf(out, "%s%s", any ? " · " : "", h->sd.type), any = 1;
+		if (h->sd.department)
+			buf_addf(out, "%s%s", any ? " · " : "", h->sd.department), any = 1;
+		buf_addf(out, "%s%s%s\n", any ? " · " : "", h->sd.url ? h->sd.url : h->sd.id, off);
+		if (h->snippet && *h->snippet) {
+			buf_addstr(out, "    ");
+			add_snippet_text(out, h->snippet, color);
+			buf_addch(out, '\n');
+		}
+		if (h->explain)
+			buf_addf(out, "    %sscore %.3f: %s%s\n", dim, h->score, h->explain, off);
+		buf_addch(out, '\n');
+	}
+	if (res->total == 0)
+		buf_addf(out, "No results for \"%s\".\n", res->query);
+	else
+		buf_addf(out, "%s%llu result%s · page %u of %llu · %.2f ms%s\n", dim, (unsigned long long)res->total,
+			 res->total == 1 ? "" : "s", res->page,
+			 (unsigned long long)((res->total + res->limit - 1) / res->limit), res->took_ms, off);
+}
+
+/* ---- Suggest and documents ---------------------------------------------------------------- */
+
+int search_suggest_json(struct searcher *s, const struct index *idx, const char *q, uint32_t limit,
+			struct buf *out)
+{
+	struct completion *c = NULL;
+	size_t len = q ? strlen(q) : 0, start;
+	int n = 0, rc;
+
+	arena_reset(s->arena);
+	if (!q || !utf8_valid(q))
+		return as_error_set(AS_EINVAL, "q: not valid UTF-8");
+	if (limit == 0 || limit > 20)
+		limit = limit ? 20 : 8;
+	if (len > QUERY_MAX_BYTES)
+		len = QUERY_MAX_BYTES;
+	while (len > 0 && ((unsigned char)q[len] & 0xC0) == 0x80 && len < strlen(q))
+		len--;
+	/* The last word, as typed so far. */
+	start = len;
+	while (start > 0 && q[start - 1] != ' ' && q[start - 1] != '\t' && q[start - 1] != '"' && q[start - 1] != '(')
+		start--;
+	buf_reset(&s->tmp);
+	if (start < len) {
+		const char *w = q + start;
+		size_t wl = len - start;
+		while (wl > 0 && w[wl - 1] == '*')
+			wl--;
+		if ((rc = analyzer_fold(w, wl, &s->tmp)) < 0)
+			return rc;
+		if (s->tmp.len > 0 && (n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0)
+			return n;
+	}
+	buf_addstr(out, "{\"query\": ");
+	json_str(out, q);
+	buf_addstr(out, ", \"suggestions\": [");
+	for (int i = 0; i < n; i++) {
+		buf_addstr(out, i ? ", \"" : "\"");
+		buf_add_json_str(out, q, start);
+		buf_add_json_str(out, c[i].word, c[i].len);
+		buf_addch(out, '"');
+	}
+	buf_addstr(out, "]}\n");
+	return out->err;
+}
+
+int search_document_json(struct searcher *s, const struct index *idx, const char *id, struct buf *out)
+{
+	struct stored_doc sd;
+	uint32_t seg, doc;
+	int rc;
+
+	arena_reset(s->arena);
+	if ((rc = index_find_doc(idx, id, &seg, &doc)) < 0)
+		return rc == AS_ENOENT ? as_error_set(AS_ENOENT, "no document '%.200s'", id) : rc;
+	if ((rc = segment_get_doc(index_segment(idx, seg), doc, 0, s->arena, &sd)) < 0)
+		return rc;
+	buf_addstr(out, "{\"id\": ");
+	json_str(out, sd.id);
+	buf_addstr(out, ", \"title\": ");
+	json_str(out, sd.title);
+	buf_addstr(out, ", \"url\": ");
+	json_str(out, sd.url);
+	buf_addstr(out, ", \"date\": ");
+	json_str(out, sd.date);
+	buf_addstr(out, ", \"type\": ");
+	json_str(out, sd.type);
+	buf_addstr(out, ", \"department\": ");
+	json_str(out, sd.department);
+	buf_addstr(out, ", \"tags\": [");
+	for (size_t i = 0; i < sd.n_tags; i++) {
+		buf_addstr(out, i ? ", " : "");
+		json_str(out, sd.tags[i]);
+	}
+	buf_addstr(out, "]}\n");
+	return out->err;
+}

@@ -1,0 +1,211 @@
+#include "common/query/snippet.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "common/query/limits.h"
+#include "common/query/plan.h"
+#include "common/text/analyzer.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+
+#define MAX_HL 128
+#define MAX_MATCHES 256
+
+struct hl {
+	const char *term;
+	size_t len;
+	int slot;
+};
+
+struct match {
+	size_t start, end;
+	int slot;
+};
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static size_t utf8_back(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+/* Distinct slots and matches of m[i..j). */
+static unsigned distinct(const struct match *m, size_t i, size_t j, uint64_t *seen_out)
+{
+	uint64_t seen = 0;
+	unsigned n = 0;
+
+	for (size_t k = i; k < j; k++) {
+		uint64_t bit = 1ull << (m[k].slot & 63);
+		if (!(seen & bit))
+			seen |= bit, n++;
+	}
+	if (seen_out)
+		*seen_out = seen;
+	return n;
+}
+
+/* &, <, > and " escaped; the apostrophe stays as is (text, never an attribute):
+ * `d'<mark>apprentissage</mark>` as DESIGN.md shows it. */
+static void add_html(struct buf *out, const char *s, size_t len)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *esc;
+		switch (s[i]) {
+		case '&': esc = "&amp;"; break;
+		case '<': esc = "&lt;"; break;
+		case '>': esc = "&gt;"; break;
+		case '"': esc = "&quot;"; break;
+		default: continue;
+		}
+		buf_add(out, s + run, i - run);
+		buf_addstr(out, esc);
+		run = i + 1;
+	}
+	buf_add(out, s + run, len - run);
+}
+
+/* HTML-escaped text with whitespace runs collapsed to one space. */
+static void add_text(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i;
+		while (j < len && !is_ws(s[j]))
+			j++;
+		add_html(out, s + i, j - i);
+		if (j < len) {
+			buf_addch(out, ' ');
+			while (j < len && is_ws(s[j]))
+				j++;
+		}
+		i = j;
+	}
+}
+
+int snippet_make(struct analyzer *an, const struct plan *plan, const char *body, size_t len, struct buf *out)
+{
+	struct hl hl[MAX_HL];
+	struct match m[MAX_MATCHES];
+	size_t n_hl = 0, n = 0, limit, best_i = 0, best_j = 0;
+	uint64_t all = 0;
+	unsigned best_d = 0, best_c = 0;
+	struct token tok;
+	int rc = 0, done = 0;
+
+	if (!body)
+		return 0;
+	for (uint32_t i = 0; i < plan->n_leaves; i++) {
+		const struct leaf *l = plan->leaves[i];
+		if (l->slot < 0)
+			continue;
+		for (uint32_t t = 0; t < l->n_terms && n_hl < MAX_HL; t++) {
+			hl[n_hl].term = l->terms[t].term;
+			hl[n_hl].len = l->terms[t].term_len;
+			hl[n_hl++].slot = l->slot;
+		}
+		all |= 1ull << (l->slot & 63);
+	}
+	limit = len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len;
+	if (n_hl > 0) {
+		analyzer_start(an, body, limit, ANALYZER_DOCUMENT);
+		while (!done && n < MAX_MATCHES && (rc = analyzer_next(an, &tok)) == 0) {
+			size_t h;
+			for (h = 0; h < n_hl; h++)
+				if ((hl[h].len == tok.term_len && memcmp(hl[h].term, tok.term, tok.term_len) == 0) ||
+				    (tok.alt_len && hl[h].len == tok.alt_len && memcmp(hl[h].term, tok.alt, tok.alt_len) == 0))
+					break;
+			if (h == n_hl)
+				continue;
+			if (n > 0 && tok.start < m[n - 1].end) {
+				/* A part inside its compound: one mark. */
+				if (tok.end > m[n - 1].end)
+					m[n - 1].end = tok.end;
+				continue;
+			}
+			m[n].start = tok.start;
+			m[n].end = tok.end;
+			m[n].slot = hl[h].slot;
+			n++;
+			/* The window ending at this match: every query word in it ends the scan. */
+			size_t i = n - 1;
+			while (i > 0 && m[i - 1].start + SNIPPET_LEN >= tok.end)
+				i--;
+			uint64_t seen;
+			unsigned d = distinct(m, i, n, &seen);
+			if (d > best_d || (d == best_d && n - i > best_c)) {
+				best_d = d, best_c = (unsigned)(n - i), best_i = i, best_j = n;
+			}
+			if ((seen & all) == all)
+				done = 1;
+		}
+		if (!done && rc < 0 && rc != 1)
+			return rc;
+	}
+	size_t start, end;
+	if (best_j > best_i) {
+		size_t ws = m[best_i].start, we = m[best_j - 1].end;
+		size_t room = we - ws < SNIPPET_LEN ? SNIPPET_LEN - (we - ws) : 0;
+		size_t before = room / 3 < ws ? room / 3 : ws;
+		start = ws - before;
+		end = start + SNIPPET_LEN;
+		if (end < we)
+			end = we;
+		if (end > limit)
+			end = limit;
+		/* Word boundaries: start after a space, end before one, never cutting a match. */
+		if (start > 0 && !is_ws(body[start - 1])) {
+			size_t s = start;
+			while (s < ws && !is_ws(body[s]))
+				s++;
+			start = s < ws ? s + 1 : ws;
+		}
+		if (end < limit && !is_ws(body[end])) {
+			size_t e = end;
+			while (e > we && !is_ws(body[e - 1]))
+				e--;
+			end = e > we ? e : we;
+		}
+	} else {
+		start = 0;
+		end = limit < SNIPPET_LEN ? limit : SNIPPET_LEN;
+		if (end < limit && !is_ws(body[end])) {
+			size_t e = end;
+			while (e > 0 && !is_ws(body[e - 1]))
+				e--;
+			if (e > 0)
+				end = e;
+		}
+	}
+	start = utf8_back(body, start);
+	end = utf8_back(body, end);
+	while (start < end && is_ws(body[start]))
+		start++;
+	while (end > start && is_ws(body[end - 1]))
+		end--;
+	if (start > 0)
+		buf_addstr(out, "… ");
+	size_t at = start;
+	for (size_t k = 0; k < n; k++) {
+		if (m[k].start < at || m[k].end > end)
+			continue;
+		add_text(out, body + at, m[k].start - at);
+		buf_addstr(out, "<mark>");
+		add_html(out, body + m[k].start, m[k].end - m[k].start);
+		buf_addstr(out, "</mark>");
+		at = m[k].end;
+	}
+	add_text(out, body + at, end - at);
+	if (end < len)
+		buf_addstr(out, " …");
+	return out->err;
+}

@@ -1,0 +1,27 @@
+#ifndef AS_QUERY_SNIPPET_H
+#define AS_QUERY_SNIPPET_H
+/*
+ * Snippets: the passage of a document's body that best shows why it matched, as
+ * HTML-escaped text with <mark> around the surface words that matched the query —
+ * stemmed, folded, corrected, completed and synonym matches included, since the body
+ * is run through the same analyzer and compared on terms, not on spelling
+ * (whoosh-community/whoosh#427 shows stems: we show the words as written). An elision
+ * stays outside the mark: `l'<mark>avion</mark>`.
+ *
+ * The window is about SNIPPET_LEN bytes, cut on word boundaries, chosen for the number
+ * of distinct query words it holds, then for the number of matches. To stay cheap the
+ * body is analysed only until a window holding every query word is found, and never
+ * past SNIPPET_MAX_SCAN bytes (limits.h).
+ */
+#include <stddef.h>
+
+struct analyzer;
+struct buf;
+struct plan;
+
+#define SNIPPET_LEN 180
+
+/* Appends the snippet of body[0..len) for the plan's query words to out. 0 or <0. */
+int snippet_make(struct analyzer *an, const struct plan *plan, const char *body, size_t len, struct buf *out);
+
+#endif

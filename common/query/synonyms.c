@@ -1,0 +1,158 @@
+#include "common/query/synonyms.h"
+
+#include <string.h>
+
+#include "common/text/analyzer.h"
+#include "common/util/arena.h"
+#include "common/util/error.h"
+#include "common/util/mem.h"
+
+/* The bytes of synonyms.txt, compiled into the library by the Makefile (WORDLISTS). */
+extern const char synonyms_txt[];
+
+struct synonyms {
+	struct arena *arena;
+	struct syn_group *groups;
+	uint32_t n_groups;
+};
+
+static int analyse_member(struct synonyms *syn, struct analyzer *an, const char *s, size_t len,
+			  struct syn_member *m)
+{
+	struct token tok;
+	uint32_t cap = 0, first = 0;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	analyzer_start(an, s, len, ANALYZER_QUERY);
+	while ((rc = analyzer_next(an, &tok)) == 0) {
+		if (tok.flags & TOKEN_COMPOUND)
+			continue; /* the parts stand for it, as in a phrase */
+		if (m->n_terms == cap) {
+			uint32_t ncap = cap ? cap * 2 : 4;
+			const char **t = arena_alloc(syn->arena, ncap * sizeof(*t));
+			const char **w = arena_alloc(syn->arena, ncap * sizeof(*w));
+			uint32_t *p = arena_alloc(syn->arena, ncap * sizeof(*p));
+			if (!t || !w || !p)
+				return AS_ENOMEM;
+			if (cap) {
+				memcpy(t, m->terms, cap * sizeof(*t));
+				memcpy(w, m->words, cap * sizeof(*w));
+				memcpy(p, m->positions, cap * sizeof(*p));
+			}
+			m->terms = t, m->words = w, m->positions = p;
+			cap = ncap;
+		}
+		if (m->n_terms == 0)
+			first = tok.position;
+		m->terms[m->n_terms] = arena_strndup(syn->arena, tok.term, tok.term_len);
+		m->words[m->n_terms] = arena_strndup(syn->arena, tok.word, tok.word_len);
+		m->positions[m->n_terms] = tok.position - first;
+		if (!m->terms[m->n_terms] || !m->words[m->n_terms])
+			return AS_ENOMEM;
+		m->n_terms++;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int synonyms_new(struct analyzer *an, const char *text, size_t len, struct synonyms **out)
+{
+	struct synonyms *syn = as_calloc(1, sizeof(*syn));
+	uint32_t cap = 0;
+	size_t i = 0;
+	int rc = AS_ENOMEM;
+
+	*out = NULL;
+	if (!syn || !(syn->arena = arena_new(0)))
+		goto fail;
+	while (i < len) {
+		size_t eol = i, end;
+		while (eol < len && text[eol] != '\n')
+			eol++;
+		end = eol;
+		for (size_t j = i; j < eol; j++)
+			if (text[j] == '#') {
+				end = j;
+				break;
+			}
+		/* Members of the line. */
+		struct syn_member members[32];
+		uint32_t n = 0;
+		size_t s = i;
+		while (s < end && n < 32) {
+			size_t e = s;
+			while (e < end && text[e] != '|')
+				e++;
+			if ((rc = analyse_member(syn, an, text + s, e - s, &members[n])) < 0)
+				goto fail;
+			if (members[n].n_terms > 0)
+				n++;
+			s = e + 1;
+		}
+		i = eol + 1;
+		if (n < 2)
+			continue;
+		if (syn->n_groups == cap) {
+			uint32_t ncap = cap ? cap * 2 : 64;
+			struct syn_group *g = arena_alloc(syn->arena, ncap * sizeof(*g));
+			rc = AS_ENOMEM;
+			if (!g)
+				goto fail;
+			if (cap)
+				memcpy(g, syn->groups, cap * sizeof(*g));
+			syn->groups = g;
+			cap = ncap;
+		}
+		struct syn_group *g = &syn->groups[syn->n_groups++];
+		g->members = arena_alloc(syn->arena, n * sizeof(*g->members));
+		rc = AS_ENOMEM;
+		if (!g->members)
+			goto fail;
+		memcpy(g->members, members, n * sizeof(*members));
+		g->n_members = n;
+	}
+	*out = syn;
+	return 0;
+fail:
+	synonyms_free(syn);
+	return rc;
+}
+
+int synonyms_new_default(struct analyzer *an, struct synonyms **out)
+{
+	return synonyms_new(an, synonyms_txt, strlen(synonyms_txt), out);
+}
+
+void synonyms_free(struct synonyms *syn)
+{
+	if (!syn)
+		return;
+	arena_free(syn->arena);
+	as_free(syn);
+}
+
+uint32_t synonyms_n_groups(const struct synonyms *syn)
+{
+	return syn ? syn->n_groups : 0;
+}
+
+void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,
+		     void (*fn)(void *ctx, const struct syn_member *m), void *ctx)
+{
+	if (!syn)
+		return;
+	for (uint32_t g = 0; g < syn->n_groups; g++) {
+		const struct syn_group *grp = &syn->groups[g];
+		uint32_t hit = UINT32_MAX;
+		for (uint32_t i = 0; i < grp->n_members && hit == UINT32_MAX; i++) {
+			const struct syn_member *m = &grp->members[i];
+			if (m->n_terms == 1 && strlen(m->terms[0]) == len && memcmp(m->terms[0], term, len) == 0)
+				hit = i;
+		}
+		if (hit == UINT32_MAX)
+			continue;
+		for (uint32_t i = 0; i < grp->n_members; i++)
+			if (i != hit)
+				fn(ctx, &grp->members[i]);
+	}
+}

@@ -1,0 +1,178 @@
+#!/bin/sh
+# artisearch-index end to end on a copy of corpus/: first run, a run with nothing new,
+# one file changed + one added + one deleted, --full, the lock, an unusable index
+# directory, bad usage, skipped files named. Run with BIN (programs) and BUILD set,
+# from the project's root, with a private TMPDIR (tests/run.sh does all three).
+set -eu
+BIN=${BIN:-bin}
+IX=$BIN/artisearch-index
+T=${TMPDIR:-/tmp}
+C=$T/corpus
+I=$T/index
+fail() { echo "indexer.sh: $*" >&2; exit 1; }
+run() { # run ARGS...: runs the indexer, output in $T/out and $T/err, status in $st
+	st=0
+	"$IX" "$@" >"$T/out" 2>"$T/err" </dev/null || st=$?
+}
+expect_status() {
+	[ "$st" -eq "$1" ] || { cat "$T/out" "$T/err" >&2; fail "$2: exit status $st, expected $1"; }
+}
+expect_out() { grep -q -- "$1" "$T/out" || { cat "$T/out" >&2; fail "$2: no \"$1\" in the summary"; }; }
+expect_err() { grep -q -- "$1" "$T/err" || { cat "$T/err" >&2; fail "$2: no \"$1\" on stderr"; }; }
+# The published index verifies, and answers: artisearch check, dump and --json.
+check_index() {
+	"$BIN/artisearch" check --index "$I" >"$T/check" 2>&1 || { cat "$T/check" >&2; fail "$1: artisearch check failed"; }
+}
+has_doc() { "$BIN/artisearch" dump --index "$I" "doc:$1" >/dev/null 2>&1; }
+finds() { # finds ID WORDS...: the search for WORDS lists ID
+	id=$1
+	shift
+	"$BIN/artisearch" --index "$I" --json --limit 100 "$@" | grep -q "\"id\": \"$id\""
+}
+
+[ -x "$IX" ] || fail "$IX not built"
+rm -rf "$C" "$I"
+cp -R corpus "$C"
+
+# What the first run must find: every supported file but the one broken on purpose.
+n_supported=$(find "$C" -type f \( -name '*.md' -o -name '*.html' -o -name '*.htm' -o -name '*.txt' -o -name '*.pdf' \) \
+	! -path '*/.*' | wc -l)
+n_bad=1 # guides/plaquette-cfa-muret-tronquee.pdf (truncated)
+n_docs=$((n_supported - n_bad))
+
+# Hidden files and folders are not the corpus.
+mkdir -p "$C/.brouillons"
+echo "# Brouillon" >"$C/.brouillons/brouillon.md"
+echo "# Caché" >"$C/guides/.cache.md"
+
+# --- first run ---------------------------------------------------------------
+run --index "$I" "$C"
+expect_status 0 "first run"
+expect_out "^added $n_docs, updated 0, deleted 0, unchanged 0, skipped " "first run"
+expect_out "^skipped guides/affiche-portes-ouvertes-cfa-2025.png: unsupported format (.png)" "first run"
+expect_out "^skipped guides/plaquette-cfa-muret-tronquee.pdf: corrupt PDF" "first run"
+expect_out "^index $I: $n_docs documents, " "first run"
+expect_out "^published gen-" "first run"
+expect_out "^time [0-9.]* s: $n_docs files extracted" "first run"
+expect_err "warning: communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt: not valid UTF-8" "first run"
+grep -q brouillon "$T/out" "$T/err" && fail "a hidden file was read"
+# stderr is not a terminal here: no progress line
+if grep -q "ETA" "$T/err" || tr -d '\n' <"$T/err" | grep -q "$(printf '\r')"; then
+	fail "progress shown off a terminal"
+fi
+[ -f "$I/CURRENT" ] || fail "no CURRENT after the first run"
+gen1=$(cat "$I/CURRENT")
+[ -d "$I/$gen1" ] || fail "CURRENT names $gen1, which is not there"
+grep -q "^published $gen1\$" "$T/out" || fail "the summary does not name the published generation $gen1"
+check_index "first run"
+finds communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt Pézenas || fail "the Windows-1252 file is not searchable"
+finds guides/widget-annuaire-code-et-html.md ZORGLUB && fail "a raw <script> of Markdown was indexed"
+finds communiques/2020/2020-06-02-reouverture-commerces-artisanaux-gard.html gtag && fail "an HTML <script> was indexed"
+has_doc guides/plaquette-cfa-muret-tronquee.pdf && fail "the truncated PDF was indexed"
+
+# --- nothing changed: nothing published ------------------------------------
+run --index "$I" "$C"
+expect_status 0 "second run"
+expect_out "^added 0, updated 0, deleted 0, unchanged $n_docs, " "second run"
+expect_out "^nothing changed" "second run"
+[ "$(cat "$I/CURRENT")" = "$gen1" ] || fail "an unchanged corpus published a new generation"
+
+# --- one changed, one added, one deleted --------------------------------------
+printf '\nAjout : le salon ouvrira aussi le dimanche.\n' >>"$C/communiques/2019/2019-02-14-salon-apprentissage-toulouse.md"
+cat >"$C/guides/nouveau-guide-repreneur.md" <<'EOF'
+---
+title: Reprendre une entreprise artisanale
+date: 2025-09-01
+tags: [reprise, transmission]
+---
+Le repreneur d'une boulangerie doit prévoir un diagnostic de l'outil de travail.
+EOF
+rm "$C/guides/faq-artisans-questions-frequentes.txt"
+run --index "$I" "$C"
+expect_status 0 "incremental run"
+expect_out "^added 1, updated 1, deleted 1, unchanged $((n_docs - 2)), " "incremental run"
+expect_out "^index $I: $n_docs documents, " "incremental run"
+gen2=$(cat "$I/CURRENT")
+[ "$gen2" != "$gen1" ] || fail "the incremental run did not publish"
+expect_out "^published $gen2\$" "incremental run"
+[ -d "$I/$gen1" ] && fail "the unpublished generation $gen1 was left behind"
+check_index "incremental run"
+has_doc guides/faq-artisans-questions-frequentes.txt && fail "the deleted file is still indexed"
+finds guides/nouveau-guide-repreneur.md repreneur boulangerie || fail "the added file is not searchable"
+finds communiques/2019/2019-02-14-salon-apprentissage-toulouse.md dimanche || fail "the changed file is not searchable as changed"
+
+# --- bad input costs that file alone -------------------------------------------
+printf 'MZ\220\0\3\0\0\0binaire' >"$C/guides/programme.txt"
+: >"$C/guides/vide.md"
+printf '%%PDF-1.4\ncorrompu\n' >"$C/conventions/corrompue.pdf"
+echo "pas un document" >"$C/guides/notes.docx"
+run --index "$I" "$C"
+expect_status 0 "run with bad files"
+expect_out "^added 0, updated 0, deleted 0, unchanged $n_docs, " "run with bad files"
+expect_out "^skipped guides/programme.txt: binary content" "run with bad files"
+expect_out "^skipped guides/vide.md: empty file" "run with bad files"
+expect_out "^skipped conventions/corrompue.pdf: corrupt PDF" "run with bad files"
+expect_out "^skipped guides/notes.docx: unsupported format (.docx)" "run with bad files"
+[ "$(cat "$I/CURRENT")" = "$gen2" ] || fail "bad files published a new generation"
+
+# A file indexed earlier that turns bad leaves the index.
+printf 'abc\0def' >"$C/guides/nouveau-guide-repreneur.md"
+run --index "$I" "$C"
+expect_status 0 "indexed file turned bad"
+expect_out "^skipped guides/nouveau-guide-repreneur.md: binary content" "indexed file turned bad"
+expect_out "^index $I: $((n_docs - 1)) documents, " "indexed file turned bad"
+has_doc guides/nouveau-guide-repreneur.md && fail "a file turned binary is still indexed"
+rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx"
+
+# --- --full rebuilds ------------------------------------------------------------
+gen3=$(cat "$I/CURRENT")
+run --full --index "$I" "$C"
+expect_status 0 "--full"
+expect_out "^added $((n_docs - 1)), updated 0, deleted 0, unchanged 0, " "--full"
+[ "$(cat "$I/CURRENT")" != "$gen3" ] || fail "--full did not publish"
+check_index "--full"
+
+# $ARTISEARCH_INDEX is the default index
+ARTISEARCH_INDEX=$T/index-env "$IX" "$C" >"$T/out" 2>"$T/err" || fail "\$ARTISEARCH_INDEX run failed"
+[ -f "$T/index-env/CURRENT" ] || fail "\$ARTISEARCH_INDEX not used"
+
+# --- one indexer at a time --------------------------------------------------------
+gen4=$(cat "$I/CURRENT")
+printf '\nEncore un ajout.\n' >>"$C/guides/micro-entreprise-auto-entrepreneur-mode-emploi.md"
+st=0
+flock "$I/LOCK" "$IX" --index "$I" "$C" >"$T/out" 2>"$T/err" </dev/null || st=$?
+expect_status 1 "locked index"
+expect_err "another" "locked index"
+[ "$(cat "$I/CURRENT")" = "$gen4" ] || fail "a locked-out indexer published"
+run --index "$I" "$C"
+expect_status 0 "after the lock is released"
+expect_out "^added 0, updated 1, deleted 0, " "after the lock is released"
+
+# --- unusable index directory -------------------------------------------------------
+: >"$T/un-fichier"
+run --index "$T/un-fichier/index" "$C"
+expect_status 1 "index under a file"
+expect_err "cannot use the index $T/un-fichier/index" "index under a file"
+
+# --- bad usage --------------------------------------------------------------------
+run
+expect_status 2 "no argument"
+expect_err "usage:" "no argument"
+run --index "$I" --bogus "$C"
+expect_status 2 "unknown option"
+expect_err "unknown option --bogus" "unknown option"
+run --index "$I" "$C" "$C"
+expect_status 2 "two corpora"
+run --index "$I" "$T/pas-de-corpus"
+expect_status 2 "missing corpus"
+expect_err "pas-de-corpus" "missing corpus"
+run --index
+expect_status 2 "--index without a directory"
+run --help
+expect_status 0 "--help"
+expect_out "usage: artisearch-index" "--help"
+run --version
+expect_status 0 "--version"
+expect_out "^artisearch-index " "--version"
+
+echo "indexer.sh: ok"

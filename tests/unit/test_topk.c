@@ -1,0 +1,219 @@
+/*
+ * Dynamic pruning is exact: for many fixed-seed random queries over an index of
+ * corpus/, the top k found with block-max pruning (search_run's default) are the same
+ * documents with the same scores as exhaustive scoring of every match, and the totals
+ * and facets (always counted over every match) agree.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/index/index.h"
+#include "common/query/search.h"
+#include "common/util/buf.h"
+#include "tests/unit/query_fixture.h"
+
+struct fixture {
+	char dir[512];
+	struct index *idx;
+	struct searcher *s;
+	char **words;
+	size_t n_words;
+};
+
+static int setup_with(void **state, unsigned segment_docs)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct term_iter *it;
+	int rc;
+
+	if (qfix_build_index("corpus", segment_docs, f->dir, sizeof(f->dir)) <= 0)
+		return -1;
+	if (index_open(f->dir, &f->idx) < 0 || searcher_new(&f->s) < 0)
+		return -1;
+	/* The words of the first segment's dictionary are the vocabulary of the queries. */
+	if (term_iter_new(index_segment(f->idx, 0), DICT_WORDS, &it) < 0)
+		return -1;
+	for (rc = term_iter_seek(it, "", 0); rc == 0; rc = term_iter_next(it)) {
+		size_t len;
+		const char *k = term_iter_key(it, &len);
+		f->words = realloc(f->words, (f->n_words + 1) * sizeof(*f->words));
+		f->words[f->n_words++] = strndup(k, len);
+	}
+	term_iter_free(it);
+	*state = f;
+	return f->n_words > 100 ? 0 : -1;
+}
+
+static int setup_one(void **state)
+{
+	return setup_with(state, 0);
+}
+
+static int setup_many(void **state)
+{
+	/* Several segments: the threshold carries over from one to the next. */
+	return setup_with(state, 7);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	searcher_free(f->s);
+	index_close(f->idx);
+	qfix_remove(f->dir);
+	for (size_t i = 0; i < f->n_words; i++)
+		free(f->words[i]);
+	free(f->words);
+	free(f);
+	return 0;
+}
+
+static uint32_t rnd(uint64_t *seed)
+{
+	*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*seed >> 33);
+}
+
+/* A random query: 1-4 words, sometimes OR, a phrase, an exclusion, a prefix, a field. */
+static void random_query(struct fixture *f, uint64_t *seed, char *q, size_t cap)
+{
+	unsigned n = 1 + rnd(seed) % 4;
+	size_t len = 0;
+
+	q[0] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const char *w = f->words[rnd(seed) % f->n_words];
+		unsigned r = rnd(seed) % 20;
+		const char *pre = "", *post = "";
+		if (i > 0 && r == 0)
+			pre = "OR ";
+		else if (i > 0 && r == 1)
+			pre = "-";
+		else if (r == 2)
+			pre = "title:";
+		else if (r == 3 && strlen(w) > 3)
+			post = "*";
+		if (r == 4 && i + 1 < n) {
+			const char *w2 = f->words[rnd(seed) % f->n_words];
+			len += (size_t)snprintf(q + len, cap - len, "%s\"%s %s\"", i ? " " : "", w, w2);
+			i++;
+			continue;
+		}
+		len += (size_t)snprintf(q + len, cap - len, "%s%s%s%s", i ? " " : "", pre, w, post);
+	}
+}
+
+struct outcome {
+	uint64_t total, scored;
+	uint32_t n;
+	char ids[100][256];
+	double scores[100];
+};
+
+static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page, int exhaustive,
+		struct outcome *o)
+{
+	struct search_request req;
+	const struct search_result *res;
+	char lim[16], pg[16];
+
+	search_request_init(&req);
+	snprintf(lim, sizeof(lim), "%u", limit);
+	snprintf(pg, sizeof(pg), "%u", page);
+	assert_int_equal(search_request_set(&req, "q", q), 0);
+	assert_int_equal(search_request_set(&req, "limit", lim), 0);
+	assert_int_equal(search_request_set(&req, "page", pg), 0);
+	req.no_snippets = 1;
+	req.exhaustive = exhaustive;
+	assert_int_equal(search_run(f->s, f->idx, &req, &res), 0);
+	o->total = search_result_total(res);
+	o->n = search_result_n_hits(res);
+	o->scored = search_result_n_scored(res);
+	for (uint32_t i = 0; i < o->n; i++) {
+		const char *id = search_result_hit(res, i, &o->scores[i], NULL);
+		snprintf(o->ids[i], sizeof(o->ids[i]), "%s", id);
+	}
+}
+
+static void compare_many(struct fixture *f, uint64_t seed, int n_queries)
+{
+	static struct outcome a, b;
+	char q[1024];
+	int pruned_differently = 0;
+	uint64_t scored_pruned = 0, scored_all = 0;
+
+	for (int i = 0; i < n_queries; i++) {
+		uint32_t limit = 1 + rnd(&seed) % 10, page = 1 + rnd(&seed) % 2;
+		random_query(f, &seed, q, sizeof(q));
+		run(f, q, limit, page, 0, &a);
+		run(f, q, limit, page, 1, &b);
+		if (a.total != b.total || a.n != b.n)
+			fail_msg("query [%s] limit %u page %u: pruned total %llu hits %u, exhaustive total %llu hits %u",
+				 q, limit, page, (unsigned long long)a.total, a.n, (unsigned long long)b.total, b.n);
+		for (uint32_t h = 0; h < a.n; h++)
+			if (strcmp(a.ids[h], b.ids[h]) != 0 || a.scores[h] != b.scores[h])
+				fail_msg("query [%s] limit %u page %u, hit %u: pruned %s %.17g, exhaustive %s %.17g",
+					 q, limit, page, h, a.ids[h], a.scores[h], b.ids[h], b.scores[h]);
+		pruned_differently += a.total > a.n;
+		scored_pruned += a.scored;
+		scored_all += b.scored;
+	}
+	/* And pruning did skip work. */
+	print_message("scored %llu of %llu matches with pruning\n", (unsigned long long)scored_pruned,
+		      (unsigned long long)scored_all);
+	assert_true(scored_pruned < scored_all);
+	/* The queries exercised pruning: many had more matches than hits. */
+	assert_true(pruned_differently > n_queries / 4);
+}
+
+static void test_random_queries(void **state)
+{
+	compare_many(*state, 20240502, 1500);
+}
+
+/* Common words: long lists, where pruning skips most scoring. */
+static void test_frequent_words(void **state)
+{
+	static const char *const queries[] = {
+		"artisanat", "artisans occitanie", "entreprise OR entreprises", "metiers de l'artisanat",
+		"cma", "apprentissage", "formation artisans", "chambre", "a*", "c*", "entreprise -apprentissage",
+		"\"chambre de métiers\"", "toulouse OR montpellier OR nimes", "artisan* occitanie",
+	};
+	struct fixture *f = *state;
+	static struct outcome a, b;
+
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		for (uint32_t limit = 1; limit <= 10; limit += 3) {
+			run(f, queries[i], limit, 1, 0, &a);
+			run(f, queries[i], limit, 1, 1, &b);
+			assert_int_equal(a.total, b.total);
+			assert_true(a.scored <= b.scored);
+			assert_int_equal(a.n, b.n);
+			for (uint32_t h = 0; h < a.n; h++) {
+				if (strcmp(a.ids[h], b.ids[h]) != 0 || a.scores[h] != b.scores[h])
+					fail_msg("query [%s] limit %u hit %u: %s %.17g vs %s %.17g", queries[i], limit, h,
+						 a.ids[h], a.scores[h], b.ids[h], b.scores[h]);
+			}
+		}
+}
+
+int main(void)
+{
+	const struct CMUnitTest one[] = {
+		cmocka_unit_test(test_random_queries),
+		cmocka_unit_test(test_frequent_words),
+	};
+	const struct CMUnitTest many[] = {
+		cmocka_unit_test(test_random_queries),
+		cmocka_unit_test(test_frequent_words),
+	};
+	int rc = cmocka_run_group_tests_name("one segment", one, setup_one, teardown);
+	return rc | cmocka_run_group_tests_name("several segments", many, setup_many, teardown);
+}

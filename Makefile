@@ -5,6 +5,8 @@
 #   make SANITIZE=address,undefined test
 #   make run                      build, index corpus/, serve it
 #   make bench | bench-quick      benchmarks beside Xapian (never part of test)
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer targets of tests/fuzz/ (clang, ASan+UBSan) into build-fuzz/
+#   make soak [SOAK_SECONDS=600]  the daemon under wrk while the index is republished (never part of test)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -15,6 +17,12 @@ SANITIZE ?=
 PKGS     := libutf8proc libcmark yaml-0.1 gumbo poppler-glib libmicrohttpd zlib libxxhash
 BUILD    := build$(if $(SANITIZE),-san)
 BIN      := bin$(if $(SANITIZE),-san)
+# FUZZ=1 (set by `make fuzz`): everything instrumented for libFuzzer, in build-fuzz/.
+FUZZ     ?=
+ifneq ($(FUZZ),)
+BUILD    := build-fuzz
+BIN      := bin-fuzz
+endif
 
 override CFLAGS += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -I. -pthread
 override CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -24,6 +32,10 @@ ifneq ($(SANITIZE),)
 override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+ifneq ($(FUZZ),)
+override CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
 
 COMMON_SRC  := $(sort $(wildcard common/*/*.c))
 INDEXER_SRC := $(sort $(wildcard indexer/*.c))
@@ -31,6 +43,8 @@ SEARCHD_SRC := $(sort $(wildcard searchd/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
 TEST_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRC := $(sort $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c)))
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZLIB_SRC := $(sort $(filter-out $(FUZZ_SRC) tests/fuzz/driver.c,$(wildcard tests/fuzz/*.c)))
 WEB_FILES   := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -39,9 +53,13 @@ LIB         := $(BUILD)/libartisearch.a
 # Extraction belongs to the indexer (DESIGN.md) but its tests link it too.
 INDEXER_LIB := $(BUILD)/libextract.a
 TESTS       := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# Fuzz targets: with libFuzzer's main under FUZZ=1, else with tests/fuzz/driver.c, which
+# replays files (tests/integration/fuzz_replay.sh runs the seeds and regressions).
+FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_MAIN   := $(if $(FUZZ),,$(BUILD)/tests/fuzz/driver.o)
 PROGRAMS    := $(BIN)/artisearch-index $(BIN)/artisearchd $(BIN)/artisearch
 
-.PHONY: all test check run bench bench-quick fuzz soak clean deps deps-test deps-bench
+.PHONY: all test check run bench bench-quick fuzz soak clean deps deps-test deps-bench deps-fuzz
 # Keep object files of tests and benches: they are intermediates to make, inputs to us.
 .SECONDARY:
 all: $(PROGRAMS)
@@ -101,6 +119,8 @@ deps-test:
 	@sh scripts/setup.sh test
 deps-bench:
 	@sh scripts/setup.sh bench
+deps-fuzz:
+	@sh scripts/setup.sh fuzz
 
 # `make test` installs what is missing, then builds in a sub-make so pkg-config sees the packages.
 test: deps-test
@@ -108,7 +128,28 @@ test: deps-test
 	@sh tests/run.sh $(BUILD) $(BIN)
 
 .PHONY: build-tests
-build-tests: $(PROGRAMS) $(TESTS)
+build-tests: $(PROGRAMS) $(TESTS) $(FUZZERS)
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(FUZZ_MAIN) $(call obj,$(FUZZLIB_SRC) $(TESTLIB_SRC)) $(INDEXER_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+# Each target for FUZZ_SECONDS (crashes land in build-fuzz/crashes/NAME/; turn each into
+# a file of tests/fuzz/regressions/NAME/ once fixed). FUZZ_TARGETS narrows the list.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 CC=clang fuzz-programs
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz-programs
+fuzz-programs: $(FUZZERS)
+
+SOAK_SECONDS ?= 600
+soak: deps-bench
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
+	@sh tests/soak/run.sh $(SOAK_SECONDS)
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -123,9 +164,9 @@ bench-quick: deps-bench
 	@sh bench/run.sh quick
 
 clean:
-	rm -rf build build-san bin bin-san
+	rm -rf build build-san build-fuzz bin bin-san bin-fuzz
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)
 
 # Benchmark programs: bench/*.c, each a program of its own linked with the library.
 BENCH_SRC := $(sort $(wildcard bench/*.c))

@@ -260,6 +260,7 @@ void extract_set_date(struct extract_ctx *cx, const char *s, size_t len, const c
 {
 	char date[11];
 	char *shown;
+	size_t shown_len;
 
 	if (cx->doc->date)
 		return;
@@ -275,7 +276,11 @@ void extract_set_date(struct extract_ctx *cx, const char *s, size_t len, const c
 			cx->err = AS_ENOMEM;
 		return;
 	}
-	shown = collapsed_copy(cx, s, len > 40 ? 40 : len);
+	/* Shown cut to 40 bytes, on a character boundary so the warning stays valid UTF-8. */
+	shown_len = len > 40 ? 40 : len;
+	while (shown_len < len && shown_len > 0 && ((unsigned char)s[shown_len] & 0xC0) == 0x80)
+		shown_len--;
+	shown = collapsed_copy(cx, s, shown_len);
 	extract_warn(cx, "%s date \"%s\" is not a date (YYYY-MM-DD expected); the document has no date",
 		     where, shown ? shown : "");
 	as_free(shown);

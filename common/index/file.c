@@ -148,9 +148,11 @@ int ixfile_open(struct ixfile *f, const char *path, const char *name, const char
 		return as_error_set(AS_ECORRUPT, "%s: not an artisearch %.4s file", name, kind);
 	}
 	if (le32(f->map + 8) != IXFILE_VERSION) {
+		/* Read before ixfile_close() unmaps it. */
+		unsigned version = (unsigned)le32(f->map + 8);
 		ixfile_close(f);
-		return as_error_set(AS_EVERSION, "%s: format version %u, expected %u", name,
-				    (unsigned)le32(f->map + 8), IXFILE_VERSION);
+		return as_error_set(AS_EVERSION, "%s: format version %u, expected %u", name, version,
+				    IXFILE_VERSION);
 	}
 	f->body = f->map + IXFILE_HEADER;
 	f->body_len = f->size - IXFILE_HEADER - 4;

@@ -611,7 +611,7 @@ int store_meta_parse(const uint8_t *rec, size_t len, struct arena *arena, struct
 {
 	const char **v[6] = { &out->id, &out->title, &out->date, &out->type, &out->department, &out->url };
 	size_t pos = 1, k, i;
-	uint32_t l, nt;
+	uint32_t l, nt = 0;
 	unsigned mask;
 
 	if (len < 1 || rec[0] >= 64)

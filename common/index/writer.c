@@ -468,7 +468,7 @@ static void mterms_release(struct index_writer *w)
 
 static int mtable_grow(struct index_writer *w)
 {
-	uint32_t nc = w->mtable_cap ? w->mtable_cap * 2 : 4096, i;
+	uint32_t nc = w->mtable_cap ? w->mtable_cap * 2 : 1024, i;
 	uint32_t *t = as_calloc(nc, sizeof(*t));
 
 	if (!t)
@@ -501,7 +501,7 @@ static struct mterm *mterm_get(struct index_writer *w, const char *key, uint32_t
 		slot = (slot + 1) & (w->mtable_cap - 1);
 	}
 	if (w->n_mterms == w->mterms_cap) {
-		uint32_t nc = w->mterms_cap ? w->mterms_cap * 2 : 4096;
+		uint32_t nc = w->mterms_cap ? w->mterms_cap * 2 : 512;
 		struct mterm *n = as_realloc(w->mterms, nc * sizeof(*n));
 		if (!n)
 			return NULL;
@@ -941,7 +941,9 @@ static int merge(struct index_writer *w, const uint32_t *idx, uint32_t n)
 			if (dict == DICT_TERMS && docs)
 				rc = segw_list_end(sw, key, min_len);
 			else if (dict == DICT_WORDS)
-				rc = segw_word(sw, key, min_len, df);
+				/* Sources count their deleted documents: keep an upper bound that the
+				 * segment can hold (FORMAT.md "Dictionaries"). */
+				rc = segw_word(sw, key, min_len, df < next ? df : next);
 		}
 	}
 	if (!rc) {

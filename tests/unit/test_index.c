@@ -179,7 +179,7 @@ static const struct tdoc base_docs[] = {
 };
 
 /* Every live document's id, in a sorted string. */
-static void __attribute__((unused)) collect_ids(struct index *idx, struct buf *out)
+static void collect_ids(struct index *idx, struct buf *out)
 {
 	struct arena *a = arena_new(0);
 	static char *ids[8192];
@@ -537,11 +537,399 @@ static void test_many_docs_seek(void **state)
 	free_corpus(bufs, N_BIG);
 }
 
+/* ---- incremental indexing ---- */
+
+static void test_incremental(void **state)
+{
+	struct index_summary sum;
+	struct index *idx;
+	struct buf b = BUF_INIT, r = BUF_INIT;
+	uint32_t si, d;
+	struct tdoc docs[4];
+	struct index_writer *w;
+	(void)state;
+
+	index_docs(tmpdir, 0, base_docs, 3, &sum);
+	assert_string_equal(sum.generation, "gen-000001");
+	/* the same corpus again: nothing published */
+	index_docs(tmpdir, 0, base_docs, 3, &sum);
+	assert_int_equal(sum.published, 0);
+	assert_int_equal(sum.unchanged, 3);
+	assert_int_equal(sum.added + sum.updated + sum.deleted, 0);
+	assert_string_equal(sum.generation, "gen-000001");
+	assert_int_equal(sum.n_docs, 3);
+
+	/* b changed, c gone, d new */
+	docs[0] = base_docs[0];
+	docs[1] = base_docs[1];
+	docs[1].body = "une entreprise artisanale";
+	docs[2] = (struct tdoc){ "guides/d.md", "Nouveau guide", "le guide de l entreprise", "2024-06-01", "guide",
+				 "31", NULL, { NULL } };
+	index_docs(tmpdir, 0, docs, 3, &sum);
+	assert_int_equal(sum.published, 1);
+	assert_int_equal(sum.added, 1);
+	assert_int_equal(sum.updated, 1);
+	assert_int_equal(sum.deleted, 1);
+	assert_int_equal(sum.unchanged, 1);
+	assert_int_equal(sum.n_docs, 3);
+	assert_string_equal(sum.generation, "gen-000002");
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	collect_ids(idx, &b);
+	assert_string_equal(b.ptr, "communiques/a.md;guides/b.md;guides/d.md;");
+	buf_reset(&b);
+	key_docs(idx, "entreprise", &b);
+	assert_string_equal(b.ptr, "guides/b.md:1,0,1@4.//1./;guides/d.md:0,0,1@//4./;");
+	assert_int_equal(index_find_doc(idx, "communiques/c.md", &si, &d), AS_ENOENT);
+	assert_int_equal(index_n_segments(idx), 2);
+	{
+		struct index_stats st;
+		index_get_stats(idx, &st);
+		assert_int_equal(st.n_docs, 3);
+		assert_int_equal(st.total_field_len[FIELD_BODY], 8 + 3 + 5);
+	}
+	index_close(idx);
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+	/* the old generation is gone once the new one is published */
+	{
+		char p[3 * PATH_MAX];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/gen-000001", tmpdir);
+		assert_int_not_equal(stat(p, &st), 0);
+	}
+
+	/* explicit delete; unknown ids are ENOENT */
+	assert_int_equal(index_writer_open(tmpdir, 0, &w), 0);
+	for (int i = 0; i < 3; i++) {
+		uint8_t h[INDEX_HASH_LEN];
+		memset(h, 0, sizeof(h));
+		index_writer_known(w, docs[i].id, h);
+	}
+	assert_int_equal(index_writer_delete(w, "guides/d.md"), 0);
+	assert_int_equal(index_writer_delete(w, "guides/d.md"), AS_ENOENT);
+	assert_int_equal(index_writer_delete(w, "nope"), AS_ENOENT);
+	assert_int_equal(index_writer_commit(w, &sum), 0);
+	assert_int_equal(sum.deleted, 1);
+	assert_int_equal(sum.n_docs, 2);
+	index_writer_free(w);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	buf_reset(&b);
+	collect_ids(idx, &b);
+	assert_string_equal(b.ptr, "communiques/a.md;guides/b.md;");
+	index_close(idx);
+
+	/* --full rebuilds from nothing */
+	index_docs(tmpdir, 1, base_docs, 1, &sum);
+	assert_int_equal(sum.published, 1);
+	assert_int_equal(sum.added, 1);
+	assert_int_equal(sum.n_docs, 1);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_int_equal(index_n_segments(idx), 1);
+	buf_reset(&b);
+	collect_ids(idx, &b);
+	assert_string_equal(b.ptr, "communiques/a.md;");
+	index_close(idx);
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+	buf_release(&b);
+	buf_release(&r);
+}
+
+static void test_lock(void **state)
+{
+	struct index_writer *w1, *w2;
+	pid_t pid;
+	int status;
+	(void)state;
+
+	assert_int_equal(index_writer_open(tmpdir, 0, &w1), 0);
+	assert_int_equal(index_writer_open(tmpdir, 0, &w2), AS_ELOCKED);
+	assert_null(w2);
+	index_writer_free(w1);
+	assert_int_equal(index_writer_open(tmpdir, 0, &w2), 0);
+	index_writer_free(w2);
+	/* a writer killed while holding the lock: the kernel releases it */
+	pid = fork();
+	if (pid == 0) {
+		struct index_writer *w;
+		if (index_writer_open(tmpdir, 0, &w) != 0)
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(index_writer_open(tmpdir, 0, &w1), 0);
+	index_writer_free(w1);
+}
+
+/* ---- merges ---- */
+
+/* Indexes docs[0..n) into dir in `commits` batches (with a small memory budget so
+ * batches flush several segments), deleting every 7th document of the previous batch
+ * and updating every 5th. Leaves the final set of live documents in `final`. */
+static void index_in_batches(const char *dir, struct tdoc *docs, int n, int commits, int force_merge,
+			     struct tdoc *final)
+{
+	int per = (n + commits - 1) / commits;
+	for (int c = 0; c < commits; c++) {
+		struct index_writer *w;
+		struct index_summary sum;
+		assert_int_equal(index_writer_open(dir, 0, &w), 0);
+		index_writer_set_memory_budget(w, 64 * 1024);
+		if (force_merge && c == commits - 1)
+			index_writer_force_merge(w);
+		for (int i = 0; i < (c + 1) * per && i < n; i++) {
+			uint8_t h[INDEX_HASH_LEN];
+			char key[64];
+			int in_prev = i < c * per;
+			if (in_prev && i % 7 == 3)
+				continue; /* deleted by not being seen */
+			snprintf(key, sizeof(key), "%d/%d", i, in_prev && i % 5 == 1 ? c : 0);
+			hash_of(key, h);
+			if (index_writer_known(w, docs[i].id, h) == 0)
+				continue;
+			if (in_prev && i % 5 == 1) {
+				/* an update: new title */
+				docs[i].title = (c % 2) ? "w01 w02 w03" : "w04 w05";
+			}
+			assert_int_equal(index_writer_add(w, mkdoc(&docs[i]), h), 0);
+		}
+		assert_int_equal(index_writer_commit(w, &sum), 0);
+		index_writer_free(w);
+	}
+	for (int i = 0; i < n; i++) {
+		final[i] = docs[i];
+		if (i < (commits - 1) * per && i % 7 == 3)
+			final[i].id = NULL;
+	}
+}
+
+#define N_MERGE 1200
+
+static void test_merge_identical(void **state)
+{
+	static struct tdoc docs[N_MERGE], final[N_MERGE], live[N_MERGE];
+	static char *bufs[3 * N_MERGE];
+	char dir2[3 * PATH_MAX];
+	struct index *idx;
+	struct buf r = BUF_INIT, a = BUF_INIT, b = BUF_INIT;
+	struct index_summary sum;
+	int n_live = 0;
+	(void)state;
+
+	make_corpus(docs, bufs, N_MERGE, 99);
+	/* many commits: the log policy must merge (8 small segments per level at most) */
+	index_in_batches(tmpdir, docs, N_MERGE, 12, 0, final);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_true(index_n_segments(idx) < 12);
+	assert_matches_model(idx, final, N_MERGE);
+	collect_ids(idx, &a);
+	index_close(idx);
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+
+	/* the same documents indexed at once give the same answers */
+	for (int i = 0; i < N_MERGE; i++)
+		if (final[i].id)
+			live[n_live++] = final[i];
+	snprintf(dir2, sizeof(dir2), "%s/fresh", tmpdir);
+	index_docs(dir2, 1, live, (size_t)n_live, &sum);
+	assert_int_equal(index_open(dir2, &idx), 0);
+	assert_matches_model(idx, final, N_MERGE);
+	collect_ids(idx, &b);
+	assert_string_equal(a.ptr, b.ptr);
+	index_close(idx);
+
+	/* and a forced merge into one segment too, deleted documents dropped */
+	{
+		struct index_writer *w;
+		assert_int_equal(index_writer_open(tmpdir, 0, &w), 0);
+		for (int i = 0; i < N_MERGE; i++) {
+			uint8_t h[INDEX_HASH_LEN];
+			if (final[i].id)
+				index_writer_known(w, final[i].id, h);
+		}
+		assert_int_equal(index_writer_delete(w, final[0].id), 0);
+		final[0].id = NULL;
+		index_writer_force_merge(w);
+		assert_int_equal(index_writer_commit(w, &sum), 0);
+		index_writer_free(w);
+	}
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_int_equal(index_n_segments(idx), 1);
+	assert_int_equal(index_segment(idx, 0) ? segment_n_docs(index_segment(idx, 0)) : 0, n_live - 1);
+	assert_matches_model(idx, final, N_MERGE);
+	index_close(idx);
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+	buf_release(&r);
+	buf_release(&a);
+	buf_release(&b);
+	free_corpus(bufs, N_MERGE);
+}
+
+/* ---- corruption ---- */
+
+static void test_corrupt_each_file(void **state)
+{
+	struct index_summary sum;
+	struct index *idx;
+	char gen_dir[2 * PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int n_files = 0;
+	struct buf r = BUF_INIT;
+	(void)state;
+
+	struct tdoc second[2] = { base_docs[0], base_docs[2] };
+
+	index_docs(tmpdir, 0, base_docs, 2, &sum);
+	index_docs(tmpdir, 0, second, 2, &sum); /* b deleted (a .del file), c in a new segment */
+	snprintf(gen_dir, sizeof(gen_dir), "%s/%s", tmpdir, sum.generation);
+	d = opendir(gen_dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[3 * PATH_MAX];
+		struct stat st;
+		int fd;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", gen_dir, e->d_name);
+		assert_int_equal(stat(path, &st), 0);
+		/* flip one byte at several places: header, middle, last (the CRC itself) */
+		for (int k = 0; k < 3; k++) {
+			off_t at = k == 0 ? 5 : k == 1 ? st.st_size / 2 : st.st_size - 1;
+			unsigned char ch;
+			int rc;
+			fd = open(path, O_RDWR);
+			assert_true(fd >= 0);
+			assert_int_equal(pread(fd, &ch, 1, at), 1);
+			ch ^= 0x40;
+			assert_int_equal(pwrite(fd, &ch, 1, at), 1);
+			rc = index_open(tmpdir, &idx);
+			assert_int_equal(rc, AS_ECORRUPT);
+			assert_null(idx);
+			assert_non_null(strstr(as_error_message(rc), e->d_name));
+			buf_reset(&r);
+			assert_int_equal(index_check(tmpdir, NULL, &r), AS_ECORRUPT);
+			assert_non_null(strstr(r.ptr, e->d_name));
+			ch ^= 0x40;
+			assert_int_equal(pwrite(fd, &ch, 1, at), 1);
+			close(fd);
+		}
+		/* truncated, then restored */
+		{
+			unsigned char tail[3];
+			fd = open(path, O_RDWR);
+			assert_int_equal(pread(fd, tail, 3, st.st_size - 3), 3);
+			assert_int_equal(ftruncate(fd, st.st_size - 3), 0);
+			assert_int_equal(index_open(tmpdir, &idx), AS_ECORRUPT);
+			assert_int_equal(pwrite(fd, tail, 3, st.st_size - 3), 3);
+			close(fd);
+		}
+		assert_int_equal(index_open(tmpdir, &idx), 0);
+		index_close(idx);
+		n_files++;
+	}
+	closedir(d);
+	assert_int_equal(n_files, 1 + 2 * 5 + 1); /* manifest, two segments, one .del */
+	buf_release(&r);
+}
+
+static void test_no_index(void **state)
+{
+	struct index *idx;
+	char p[3 * PATH_MAX];
+	FILE *f;
+	(void)state;
+
+	assert_int_equal(index_open(tmpdir, &idx), AS_ENOENT);
+	snprintf(p, sizeof(p), "%s/CURRENT", tmpdir);
+	f = fopen(p, "w");
+	fputs("../etc\n", f);
+	fclose(f);
+	assert_int_equal(index_open(tmpdir, &idx), AS_ECORRUPT);
+	f = fopen(p, "w");
+	fputs("gen-000009\n", f);
+	fclose(f);
+	assert_int_equal(index_open(tmpdir, &idx), AS_ENOENT);
+}
+
+/* ---- kill -9 while publishing ---- */
+
+static void test_crash_while_publishing(void **state)
+{
+	static const char *const steps[] = { "flush", "segments", "manifest", "current-tmp", "rename", "published" };
+	struct index_summary sum;
+	struct buf r = BUF_INIT, ids = BUF_INIT;
+	(void)state;
+
+	index_docs(tmpdir, 0, base_docs, 2, &sum);
+	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		struct index *idx;
+		pid_t pid = fork();
+		int status;
+		if (pid == 0) {
+			struct index_writer *w;
+			struct index_summary cs;
+			uint8_t h[INDEX_HASH_LEN];
+			setenv("ARTISEARCH_CRASH_AT", steps[s], 1);
+			if (index_writer_open(tmpdir, 0, &w) != 0)
+				_exit(1);
+			index_writer_known(w, base_docs[0].id, h);
+			memset(h, (int)s + 1, sizeof(h));
+			if (index_writer_add(w, mkdoc(&base_docs[2 - s % 2]), h) != 0)
+				_exit(1);
+			index_writer_commit(w, &cs);
+			_exit(3); /* not reached: the crash hook kills us */
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		/* CURRENT names a complete generation that passes check */
+		buf_reset(&r);
+		assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+		assert_int_equal(index_open(tmpdir, &idx), 0);
+		buf_reset(&ids);
+		collect_ids(idx, &ids);
+		index_close(idx);
+		if (s >= 4) /* renamed: the new generation is the published one */
+			assert_string_equal(ids.ptr, s % 2 ? "communiques/a.md;guides/b.md;" : "communiques/a.md;communiques/c.md;");
+		else
+			assert_true(!strcmp(ids.ptr, "communiques/a.md;guides/b.md;") ||
+				    !strcmp(ids.ptr, "communiques/a.md;communiques/c.md;"));
+		/* a new writer can commit over whatever was left */
+		index_docs(tmpdir, 0, base_docs, 2, &sum);
+		assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+		assert_int_equal(index_open(tmpdir, &idx), 0);
+		buf_reset(&ids);
+		collect_ids(idx, &ids);
+		assert_string_equal(ids.ptr, "communiques/a.md;guides/b.md;");
+		index_close(idx);
+		/* leftovers of the crash are gone: one generation, no CURRENT.tmp */
+		{
+			DIR *d = opendir(tmpdir);
+			struct dirent *e;
+			int gens = 0;
+			while ((e = readdir(d))) {
+				gens += !strncmp(e->d_name, "gen-", 4);
+				assert_string_not_equal(e->d_name, "CURRENT.tmp");
+			}
+			closedir(d);
+			assert_int_equal(gens, 1);
+		}
+	}
+	buf_release(&r);
+	buf_release(&ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_build_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_docs_seek, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_identical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_each_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_while_publishing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

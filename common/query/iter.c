@@ -10,6 +10,14 @@
 static const double field_w[N_FIELDS] = { RANK_W_TITLE, RANK_W_TAGS, RANK_W_BODY };
 static const double field_b[N_FIELDS] = { RANK_B_TITLE, RANK_B_TAGS, RANK_B_BODY };
 
+void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS])
+{
+	for (int f = 0; f < N_FIELDS; f++) {
+		ctx->len[f] = len[f];
+		ctx->fnorm[f] = field_w[f] / (1.0 - field_b[f] + field_b[f] * len[f] / plan->avg_len[f]);
+	}
+}
+
 static double saturate(double tfn)
 {
 	return tfn * (RANK_K1 + 1.0) / (tfn + RANK_K1);
@@ -112,20 +120,22 @@ static int leaf_seek(struct qiter *it, uint32_t target)
 static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
-	double tf[N_FIELDS] = { 0 }, tfn = 0, s;
+	double tfn = 0, s;
 	uint32_t raw[N_FIELDS], title = 0;
+	const double fw[N_FIELDS] = {
+		(li->mask & (1u << FIELD_TITLE)) ? ctx->fnorm[FIELD_TITLE] : 0,
+		(li->mask & (1u << FIELD_TAGS)) ? ctx->fnorm[FIELD_TAGS] : 0,
+		(li->mask & (1u << FIELD_BODY)) ? ctx->fnorm[FIELD_BODY] : 0,
+	};
 
 	for (uint32_t k = 0; k < li->n; k++) {
 		if (li->cur[k] != it->doc)
 			continue;
 		postings_freqs(li->p[k], raw);
-		for (int f = 0; f < N_FIELDS; f++)
-			tf[f] += li->w[k] * raw[f];
+		tfn += li->w[k] * (raw[FIELD_TITLE] * fw[FIELD_TITLE] + raw[FIELD_TAGS] * fw[FIELD_TAGS] +
+				   raw[FIELD_BODY] * fw[FIELD_BODY]);
 		title += raw[FIELD_TITLE];
 	}
-	for (int f = 0; f < N_FIELDS; f++)
-		if ((li->mask & (1u << f)) && tf[f] > 0)
-			tfn += field_w[f] * tf[f] / (li->norm_a[f] + li->norm_b[f] * ctx->len[f]);
 	s = li->leaf->idf * saturate(tfn);
 	int slot = li->leaf->slot;
 	if (slot >= 0 && (uint32_t)slot < ctx->n_slots) {

@@ -41,11 +41,15 @@ struct leaf_iter;
 /* What score() reads about the current document and writes about the query words. */
 struct score_ctx {
 	uint32_t len[N_FIELDS];          /* the document's field lengths */
+	double fnorm[N_FIELDS];          /* W_f / (1 - B_f + B_f len_f / avglen_f), set by ctx_set_doc */
 	uint32_t n_slots;
 	struct leaf_iter **slot_iter;    /* [n_slots]: a leaf of that word positioned on the document */
 	uint32_t *slot_title_tf;         /* [n_slots]: occurrences in the title */
 	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
 };
+
+/* Sets the field lengths of the document about to be scored and their BM25F norms. */
+void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS]);
 
 struct qiter_ops {
 	int (*next)(struct qiter *it);

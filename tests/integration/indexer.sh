@@ -131,6 +131,18 @@ expect_status 0 "--full"
 expect_out "^added $((n_docs - 1)), updated 0, deleted 0, unchanged 0, " "--full"
 [ "$(cat "$I/CURRENT")" != "$gen3" ] || fail "--full did not publish"
 check_index "--full"
+# Workers finish in any order, yet documents reach the writer in id order: two builds
+# of the same corpus are byte for byte the same segments.
+run --full --index "$T/index-bis" "$C"
+expect_status 0 "second --full build"
+g=$(cat "$I/CURRENT")
+gb=$(cat "$T/index-bis/CURRENT")
+(cd "$I/$g" && ls seg-*) >"$T/segs-a"
+(cd "$T/index-bis/$gb" && ls seg-*) >"$T/segs-b"
+[ "$(wc -l <"$T/segs-a")" -eq "$(wc -l <"$T/segs-b")" ] || fail "two builds of the same corpus have different segments"
+paste "$T/segs-a" "$T/segs-b" | while read -r a b; do
+	cmp -s "$I/$g/$a" "$T/index-bis/$gb/$b" || fail "two builds of the same corpus differ: $g/$a, $gb/$b"
+done
 
 # $ARTISEARCH_INDEX is the default index
 ARTISEARCH_INDEX=$T/index-env "$IX" "$C" >"$T/out" 2>"$T/err" || fail "\$ARTISEARCH_INDEX run failed"

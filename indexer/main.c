@@ -529,6 +529,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	{
+		struct stat ist;
+		if (stat(index_dir, &ist) == 0 && ist.st_dev == st.st_dev && ist.st_ino == st.st_ino) {
+			fprintf(stderr, PROG ": %s: the index cannot be the corpus folder itself\n", index_dir);
+			return 2;
+		}
+	}
+
 	memset(&r, 0, sizeof(r));
 	r.root = corpus;
 	r.tty = isatty(2);
@@ -547,7 +555,8 @@ int main(int argc, char **argv)
 
 	/* Step 1: list, hash, compare. */
 	walk(&r, "");
-	qsort(r.files, r.n_files, sizeof(*r.files), by_id);
+	if (r.n_files > 1)
+		qsort(r.files, r.n_files, sizeof(*r.files), by_id);
 	r.jobs = as_malloc((r.n_files ? r.n_files : 1) * sizeof(*r.jobs));
 	if (!r.jobs)
 		oom();
@@ -589,11 +598,13 @@ int main(int argc, char **argv)
 	threads = as_malloc(((size_t)n_threads + 1) * sizeof(*threads));
 	if (!threads)
 		oom();
-	for (i = 0; i < (size_t)n_threads; i++)
-		if (pthread_create(&threads[i], NULL, worker, &r) != 0) {
-			fprintf(stderr, PROG ": cannot start a thread: %s\n", strerror(errno));
+	for (i = 0; i < (size_t)n_threads; i++) {
+		int e = pthread_create(&threads[i], NULL, worker, &r);
+		if (e) {
+			fprintf(stderr, PROG ": cannot start a thread: %s\n", strerror(e));
 			return 1;
 		}
+	}
 	for (i = 0; i < r.n_jobs; i++) {
 		struct file *f = r.jobs[i];
 
@@ -665,7 +676,8 @@ int main(int argc, char **argv)
 	index_writer_free(w);
 	elapsed = now() - r.started;
 
-	qsort(r.skips, r.n_skips, sizeof(*r.skips), skip_by_id);
+	if (r.n_skips > 1)
+		qsort(r.skips, r.n_skips, sizeof(*r.skips), skip_by_id);
 	printf("added %llu, updated %llu, deleted %llu, unchanged %llu, skipped %zu\n",
 	       (unsigned long long)sum.added, (unsigned long long)sum.updated,
 	       (unsigned long long)sum.deleted, (unsigned long long)sum.unchanged, r.n_skips);

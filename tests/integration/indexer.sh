@@ -148,6 +148,15 @@ done
 ARTISEARCH_INDEX=$T/index-env "$IX" "$C" >"$T/out" 2>"$T/err" || fail "\$ARTISEARCH_INDEX run failed"
 [ -f "$T/index-env/CURRENT" ] || fail "\$ARTISEARCH_INDEX not used"
 
+# On a terminal, a progress line is drawn on stderr and erased before the summary.
+if command -v script >/dev/null 2>&1; then
+	printf '\nEt un autre.\n' >>"$C/guides/micro-entreprise-auto-entrepreneur-mode-emploi.md"
+	script -qec "\"$IX\" --index \"$I\" \"$C\"" /dev/null </dev/null >"$T/tty" 2>&1 || fail "run on a terminal failed"
+	grep -q "writing the index" "$T/tty" || fail "no progress line on a terminal"
+	grep -q "$(printf '\033')\[K" "$T/tty" || fail "the progress line is not erased"
+	grep -q "added 0, updated 1, deleted 0, " "$T/tty" || fail "no summary on a terminal"
+fi
+
 # --- one indexer at a time --------------------------------------------------------
 gen4=$(cat "$I/CURRENT")
 printf '\nEncore un ajout.\n' >>"$C/guides/micro-entreprise-auto-entrepreneur-mode-emploi.md"
@@ -178,6 +187,9 @@ expect_status 2 "two corpora"
 run --index "$I" "$T/pas-de-corpus"
 expect_status 2 "missing corpus"
 expect_err "pas-de-corpus" "missing corpus"
+run --index "$C" "$C"
+expect_status 2 "index = corpus"
+expect_err "cannot be the corpus folder" "index = corpus"
 run --index
 expect_status 2 "--index without a directory"
 run --help

@@ -185,6 +185,29 @@ static void join(char *out, size_t cap, const char *a, const char *b)
 		out[0] = '\0';
 }
 
+static int name_ok(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return 0;
+	return extract_utf8_valid(name, strlen(name));
+}
+
+/* The id with every byte outside printable ASCII and valid UTF-8 shown as '?', for the summary. */
+static const char *printable(const char *id, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; id[i] && n + 1 < cap; i++) {
+		unsigned char c = (unsigned char)id[i];
+		out[n++] = (char)(c < 0x20 || c >= 0x7F ? '?' : c);
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* Lists corpus/rel recursively. */
 static void walk(struct run *r, const char *rel)
 {
@@ -211,6 +234,12 @@ static void walk(struct run *r, const char *rel)
 		join(path, sizeof(path), r->root, id);
 		if (!id[0] || !path[0]) {
 			add_skip(r, e->d_name, "path too long");
+			continue;
+		}
+		if (!name_ok(e->d_name)) {
+			/* Ids are valid UTF-8 (document.h) and one line each in the summary. */
+			add_skip(r, printable(id, why, sizeof(why)),
+				 "file name not valid UTF-8 or with control characters; rename it");
 			continue;
 		}
 		if (lstat(path, &lst) < 0 || stat(path, &st) < 0) {

@@ -106,6 +106,7 @@ printf 'MZ\220\0\3\0\0\0binaire' >"$C/guides/programme.txt"
 : >"$C/guides/vide.md"
 printf '%%PDF-1.4\ncorrompu\n' >"$C/conventions/corrompue.pdf"
 echo "pas un document" >"$C/guides/notes.docx"
+echo "Nom en Latin-1" >"$C/guides/$(printf 'caf\351').txt"
 run --index "$I" "$C"
 expect_status 0 "run with bad files"
 expect_out "^added 0, updated 0, deleted 0, unchanged $n_docs, " "run with bad files"
@@ -113,6 +114,7 @@ expect_out "^skipped guides/programme.txt: binary content" "run with bad files"
 expect_out "^skipped guides/vide.md: empty file" "run with bad files"
 expect_out "^skipped conventions/corrompue.pdf: corrupt PDF" "run with bad files"
 expect_out "^skipped guides/notes.docx: unsupported format (.docx)" "run with bad files"
+expect_out "^skipped guides/caf?.txt: file name not valid UTF-8" "run with bad files"
 [ "$(cat "$I/CURRENT")" = "$gen2" ] || fail "bad files published a new generation"
 
 # A file indexed earlier that turns bad leaves the index.
@@ -122,7 +124,8 @@ expect_status 0 "indexed file turned bad"
 expect_out "^skipped guides/nouveau-guide-repreneur.md: binary content" "indexed file turned bad"
 expect_out "^index $I: $((n_docs - 1)) documents, " "indexed file turned bad"
 has_doc guides/nouveau-guide-repreneur.md && fail "a file turned binary is still indexed"
-rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx"
+rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx" \
+	"$C/guides/$(printf 'caf\351').txt"
 
 # --- --full rebuilds ------------------------------------------------------------
 gen3=$(cat "$I/CURRENT")

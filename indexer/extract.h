@@ -74,6 +74,10 @@ enum extract_format extract_format_of(const char *name);
 int extract_document(const char *id, const void *data, size_t len, struct document *doc,
 		     struct buf *warnings);
 
+/* Whether s[0..len) is well-formed UTF-8 (no overlong forms, surrogates, or code
+ * points above U+10FFFF). File names are checked with it: an id must be valid UTF-8. */
+int extract_utf8_valid(const char *s, size_t len);
+
 /*
  * Normalises a date written as YYYY-MM-DD (optionally followed by a time), YYYY/MM/DD,
  * YYYYMMDD, DD/MM/YYYY, DD-MM-YYYY, DD.MM.YYYY (French order, never month first) or in

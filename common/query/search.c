@@ -1230,6 +1230,14 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	if (start < len) {
 		const char *w = q + start;
 		size_t wl = len - start;
+		/* `d'appren`: complete `appren` (the elision is not part of the word). */
+		for (size_t i = wl; i > 0; i--)
+			if (w[i - 1] == '\'' || (i >= 3 && memcmp(w + i - 3, "\xe2\x80\x99", 3) == 0)) {
+				start += i;
+				w += i;
+				wl -= i;
+				break;
+			}
 		while (wl > 0 && w[wl - 1] == '*')
 			wl--;
 		if ((rc = analyzer_fold(w, wl, &s->tmp)) < 0)

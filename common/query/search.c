@@ -932,7 +932,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	res->n_scored = r.n_scored;
 	if (plan->suggestion && r.total > 0)
 		res->suggestion = plan->suggestion;
-	qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
+	if (r.n_heap > 1)
+		qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
 	uint32_t first = (req->page - 1) * req->limit;
 	res->n_hits = r.n_heap > first ? r.n_heap - first : 0;
 	if (res->n_hits > req->limit)
@@ -964,12 +965,13 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (req->explain && (rc = explain_hit(&r, hit)) < 0)
 			return rc;
 	}
-	qsort(res->facets[FACET_TYPE].vals, res->facets[FACET_TYPE].n, sizeof(struct facet_val), cmp_facet_count);
-	qsort(res->facets[FACET_DEPARTMENT].vals, res->facets[FACET_DEPARTMENT].n, sizeof(struct facet_val), cmp_facet_count);
-	qsort(res->facets[FACET_YEAR].vals, res->facets[FACET_YEAR].n, sizeof(struct facet_val), cmp_facet_name_desc);
-	for (int f = 0; f < N_FACETS; f++)
+	for (int f = 0; f < N_FACETS; f++) {
+		if (res->facets[f].n > 1)
+			qsort(res->facets[f].vals, res->facets[f].n, sizeof(struct facet_val),
+			      f == FACET_YEAR ? cmp_facet_name_desc : cmp_facet_count);
 		if (res->facets[f].n > FACET_MAX_VALUES)
 			res->facets[f].n = FACET_MAX_VALUES;
+	}
 	res->took_ms = now_ms() - t0;
 	*out = res;
 	return 0;

@@ -730,6 +730,12 @@ static int run_plan(struct run *r)
 	r->n_heap = 0;
 	for (int f = 0; f < N_FACETS; f++)
 		r->s->res.facets[f].n = 0;
+	/* A previous run that failed inside a segment (AS_ENOMEM) never reached
+	 * facets_merge(), which clears these: start from zero. */
+	for (int k = 0; k < 2; k++)
+		if (r->s->counts[k])
+			memset(r->s->counts[k], 0, r->s->count_cap[k] * sizeof(r->s->counts[k][0]));
+	memset(r->s->years, 0, sizeof(r->s->years));
 	if (!p->root || p->stats.n_docs == 0)
 		return 0;
 	/* Largest bonuses: every word in an exact title; every adjacent pair at distance 1. */

@@ -151,7 +151,7 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
 	uint32_t mtf[N_FIELDS], mlen[N_FIELDS];
@@ -166,16 +166,17 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last)
 		if (rc > 0)
 			continue;
 		if (rc < 0) {
-			/* No block data: the list's own maxima bound it. */
-			const struct term_info *ti = &li->leaf->seg_keys[0][0].info;
-			(void)ti;
+			/* No block data: no bound (the caller scores the document). */
 			*last = target;
+			*title_slots = ~0ull;
 			return 1e30;
 		}
 		uint32_t bl = postings_block_last(li->p[k]);
 		if (bl < *last)
 			*last = bl;
 		postings_block_max(li->p[k], mtf, mlen);
+		if (mtf[FIELD_TITLE] && (li->mask & (1u << FIELD_TITLE)) && li->leaf->slot >= 0)
+			*title_slots |= 1ull << (li->leaf->slot & 63);
 		for (int f = 0; f < N_FIELDS; f++)
 			if ((li->mask & (1u << f)) && mtf[f] > 0)
 				tfn += li->w[k] * field_w[f] * mtf[f] / (li->norm_a[f] + li->norm_b[f] * mlen[f]);
@@ -364,7 +365,7 @@ static double and_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double and_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double and_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct and_iter *a = (struct and_iter *)it;
 	double s = 0;
@@ -372,7 +373,7 @@ static double and_bound(struct qiter *it, uint32_t target, uint32_t *last)
 	*last = QITER_END;
 	for (uint32_t i = 0; i < a->n; i++) {
 		uint32_t l;
-		s += a->kids[i]->ops->bound(a->kids[i], target, &l);
+		s += a->kids[i]->ops->bound(a->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
 	}
@@ -462,7 +463,7 @@ static double or_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double or_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double or_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct or_iter *o = (struct or_iter *)it;
 	double s = 0;
@@ -473,7 +474,7 @@ static double or_bound(struct qiter *it, uint32_t target, uint32_t *last)
 		double k;
 		if (o->kids[i]->started && o->kids[i]->doc == QITER_END)
 			continue;
-		k = o->kids[i]->ops->bound(o->kids[i], target, &l);
+		k = o->kids[i]->ops->bound(o->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
 		if (!o->max)

@@ -24,7 +24,9 @@
  * score() for every document in target..last, from the index's per-block maxima
  * (postings_shallow_seek / postings_block_max), as block-max WAND and MaxScore use
  * them (Ding & Suel, "Faster top-k document retrieval using block-max indexes",
- * SIGIR 2011); it does not move the iterator.
+ * SIGIR 2011); it does not move the iterator. It also ORs into *title_slots the bit
+ * (1 << slot) of every query word that may occur in a title there, so the caller can
+ * bound the title bonus too.
  */
 #include <stdint.h>
 
@@ -55,7 +57,7 @@ struct qiter_ops {
 	int (*next)(struct qiter *it);
 	int (*seek)(struct qiter *it, uint32_t target);
 	double (*score)(struct qiter *it, struct score_ctx *ctx);
-	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last);
+	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots);
 	void (*free)(struct qiter *it);
 };
 

@@ -377,6 +377,12 @@ static enum MHD_Result send_not_modified(struct ctx *x, const char *etag, const 
 /* Answers cacheable by generation: revalidated each time, 304 while it is unchanged. */
 #define CACHE_GENERATION "public, no-cache"
 
+/*
+ * /search is strict about its parameters: an unknown one (a typo like "pgae", a tracking
+ * tag) is a 400 naming it, never silently ignored, so that a caller learns at once that
+ * a filter did not apply. An empty optional value ("type=") counts as absent: that is
+ * how an HTML form sends a field left blank.
+ */
 static const char *const search_params[] = { "q", "page", "limit", "type", "department",
 					     "from", "to", "sort", NULL };
 

@@ -4,7 +4,9 @@
 #   sh bench/http_bench.sh
 #
 # In one run, on loopback only, each with `wrk -t$THREADS -c$CONNECTIONS -d$DURATION`:
-#   search   artisearchd GET /search over a set of real queries (bench/http_queries.lua)
+#   search   artisearchd GET /search over a set of real queries (bench/http_queries.lua),
+#            repeated ones answered from its result cache (--cache), as on a real site
+#   uncached the same with --cache 0: every request runs the query (one round)
 #   bare     bench/mhd_bare.c: bare libmicrohttpd (same thread pool + epoll) answering a
 #            body of the same size from memory: the ceiling for our daemon
 #   nginx    Debian's nginx (own config in a temporary folder) serving a static file of
@@ -13,11 +15,13 @@
 #            (non-2xx answers and socket errors) must be 0
 # Prints a table, then one JSON line (the last line) for scripts.
 #
-# Env: DURATION (seconds per run, default 5), CONNECTIONS (64), THREADS (2), CORPUS
+# Env: DURATION (seconds per run, default 5), ROUNDS (3: search, bare and nginx run in
+# turn that many times, the median kept), CONNECTIONS (64), THREADS (2), CORPUS
 # (corpus), BIN (bin), BUILD (build), NGINX (/usr/sbin/nginx), SEARCHD_ARGS (extra
 # artisearchd options). Needs wrk and nginx (scripts/setup.sh bench).
 set -eu
 DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 CORPUS=${CORPUS:-corpus}
@@ -33,6 +37,7 @@ command -v wrk >/dev/null || die "wrk is missing (sh scripts/setup.sh bench)"
 [ -x "$NGINX" ] || die "$NGINX is missing (sh scripts/setup.sh bench)"
 [ -x "$BIN/artisearchd" ] && [ -x "$BIN/artisearch-index" ] || die "run make first"
 case $DURATION in *[!0-9]* | '' | 0) die "DURATION must be a whole number of seconds" ;; esac
+case $ROUNDS in *[!0-9]* | '' | 0) die "ROUNDS must be a whole number" ;; esac
 [ -x "$BUILD/bench/mhd_bare" ] || make --no-print-directory -s "$BUILD/bench/mhd_bare" >&2 ||
 	die "cannot build $BUILD/bench/mhd_bare"
 
@@ -69,6 +74,13 @@ SP=$(free_port)
 "$BIN/artisearchd" --index "$T/index" --listen "127.0.0.1:$SP" $SEARCHD_ARGS 2>"$T/daemon.log" &
 PIDS="$PIDS $!"
 wait_http "http://127.0.0.1:$SP/health"
+
+# The same daemon without its result cache: every request runs the query.
+UP=$(free_port)
+# shellcheck disable=SC2086
+"$BIN/artisearchd" --index "$T/index" --listen "127.0.0.1:$UP" --cache 0 $SEARCHD_ARGS 2>/dev/null &
+PIDS="$PIDS $!"
+wait_http "http://127.0.0.1:$UP/health"
 
 # The size of a typical answer: the mean over the queries wrk will send.
 LUA=$(dirname "$0")/http_queries.lua
@@ -136,9 +148,22 @@ run() {
 	END { printf "%.0f %.3f %d\n", rps, p99, failed }' "$T/$_name.wrk" >"$T/$_name.res"
 }
 
-run search "http://127.0.0.1:$SP/" -s "$LUA"
-run bare "http://127.0.0.1:$BP/"
-run nginx "http://127.0.0.1:$NP/search.json"
+# Interleaved rounds, the median of each kept: on a shared machine the load drifts, and
+# it should weigh on the three servers alike.
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	run "search.$r" "http://127.0.0.1:$SP/" -s "$LUA"
+	run "bare.$r" "http://127.0.0.1:$BP/"
+	run "nginx.$r" "http://127.0.0.1:$NP/search.json"
+	r=$((r + 1))
+done
+for n in search bare nginx; do
+	# The round with the median rate (its p99 with it); failures summed over rounds.
+	cat "$T/$n".*.res | sort -n | awk -v m=$(((ROUNDS + 1) / 2)) '
+		{ f += $3 } NR == m { rps = $1; p99 = $2 } END { printf "%s %s %d\n", rps, p99, f }' >"$T/$n.res"
+done
+
+run uncached "http://127.0.0.1:$UP/" -s "$LUA"
 
 # Republishing every second under the same load.
 reloads_before=$(curl -s "http://127.0.0.1:$SP/metrics" | awk '$1 == "artisearch_reloads_total" {print $2}')
@@ -166,16 +191,18 @@ read -r s_rps s_p99 s_fail <"$T/search.res"
 read -r b_rps b_p99 b_fail <"$T/bare.res"
 read -r n_rps n_p99 n_fail <"$T/nginx.res"
 read -r r_rps r_p99 r_fail <"$T/reload.res"
+read -r u_rps u_p99 u_fail <"$T/uncached.res"
 r_total=$(awk '/requests in/ {print $1}' "$T/reload.wrk")
 pct=$(awk -v a="$s_rps" -v b="$b_rps" 'BEGIN {printf "%.0f", b ? 100 * a / b : 0}')
 
-echo "HTTP, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $(nproc) cores, body $SIZE bytes"
+echo "HTTP, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $(nproc) cores, body $SIZE bytes, median of $ROUNDS rounds, load average $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-34s %12s %10s %8s\n' "server" "req/s" "p99 ms" "failed"
 printf '%-34s %12s %10s %8s\n' "artisearchd /search" "$s_rps" "$s_p99" "$s_fail"
+printf '%-34s %12s %10s %8s\n' "artisearchd /search, --cache 0" "$u_rps" "$u_p99" "$u_fail"
 printf '%-34s %12s %10s %8s\n' "bare libmicrohttpd (ceiling)" "$b_rps" "$b_p99" "$b_fail"
 printf '%-34s %12s %10s %8s\n' "nginx static file (ceiling)" "$n_rps" "$n_p99" "$n_fail"
 printf '%-34s %12s %10s %8s\n' "/search, republished every 1 s" "$r_rps" "$r_p99" "$r_fail"
 echo "/search runs at $pct% of bare libmicrohttpd; $GENS generations swapped in under load, $r_fail of $r_total requests failed"
-printf '{"threads": %s, "connections": %s, "duration_s": %s, "body_bytes": %s, "search_rps": %s, "search_p99_ms": %s, "search_failed": %s, "bare_rps": %s, "bare_p99_ms": %s, "nginx_rps": %s, "nginx_p99_ms": %s, "search_vs_bare_pct": %s, "reload_rps": %s, "reload_p99_ms": %s, "reload_requests": %s, "reload_failed": %s, "reload_generations": %s}\n' \
-	"$THREADS" "$CONNECTIONS" "$DURATION" "$SIZE" "$s_rps" "$s_p99" "$s_fail" "$b_rps" "$b_p99" \
+printf '{"threads": %s, "connections": %s, "duration_s": %s, "rounds": %s, "body_bytes": %s, "search_rps": %s, "search_p99_ms": %s, "search_failed": %s, "uncached_rps": %s, "uncached_p99_ms": %s, "bare_rps": %s, "bare_p99_ms": %s, "nginx_rps": %s, "nginx_p99_ms": %s, "search_vs_bare_pct": %s, "reload_rps": %s, "reload_p99_ms": %s, "reload_requests": %s, "reload_failed": %s, "reload_generations": %s}\n' \
+	"$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$SIZE" "$s_rps" "$s_p99" "$s_fail" "$u_rps" "$u_p99" "$b_rps" "$b_p99" \
 	"$n_rps" "$n_p99" "$pct" "$r_rps" "$r_p99" "${r_total:-0}" "$r_fail" "$GENS"

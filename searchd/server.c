@@ -377,6 +377,12 @@ static enum MHD_Result send_not_modified(struct ctx *x, const char *etag, const 
 /* Answers cacheable by generation: revalidated each time, 304 while it is unchanged. */
 #define CACHE_GENERATION "public, no-cache"
 
+/*
+ * /search is strict about its parameters: an unknown one (a typo like "pgae", a tracking
+ * tag) is a 400 naming it, never silently ignored, so that a caller learns at once that
+ * a filter did not apply. An empty optional value ("type=") counts as absent: that is
+ * how an HTML form sends a field left blank.
+ */
 static const char *const search_params[] = { "q", "page", "limit", "type", "department",
 					     "from", "to", "sort", NULL };
 
@@ -658,7 +664,9 @@ static void access_log(struct MHD_Connection *con, const struct request *r, unsi
 		       double seconds)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char ip[INET6_ADDRSTRLEN] = "-", line[LOG_TARGET_MAX * 4 + 256], stamp[32];
+	static _Thread_local char stamp[32];
+	static _Thread_local time_t stamp_sec = -1;
+	char ip[INET6_ADDRSTRLEN] = "-", line[LOG_TARGET_MAX * 4 + 256];
 	struct timespec now;
 	struct tm tm;
 	size_t n, shown = r->target_len < LOG_TARGET_MAX ? r->target_len : LOG_TARGET_MAX;
@@ -672,8 +680,13 @@ static void access_log(struct MHD_Connection *con, const struct request *r, unsi
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Formatted once a second per thread: at tens of thousands of requests a second,
+	 * gmtime and strftime would cost more than the rest of the line. */
+	if (now.tv_sec != stamp_sec) {
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		stamp_sec = now.tv_sec;
+	}
 	n = (size_t)snprintf(line, sizeof(line), "%s %s %s ", stamp, ip,
 			      r->method_text[0] ? r->method_text : "-");
 	n += log_quoted(line + n, sizeof(line) - n - 96, r->target, shown, r->target_len > shown);

@@ -121,7 +121,7 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
 	double tfn = 0, s;
-	uint32_t raw[N_FIELDS], title = 0;
+	uint32_t raw[N_FIELDS], title = 0, body = 0;
 	const double fw[N_FIELDS] = {
 		(li->mask & (1u << FIELD_TITLE)) ? ctx->fnorm[FIELD_TITLE] : 0,
 		(li->mask & (1u << FIELD_TAGS)) ? ctx->fnorm[FIELD_TAGS] : 0,
@@ -135,6 +135,7 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 		tfn += li->w[k] * (raw[FIELD_TITLE] * fw[FIELD_TITLE] + raw[FIELD_TAGS] * fw[FIELD_TAGS] +
 				   raw[FIELD_BODY] * fw[FIELD_BODY]);
 		title += raw[FIELD_TITLE];
+		body += raw[FIELD_BODY];
 	}
 	s = li->leaf->idf * saturate(tfn);
 	int slot = li->leaf->slot;
@@ -147,11 +148,13 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 			ctx->slot_title_tf[slot] = title;
 		if (s > ctx->slot_score[slot])
 			ctx->slot_score[slot] = s;
+		if (body)
+			ctx->body_slots |= 1ull << (slot & 63);
 	}
 	return s;
 }
 
-static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
 	uint32_t mtf[N_FIELDS], mlen[N_FIELDS];
@@ -166,16 +169,17 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last)
 		if (rc > 0)
 			continue;
 		if (rc < 0) {
-			/* No block data: the list's own maxima bound it. */
-			const struct term_info *ti = &li->leaf->seg_keys[0][0].info;
-			(void)ti;
+			/* No block data: no bound (the caller scores the document). */
 			*last = target;
+			*title_slots = ~0ull;
 			return 1e30;
 		}
 		uint32_t bl = postings_block_last(li->p[k]);
 		if (bl < *last)
 			*last = bl;
 		postings_block_max(li->p[k], mtf, mlen);
+		if (mtf[FIELD_TITLE] && (li->mask & (1u << FIELD_TITLE)) && li->leaf->slot >= 0)
+			*title_slots |= 1ull << (li->leaf->slot & 63);
 		for (int f = 0; f < N_FIELDS; f++)
 			if ((li->mask & (1u << f)) && mtf[f] > 0)
 				tfn += li->w[k] * field_w[f] * mtf[f] / (li->norm_a[f] + li->norm_b[f] * mlen[f]);
@@ -364,7 +368,7 @@ static double and_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double and_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double and_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct and_iter *a = (struct and_iter *)it;
 	double s = 0;
@@ -372,7 +376,7 @@ static double and_bound(struct qiter *it, uint32_t target, uint32_t *last)
 	*last = QITER_END;
 	for (uint32_t i = 0; i < a->n; i++) {
 		uint32_t l;
-		s += a->kids[i]->ops->bound(a->kids[i], target, &l);
+		s += a->kids[i]->ops->bound(a->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
 	}
@@ -462,7 +466,7 @@ static double or_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double or_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double or_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct or_iter *o = (struct or_iter *)it;
 	double s = 0;
@@ -473,7 +477,7 @@ static double or_bound(struct qiter *it, uint32_t target, uint32_t *last)
 		double k;
 		if (o->kids[i]->started && o->kids[i]->doc == QITER_END)
 			continue;
-		k = o->kids[i]->ops->bound(o->kids[i], target, &l);
+		k = o->kids[i]->ops->bound(o->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
 		if (!o->max)

@@ -24,7 +24,9 @@
  * score() for every document in target..last, from the index's per-block maxima
  * (postings_shallow_seek / postings_block_max), as block-max WAND and MaxScore use
  * them (Ding & Suel, "Faster top-k document retrieval using block-max indexes",
- * SIGIR 2011); it does not move the iterator.
+ * SIGIR 2011); it does not move the iterator. It also ORs into *title_slots the bit
+ * (1 << slot) of every query word that may occur in a title there, so the caller can
+ * bound the title bonus too.
  */
 #include <stdint.h>
 
@@ -46,6 +48,7 @@ struct score_ctx {
 	struct leaf_iter **slot_iter;    /* [n_slots]: a leaf of that word positioned on the document */
 	uint32_t *slot_title_tf;         /* [n_slots]: occurrences in the title */
 	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
+	uint64_t body_slots;             /* bit (1 << slot) of each word found in the body */
 };
 
 /* Sets the field lengths of the document about to be scored and their BM25F norms. */
@@ -55,7 +58,7 @@ struct qiter_ops {
 	int (*next)(struct qiter *it);
 	int (*seek)(struct qiter *it, uint32_t target);
 	double (*score)(struct qiter *it, struct score_ctx *ctx);
-	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last);
+	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots);
 	void (*free)(struct qiter *it);
 };
 

@@ -738,13 +738,16 @@ static void correct(struct builder *b, struct leaf *l)
 
 	if (k == 0 || l->word_len > TYPO_MAX_WORD || df >= TYPO_RARE_DF)
 		return;
-	for (uint32_t s = 0; s < p->n_segments; s++) {
-		int rc = typo_walk(index_segment(b->idx, s), l->word, l->word_len, k, on_typo, &tc);
-		if (rc < 0) {
-			b->rc = rc;
-			return;
+	/* One edit first: only the closest corrections are kept, and a one-edit automaton
+	 * visits a small fraction of the keys a two-edit one does. */
+	for (unsigned e = 1; e <= k && tc.n == 0; e++)
+		for (uint32_t s = 0; s < p->n_segments; s++) {
+			int rc = typo_walk(index_segment(b->idx, s), l->word, l->word_len, e, on_typo, &tc);
+			if (rc < 0) {
+				b->rc = rc;
+				return;
+			}
 		}
-	}
 	if (tc.n == 0)
 		return;
 	qsort(tc.c, tc.n, sizeof(tc.c[0]), cmp_typo);

@@ -40,6 +40,7 @@ struct cand {
 	double score;
 	int32_t date;
 	uint32_t seg, doc;
+	uint64_t body_slots; /* query words found in its body, for the snippet */
 };
 
 struct facet_val {
@@ -299,6 +300,8 @@ struct run {
 	uint64_t total, n_scored;
 	double bonus_ub; /* the most the title and proximity bonuses can add */
 	double prox_ub;
+	double title_ub; /* the most the title bonus can add */
+	uint64_t all_slots;
 	struct score_ctx ctx;
 };
 
@@ -436,6 +439,7 @@ static int score_doc(struct run *r, struct qiter *root, const struct segment *se
 	memset(ctx->slot_iter, 0, p->n_slots * sizeof(*ctx->slot_iter));
 	memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
 	memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
+	ctx->body_slots = 0;
 	base = root->ops->score(root, ctx);
 	/* Title bonus: every query word in the title, more when the title is little else. */
 	if (p->n_slots > 0 && ctx->len[FIELD_TITLE] > 0) {
@@ -631,7 +635,12 @@ static int run_segment(struct run *r, uint32_t s_no)
 		}
 		if (prune && (r->n_heap == r->k || n_lb == r->k)) {
 			if (!have_blk || doc > blk_last) {
-				blk_bound = root->ops->bound(root, doc, &blk_last) + r->bonus_ub;
+				/* The title bonus needs every word in the title: possible in this
+				 * block only if every word's block has title occurrences. */
+				uint64_t title_slots = 0;
+				blk_bound = root->ops->bound(root, doc, &blk_last, &title_slots) + r->prox_ub;
+				if ((title_slots & r->all_slots) == r->all_slots)
+					blk_bound += r->title_ub;
 				have_blk = 1;
 			}
 			if (cannot_enter(r, blk_bound) || (n_lb == r->k && below(blk_bound, s->lb[0])))
@@ -667,19 +676,25 @@ static int run_segment(struct run *r, uint32_t s_no)
 		c.date = dv.date;
 		c.seg = s_no;
 		c.doc = doc;
+		c.body_slots = r->ctx.body_slots;
 		heap_push(r, &c);
 	}
 	iter_free(root);
 	if (rc < 0)
 		return rc;
+	/*
+	 * Second pass: proximity for the documents that may still make the top k, in
+	 * document order with a fresh iterator. (Taking the best s0 first, in batches, was
+	 * measured slower: each batch pays for reopening and re-decoding the lists.)
+	 */
 	if (n_pend > 0) {
-		/* Second pass: proximity for the documents that may still make the top k. */
+		double t = n_lb == r->k ? s->lb[0] : -INFINITY;
 		if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
 			return rc;
 		for (uint32_t i = 0; i < n_pend; i++) {
-			const struct pending *pd = &s->pend[i];
+			struct pending *pd = &s->pend[i];
 			struct cand c;
-			if ((n_lb == r->k && below(pd->s0 + r->prox_ub, s->lb[0])) || cannot_enter(r, pd->s0 + r->prox_ub))
+			if (below(pd->s0 + r->prox_ub, t) || cannot_enter(r, pd->s0 + r->prox_ub))
 				continue;
 			if ((rc = root->ops->seek(root, pd->doc)) < 0)
 				break;
@@ -699,6 +714,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			c.date = dv.date;
 			c.seg = s_no;
 			c.doc = pd->doc;
+			c.body_slots = r->ctx.body_slots;
 			heap_push(r, &c);
 		}
 		iter_free(root);
@@ -718,6 +734,12 @@ static int run_plan(struct run *r)
 	r->n_heap = 0;
 	for (int f = 0; f < N_FACETS; f++)
 		r->s->res.facets[f].n = 0;
+	/* A previous run that failed inside a segment (AS_ENOMEM) never reached
+	 * facets_merge(), which clears these: start from zero. */
+	for (int k = 0; k < 2; k++)
+		if (r->s->counts[k])
+			memset(r->s->counts[k], 0, r->s->count_cap[k] * sizeof(r->s->counts[k][0]));
+	memset(r->s->years, 0, sizeof(r->s->years));
 	if (!p->root || p->stats.n_docs == 0)
 		return 0;
 	/* Largest bonuses: every word in an exact title; every adjacent pair at distance 1. */
@@ -728,7 +750,9 @@ static int run_plan(struct run *r)
 			prox += RANK_PROX_W * (p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1]);
 	}
 	r->prox_ub = p->n_slots >= 2 ? prox : 0;
-	r->bonus_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf + r->prox_ub;
+	r->title_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf;
+	r->bonus_ub = r->title_ub + r->prox_ub;
+	r->all_slots = p->n_slots >= 64 ? ~0ull : (1ull << p->n_slots) - 1;
 	for (uint32_t s = 0; s < p->n_segments; s++)
 		if ((rc = run_segment(r, s)) < 0)
 			return rc;
@@ -932,7 +956,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	res->n_scored = r.n_scored;
 	if (plan->suggestion && r.total > 0)
 		res->suggestion = plan->suggestion;
-	qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
+	if (r.n_heap > 1)
+		qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
 	uint32_t first = (req->page - 1) * req->limit;
 	res->n_hits = r.n_heap > first ? r.n_heap - first : 0;
 	if (res->n_hits > req->limit)
@@ -954,7 +979,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 			hit->sd.body = body.body;
 			hit->sd.body_len = body.body_len;
 			buf_reset(&s->tmp);
-			if ((rc = snippet_make(s->an, plan, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
+			if ((rc = snippet_make(s->an, plan, c->body_slots, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
 				return rc;
 			if (s->tmp.err)
 				return AS_ENOMEM;
@@ -964,12 +989,13 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (req->explain && (rc = explain_hit(&r, hit)) < 0)
 			return rc;
 	}
-	qsort(res->facets[FACET_TYPE].vals, res->facets[FACET_TYPE].n, sizeof(struct facet_val), cmp_facet_count);
-	qsort(res->facets[FACET_DEPARTMENT].vals, res->facets[FACET_DEPARTMENT].n, sizeof(struct facet_val), cmp_facet_count);
-	qsort(res->facets[FACET_YEAR].vals, res->facets[FACET_YEAR].n, sizeof(struct facet_val), cmp_facet_name_desc);
-	for (int f = 0; f < N_FACETS; f++)
+	for (int f = 0; f < N_FACETS; f++) {
+		if (res->facets[f].n > 1)
+			qsort(res->facets[f].vals, res->facets[f].n, sizeof(struct facet_val),
+			      f == FACET_YEAR ? cmp_facet_name_desc : cmp_facet_count);
 		if (res->facets[f].n > FACET_MAX_VALUES)
 			res->facets[f].n = FACET_MAX_VALUES;
+	}
 	res->took_ms = now_ms() - t0;
 	*out = res;
 	return 0;

@@ -18,6 +18,7 @@
 #include "common/query/typo.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
+#include "common/util/mem.h"
 #include "tests/unit/query_fixture.h"
 
 static char dir[512];
@@ -457,6 +458,42 @@ static void test_strict_parameters(void **state)
 	assert_int_equal(search_run(s, idx, &req, &res), AS_EINVAL);
 }
 
+/* Every allocation of a search failing in turn (SQLite's faultsim): AS_ENOMEM or an
+ * answer, never a crash or a leak (ASan), and the searcher works again afterwards. */
+static void test_allocation_failures(void **state)
+{
+	static const char *const queries[] = { "aprentissage \"chambre de métiers\" -toulouse OR reconnaissa*",
+					       "haute-garonne cfa", "apprentissage zzyzzyqq" };
+	(void)state;
+	for (size_t qi = 0; qi < sizeof(queries) / sizeof(queries[0]); qi++) {
+		struct search_request req;
+		const struct search_result *res;
+		struct searcher *fresh;
+		long n_allocs;
+
+		search_request_init(&req);
+		req.q = queries[qi];
+		req.explain = 1;
+		assert_int_equal(searcher_new(&fresh), 0);
+		as_mem_fail_reset();
+		long before = as_mem_n_allocs();
+		assert_int_equal(search_run(fresh, idx, &req, &res), 0);
+		n_allocs = as_mem_n_allocs() - before;
+		searcher_free(fresh);
+		for (long n = 0; n <= n_allocs + 2; n++) {
+			int rc;
+			assert_int_equal(searcher_new(&fresh), 0);
+			as_mem_fail_after(n);
+			rc = search_run(fresh, idx, &req, &res);
+			as_mem_fail_reset();
+			if (rc < 0)
+				assert_int_equal(rc, AS_ENOMEM);
+			assert_int_equal(search_run(fresh, idx, &req, &res), 0);
+			searcher_free(fresh);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,7 +504,7 @@ int main(void)
 		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_json),
-		cmocka_unit_test(test_strict_parameters),
+		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

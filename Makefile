@@ -72,7 +72,6 @@ $(BUILD)/%.o: %.c
 # `const char stopwords_fr_txt[]`, NUL-terminated.
 WORDLISTS   := $(sort $(wildcard common/*/*.txt))
 WORDLIST_OBJ := $(patsubst common/%.txt,$(BUILD)/gen/%.o,$(WORDLISTS))
-.SECONDARY: $(WORDLIST_OBJ:.o=.c)
 
 $(BUILD)/gen/%.c: common/%.txt
 	@mkdir -p $(dir $@)

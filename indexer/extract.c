@@ -87,6 +87,11 @@ static size_t utf8_valid_prefix(const char *s, size_t len)
 	return len;
 }
 
+int extract_utf8_valid(const char *s, size_t len)
+{
+	return utf8_valid_prefix(s, len) == len;
+}
+
 static void utf8_put(struct buf *b, unsigned cp)
 {
 	char u[4];

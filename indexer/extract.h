@@ -15,16 +15,20 @@
  *   .html .htm  gumbo. Title = <title>, else the first <h1>. <meta name="date|type|
  *               department|url|keywords" content="...">, keywords giving the tags.
  *               Page chrome is dropped: script, style, nav, aside, noscript, template,
- *               form, button, select, iframe, object, svg; header and footer unless
- *               inside article/main/section (they are then the article's own, as the
- *               HTML-AAM mapping of `banner`/`contentinfo` says); hidden elements;
- *               navigation/banner/dialog ARIA roles; cookie-consent banners and
- *               breadcrumbs recognised by their class or id.
+ *               form, button, select, textarea, iframe, object, embed, canvas, audio,
+ *               video, svg; header and footer unless inside article/main/section (they
+ *               are then the article's own, as the HTML-AAM mapping of `banner` and
+ *               `contentinfo` says); hidden elements (hidden, aria-hidden, display:none);
+ *               navigation, banner, contentinfo, search, dialog... ARIA roles; cookie
+ *               banners, breadcrumbs, skip links, share bars and screen-reader-only text
+ *               recognised by their class or id (extract_html.c lists the marks).
  *   .md .markdown  cmark, indexed as a reader sees it: the text of the AST, code spans
  *               and code blocks included, raw HTML read as HTML (script, style and the
  *               chrome above dropped). YAML front matter (a leading `---` block) through
  *               libyaml, keys exactly title, date, type, department, url, tags (a list,
- *               or one comma-separated string).
+ *               or one comma-separated string). Front matter that is not YAML (French
+ *               typography's "Titre : sous-titre" unquoted) is read as `key: value`
+ *               lines, with a warning.
  *   .txt        title = the first non-empty line.
  *   .pdf        poppler-glib: the text of every page, the PDF's own Title and
  *               creation date.
@@ -73,6 +77,10 @@ enum extract_format extract_format_of(const char *name);
  */
 int extract_document(const char *id, const void *data, size_t len, struct document *doc,
 		     struct buf *warnings);
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlong forms, surrogates, or code
+ * points above U+10FFFF). File names are checked with it: an id must be valid UTF-8. */
+int extract_utf8_valid(const char *s, size_t len);
 
 /*
  * Normalises a date written as YYYY-MM-DD (optionally followed by a time), YYYY/MM/DD,

@@ -185,6 +185,29 @@ static void join(char *out, size_t cap, const char *a, const char *b)
 		out[0] = '\0';
 }
 
+static int name_ok(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return 0;
+	return extract_utf8_valid(name, strlen(name));
+}
+
+/* The id with every byte outside printable ASCII and valid UTF-8 shown as '?', for the summary. */
+static const char *printable(const char *id, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; id[i] && n + 1 < cap; i++) {
+		unsigned char c = (unsigned char)id[i];
+		out[n++] = (char)(c < 0x20 || c >= 0x7F ? '?' : c);
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* Lists corpus/rel recursively. */
 static void walk(struct run *r, const char *rel)
 {
@@ -211,6 +234,12 @@ static void walk(struct run *r, const char *rel)
 		join(path, sizeof(path), r->root, id);
 		if (!id[0] || !path[0]) {
 			add_skip(r, e->d_name, "path too long");
+			continue;
+		}
+		if (!name_ok(e->d_name)) {
+			/* Ids are valid UTF-8 (document.h) and one line each in the summary. */
+			add_skip(r, printable(id, why, sizeof(why)),
+				 "file name not valid UTF-8 or with control characters; rename it");
 			continue;
 		}
 		if (lstat(path, &lst) < 0 || stat(path, &st) < 0) {
@@ -529,6 +558,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	{
+		struct stat ist;
+		if (stat(index_dir, &ist) == 0 && ist.st_dev == st.st_dev && ist.st_ino == st.st_ino) {
+			fprintf(stderr, PROG ": %s: the index cannot be the corpus folder itself\n", index_dir);
+			return 2;
+		}
+	}
+
 	memset(&r, 0, sizeof(r));
 	r.root = corpus;
 	r.tty = isatty(2);
@@ -547,7 +584,8 @@ int main(int argc, char **argv)
 
 	/* Step 1: list, hash, compare. */
 	walk(&r, "");
-	qsort(r.files, r.n_files, sizeof(*r.files), by_id);
+	if (r.n_files > 1)
+		qsort(r.files, r.n_files, sizeof(*r.files), by_id);
 	r.jobs = as_malloc((r.n_files ? r.n_files : 1) * sizeof(*r.jobs));
 	if (!r.jobs)
 		oom();
@@ -589,11 +627,13 @@ int main(int argc, char **argv)
 	threads = as_malloc(((size_t)n_threads + 1) * sizeof(*threads));
 	if (!threads)
 		oom();
-	for (i = 0; i < (size_t)n_threads; i++)
-		if (pthread_create(&threads[i], NULL, worker, &r) != 0) {
-			fprintf(stderr, PROG ": cannot start a thread: %s\n", strerror(errno));
+	for (i = 0; i < (size_t)n_threads; i++) {
+		int e = pthread_create(&threads[i], NULL, worker, &r);
+		if (e) {
+			fprintf(stderr, PROG ": cannot start a thread: %s\n", strerror(e));
 			return 1;
 		}
+	}
 	for (i = 0; i < r.n_jobs; i++) {
 		struct file *f = r.jobs[i];
 
@@ -665,7 +705,8 @@ int main(int argc, char **argv)
 	index_writer_free(w);
 	elapsed = now() - r.started;
 
-	qsort(r.skips, r.n_skips, sizeof(*r.skips), skip_by_id);
+	if (r.n_skips > 1)
+		qsort(r.skips, r.n_skips, sizeof(*r.skips), skip_by_id);
 	printf("added %llu, updated %llu, deleted %llu, unchanged %llu, skipped %zu\n",
 	       (unsigned long long)sum.added, (unsigned long long)sum.updated,
 	       (unsigned long long)sum.deleted, (unsigned long long)sum.unchanged, r.n_skips);

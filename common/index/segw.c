@@ -217,6 +217,9 @@ int segw_list_end(struct segw *sw, const char *key, size_t len)
 
 	if (sw->err)
 		return sw->err;
+	/* The encoder's sticky error first: a failed list_enc_add() leaves df short. */
+	if (sw->enc_init && sw->enc.err)
+		return sw->err = sw->enc.err;
 	if (!sw->enc_init || !sw->enc.df)
 		return sw->err = as_error_set(AS_EINVAL, "segment: empty postings list");
 	if ((rc = list_enc_end(&sw->enc)) < 0)

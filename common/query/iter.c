@@ -10,6 +10,14 @@
 static const double field_w[N_FIELDS] = { RANK_W_TITLE, RANK_W_TAGS, RANK_W_BODY };
 static const double field_b[N_FIELDS] = { RANK_B_TITLE, RANK_B_TAGS, RANK_B_BODY };
 
+void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS])
+{
+	for (int f = 0; f < N_FIELDS; f++) {
+		ctx->len[f] = len[f];
+		ctx->fnorm[f] = field_w[f] / (1.0 - field_b[f] + field_b[f] * len[f] / plan->avg_len[f]);
+	}
+}
+
 static double saturate(double tfn)
 {
 	return tfn * (RANK_K1 + 1.0) / (tfn + RANK_K1);
@@ -112,20 +120,22 @@ static int leaf_seek(struct qiter *it, uint32_t target)
 static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
-	double tf[N_FIELDS] = { 0 }, tfn = 0, s;
+	double tfn = 0, s;
 	uint32_t raw[N_FIELDS], title = 0;
+	const double fw[N_FIELDS] = {
+		(li->mask & (1u << FIELD_TITLE)) ? ctx->fnorm[FIELD_TITLE] : 0,
+		(li->mask & (1u << FIELD_TAGS)) ? ctx->fnorm[FIELD_TAGS] : 0,
+		(li->mask & (1u << FIELD_BODY)) ? ctx->fnorm[FIELD_BODY] : 0,
+	};
 
 	for (uint32_t k = 0; k < li->n; k++) {
 		if (li->cur[k] != it->doc)
 			continue;
 		postings_freqs(li->p[k], raw);
-		for (int f = 0; f < N_FIELDS; f++)
-			tf[f] += li->w[k] * raw[f];
+		tfn += li->w[k] * (raw[FIELD_TITLE] * fw[FIELD_TITLE] + raw[FIELD_TAGS] * fw[FIELD_TAGS] +
+				   raw[FIELD_BODY] * fw[FIELD_BODY]);
 		title += raw[FIELD_TITLE];
 	}
-	for (int f = 0; f < N_FIELDS; f++)
-		if ((li->mask & (1u << f)) && tf[f] > 0)
-			tfn += field_w[f] * tf[f] / (li->norm_a[f] + li->norm_b[f] * ctx->len[f]);
 	s = li->leaf->idf * saturate(tfn);
 	int slot = li->leaf->slot;
 	if (slot >= 0 && (uint32_t)slot < ctx->n_slots) {
@@ -141,7 +151,7 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
 	uint32_t mtf[N_FIELDS], mlen[N_FIELDS];
@@ -156,16 +166,17 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last)
 		if (rc > 0)
 			continue;
 		if (rc < 0) {
-			/* No block data: the list's own maxima bound it. */
-			const struct term_info *ti = &li->leaf->seg_keys[0][0].info;
-			(void)ti;
+			/* No block data: no bound (the caller scores the document). */
 			*last = target;
+			*title_slots = ~0ull;
 			return 1e30;
 		}
 		uint32_t bl = postings_block_last(li->p[k]);
 		if (bl < *last)
 			*last = bl;
 		postings_block_max(li->p[k], mtf, mlen);
+		if (mtf[FIELD_TITLE] && (li->mask & (1u << FIELD_TITLE)) && li->leaf->slot >= 0)
+			*title_slots |= 1ull << (li->leaf->slot & 63);
 		for (int f = 0; f < N_FIELDS; f++)
 			if ((li->mask & (1u << f)) && mtf[f] > 0)
 				tfn += li->w[k] * field_w[f] * mtf[f] / (li->norm_a[f] + li->norm_b[f] * mlen[f]);
@@ -354,7 +365,7 @@ static double and_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double and_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double and_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct and_iter *a = (struct and_iter *)it;
 	double s = 0;
@@ -362,7 +373,7 @@ static double and_bound(struct qiter *it, uint32_t target, uint32_t *last)
 	*last = QITER_END;
 	for (uint32_t i = 0; i < a->n; i++) {
 		uint32_t l;
-		s += a->kids[i]->ops->bound(a->kids[i], target, &l);
+		s += a->kids[i]->ops->bound(a->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
 	}
@@ -452,7 +463,7 @@ static double or_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
-static double or_bound(struct qiter *it, uint32_t target, uint32_t *last)
+static double or_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct or_iter *o = (struct or_iter *)it;
 	double s = 0;
@@ -463,7 +474,7 @@ static double or_bound(struct qiter *it, uint32_t target, uint32_t *last)
 		double k;
 		if (o->kids[i]->started && o->kids[i]->doc == QITER_END)
 			continue;
-		k = o->kids[i]->ops->bound(o->kids[i], target, &l);
+		k = o->kids[i]->ops->bound(o->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
 		if (!o->max)

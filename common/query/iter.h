@@ -24,7 +24,9 @@
  * score() for every document in target..last, from the index's per-block maxima
  * (postings_shallow_seek / postings_block_max), as block-max WAND and MaxScore use
  * them (Ding & Suel, "Faster top-k document retrieval using block-max indexes",
- * SIGIR 2011); it does not move the iterator.
+ * SIGIR 2011); it does not move the iterator. It also ORs into *title_slots the bit
+ * (1 << slot) of every query word that may occur in a title there, so the caller can
+ * bound the title bonus too.
  */
 #include <stdint.h>
 
@@ -41,17 +43,21 @@ struct leaf_iter;
 /* What score() reads about the current document and writes about the query words. */
 struct score_ctx {
 	uint32_t len[N_FIELDS];          /* the document's field lengths */
+	double fnorm[N_FIELDS];          /* W_f / (1 - B_f + B_f len_f / avglen_f), set by ctx_set_doc */
 	uint32_t n_slots;
 	struct leaf_iter **slot_iter;    /* [n_slots]: a leaf of that word positioned on the document */
 	uint32_t *slot_title_tf;         /* [n_slots]: occurrences in the title */
 	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
 };
 
+/* Sets the field lengths of the document about to be scored and their BM25F norms. */
+void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS]);
+
 struct qiter_ops {
 	int (*next)(struct qiter *it);
 	int (*seek)(struct qiter *it, uint32_t target);
 	double (*score)(struct qiter *it, struct score_ctx *ctx);
-	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last);
+	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots);
 	void (*free)(struct qiter *it);
 };
 

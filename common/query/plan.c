@@ -738,13 +738,16 @@ static void correct(struct builder *b, struct leaf *l)
 
 	if (k == 0 || l->word_len > TYPO_MAX_WORD || df >= TYPO_RARE_DF)
 		return;
-	for (uint32_t s = 0; s < p->n_segments; s++) {
-		int rc = typo_walk(index_segment(b->idx, s), l->word, l->word_len, k, on_typo, &tc);
-		if (rc < 0) {
-			b->rc = rc;
-			return;
+	/* One edit first: only the closest corrections are kept, and a one-edit automaton
+	 * visits a small fraction of the keys a two-edit one does. */
+	for (unsigned e = 1; e <= k && tc.n == 0; e++)
+		for (uint32_t s = 0; s < p->n_segments; s++) {
+			int rc = typo_walk(index_segment(b->idx, s), l->word, l->word_len, e, on_typo, &tc);
+			if (rc < 0) {
+				b->rc = rc;
+				return;
+			}
 		}
-	}
 	if (tc.n == 0)
 		return;
 	qsort(tc.c, tc.n, sizeof(tc.c[0]), cmp_typo);
@@ -796,6 +799,18 @@ static void make_suggestion(struct builder *b)
 	buf_release(&out);
 }
 
+/* Documents of one key (an accent variant) over every segment. */
+static uint64_t variant_df(const struct leaf *l, const struct plan *p, const char *key, size_t len)
+{
+	uint64_t df = 0;
+
+	for (uint32_t s = 0; s < p->n_segments; s++)
+		for (uint32_t i = 0; i < l->seg_n_keys[s]; i++)
+			if (l->seg_keys[s][i].key_len == len && memcmp(l->seg_keys[s][i].key, key, len) == 0)
+				df += l->seg_keys[s][i].info.doc_freq;
+	return df;
+}
+
 static void set_weights(struct plan *p, struct leaf *l)
 {
 	uint64_t df = 0;
@@ -813,8 +828,20 @@ static void set_weights(struct plan *p, struct leaf *l)
 			double w = t->w;
 			/* Prefer the query's exact accented form when it is a real word (rank.h). */
 			if (!k->exact && t->df_exact > 0 &&
-			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all))
+			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all)) {
 				w *= RANK_W_VARIANT;
+			} else if (!k->exact && t->df_exact == 0) {
+				/* No form as typed: the most frequent variant is the likelier intent. */
+				uint64_t v = variant_df(l, p, k->key, k->key_len), best = 0;
+				for (uint32_t s2 = 0; s2 < p->n_segments; s2++)
+					for (uint32_t j = 0; j < l->seg_n_keys[s2]; j++)
+						if (l->seg_keys[s2][j].term == k->term) {
+							uint64_t d = variant_df(l, p, l->seg_keys[s2][j].key, l->seg_keys[s2][j].key_len);
+							best = d > best ? d : best;
+						}
+				if (best > 0)
+					w *= RANK_W_RARE_VARIANT + (1.0 - RANK_W_RARE_VARIANT) * (double)v / (double)best;
+			}
 			k->w = w;
 		}
 	l->df = df < p->stats.n_docs ? df : p->stats.n_docs;

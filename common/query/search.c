@@ -52,6 +52,11 @@ struct facet {
 	uint32_t n, cap;
 };
 
+struct pending {
+	uint32_t doc;
+	double s0; /* score without proximity */
+};
+
 struct search_hit {
 	uint32_t seg, doc;
 	double score;
@@ -74,13 +79,35 @@ struct search_result {
 	uint64_t n_scored; /* matches scored to the end (the rest were pruned) */
 };
 
+/*
+ * A cache of the fields hits show (id, title, url, date, type, department), per
+ * searcher: stored fields come in zlib blocks of many documents (FORMAT.md), and
+ * inflating one per hit would cost more than the whole search. Direct-mapped on
+ * (segment, document); an entry is valid for the index object and generation that
+ * filled it, so a reloaded index (a new generation) never sees stale fields.
+ */
+#define DOC_CACHE_SIZE 4096
+enum { DC_ID, DC_TITLE, DC_URL, DC_DATE, DC_TYPE, DC_DEPARTMENT, N_DC };
+
+struct doc_cache_entry {
+	const struct index *idx;
+	uint64_t generation;
+	uint32_t seg, doc;
+	char *blob;              /* the fields, NUL-separated; as_malloc'd */
+	const char *fields[N_DC];
+};
+
 struct searcher {
+	struct doc_cache_entry *cache; /* [DOC_CACHE_SIZE], allocated on first use */
 	struct analyzer *an;
 	struct synonyms *syn;
 	struct arena *arena;
 	struct search_result res;
 	struct cand *heap;
 	uint32_t heap_cap;
+	double *lb;            /* [heap_cap]: min-heap of scores without proximity (two-phase) */
+	struct pending *pend;  /* documents whose proximity may decide (two-phase) */
+	uint32_t pend_cap;
 	uint32_t *counts[2]; /* per-segment counts by value id: type, department */
 	uint32_t count_cap[2];
 	uint32_t years[N_YEARS];
@@ -245,8 +272,14 @@ void searcher_free(struct searcher *s)
 	synonyms_free(s->syn);
 	arena_free(s->arena);
 	as_free(s->heap);
+	as_free(s->lb);
+	as_free(s->pend);
 	as_free(s->counts[0]);
 	as_free(s->counts[1]);
+	if (s->cache)
+		for (uint32_t i = 0; i < DOC_CACHE_SIZE; i++)
+			as_free(s->cache[i].blob);
+	as_free(s->cache);
 	buf_release(&s->tmp);
 	as_free(s);
 }
@@ -266,6 +299,8 @@ struct run {
 	uint64_t total, n_scored;
 	double bonus_ub; /* the most the title and proximity bonuses can add */
 	double prox_ub;
+	double title_ub; /* the most the title bonus can add */
+	uint64_t all_slots;
 	struct score_ctx ctx;
 };
 
@@ -347,36 +382,39 @@ static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b, 
 
 static int proximity(struct run *r, double *out)
 {
+	static const enum field fields[] = { FIELD_TITLE, FIELD_BODY };
 	const struct plan *p = r->plan;
+	const uint32_t *pos[QUERY_MAX_TERMS + 1];
+	uint32_t n[QUERY_MAX_TERMS + 1], best[QUERY_MAX_TERMS + 1];
+	uint32_t ns = p->n_slots < QUERY_MAX_TERMS ? p->n_slots : QUERY_MAX_TERMS;
 	double bonus = 0;
+	int rc;
 
-	for (uint32_t s = 0; s + 1 < p->n_slots; s++) {
-		struct leaf_iter *a = r->ctx.slot_iter[s], *b = r->ctx.slot_iter[s + 1];
-		uint32_t best = UINT32_MAX;
-		if (!a || !b || a == b)
-			continue;
-		for (int f = 0; f < N_FIELDS; f++) {
-			const uint32_t *pa, *pb;
-			uint32_t na, nb, d;
-			int rc;
-			if (f == FIELD_TAGS)
+	for (uint32_t s = 0; s < ns; s++)
+		best[s] = UINT32_MAX;
+	/* Field by field, each word's positions fetched once (valid until its leaf is asked
+	 * for another field). */
+	for (size_t fi = 0; fi < 2; fi++) {
+		enum field f = fields[fi];
+		for (uint32_t s = 0; s < ns; s++) {
+			n[s] = 0;
+			if (!r->ctx.slot_iter[s] || (f == FIELD_TITLE && !r->ctx.slot_title_tf[s]))
 				continue;
-			if ((rc = leaf_iter_positions(a, (enum field)f, &pa, &na)) < 0)
+			if ((rc = leaf_iter_positions(r->ctx.slot_iter[s], f, &pos[s], &n[s])) < 0)
 				return rc;
-			if (na == 0)
-				continue;
-			/* The positions of a are owned by a, those of b by b: both stay valid. */
-			if ((rc = leaf_iter_positions(b, (enum field)f, &pb, &nb)) < 0)
-				return rc;
-			d = min_distance(pa, na, pb, nb);
-			if (d < best)
-				best = d;
 		}
-		if (best <= RANK_PROX_WINDOW) {
-			double idf = p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1];
-			bonus += RANK_PROX_W * idf / (best ? best : 1);
-		}
+		for (uint32_t s = 0; s + 1 < ns; s++)
+			if (n[s] && n[s + 1] && r->ctx.slot_iter[s] != r->ctx.slot_iter[s + 1]) {
+				uint32_t d = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
+				if (d < best[s])
+					best[s] = d;
+			}
 	}
+	for (uint32_t s = 0; s + 1 < ns; s++)
+		if (best[s] <= RANK_PROX_WINDOW) {
+			double idf = p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1];
+			bonus += RANK_PROX_W * idf / (best[s] ? best[s] : 1);
+		}
 	*out = bonus;
 	return 0;
 }
@@ -386,15 +424,17 @@ static int proximity(struct run *r, double *out)
  * cannot enter the top k (not scored to the end), <0 on error.
  */
 static int score_doc(struct run *r, struct qiter *root, const struct segment *seg, uint32_t doc, int prune,
-		     double *score, struct parts *parts)
+		     int with_prox, double *score, struct parts *parts)
 {
 	const struct plan *p = r->plan;
 	struct score_ctx *ctx = &r->ctx;
 	double base, title = 0, prox = 0;
 	int rc;
 
+	uint32_t len[N_FIELDS];
 	for (int f = 0; f < N_FIELDS; f++)
-		ctx->len[f] = segment_field_len(seg, doc, (enum field)f);
+		len[f] = segment_field_len(seg, doc, (enum field)f);
+	ctx_set_doc(ctx, p, len);
 	memset(ctx->slot_iter, 0, p->n_slots * sizeof(*ctx->slot_iter));
 	memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
 	memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
@@ -417,6 +457,10 @@ static int score_doc(struct run *r, struct qiter *root, const struct segment *se
 				cov = 1;
 			title = (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * idf;
 		}
+	}
+	if (!with_prox) {
+		*score = base + title;
+		return 0;
 	}
 	if (prune && cannot_enter(r, base + title + r->prox_ub))
 		return 1;
@@ -498,6 +542,54 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 	return rc;
 }
 
+/* a < b, with the margin that absorbs rounding between a bound and a score. */
+static int below(double a, double b)
+{
+	return a + 1e-9 * (1.0 + fabs(a)) < b;
+}
+
+static void lb_push(struct run *r, uint32_t *n, double v)
+{
+	double *h = r->s->lb;
+	uint32_t i;
+
+	if (*n < r->k) {
+		i = (*n)++;
+		h[i] = v;
+		while (i > 0 && h[i] < h[(i - 1) / 2]) {
+			double t = h[i];
+			h[i] = h[(i - 1) / 2];
+			h[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	if (v <= h[0])
+		return;
+	h[0] = v;
+	for (i = 0;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		if (l < *n && h[l] < h[m])
+			m = l;
+		if (l + 1 < *n && h[l + 1] < h[m])
+			m = l + 1;
+		if (m == i)
+			break;
+		double t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * Two-phase scoring for queries with proximity (whose positions are the costly part):
+ * the first pass scores every candidate without proximity (s0 = BM25F + title bonus, a
+ * lower bound of its final score) and keeps the k best s0 (with the final scores of
+ * earlier segments) in a min-heap; its smallest, T, bounds the k-th final score from
+ * below. A document with s0 + the largest proximity bonus < T cannot be in the top k;
+ * only the others get positions decoded, in a second pass over the segment.
+ */
 static int run_segment(struct run *r, uint32_t s_no)
 {
 	struct searcher *s = r->s;
@@ -505,9 +597,10 @@ static int run_segment(struct run *r, uint32_t s_no)
 	const struct segment *seg = index_segment(r->idx, s_no);
 	uint16_t type_id = 0, dept_id = 0;
 	struct qiter *root;
-	uint32_t blk_last = 0;
+	uint32_t blk_last = 0, n_lb = 0, n_pend = 0;
 	double blk_bound = 0;
 	int have_blk = 0, prune = !req->exhaustive && req->sort == SORT_RELEVANCE, rc;
+	int two_phase = prune && r->plan->n_slots >= 2;
 
 	if (req->type && !(type_id = segment_value_id(seg, VALUE_TYPE, req->type)))
 		return 0; /* no document of this segment has that type */
@@ -515,6 +608,9 @@ static int run_segment(struct run *r, uint32_t s_no)
 		return 0;
 	if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
 		return rc;
+	if (two_phase)
+		for (uint32_t i = 0; i < r->n_heap; i++)
+			lb_push(r, &n_lb, s->heap[i].score);
 	for (rc = root->ops->next(root); rc == 0; rc = root->ops->next(root)) {
 		uint32_t doc = root->doc;
 		struct doc_values dv;
@@ -535,15 +631,41 @@ static int run_segment(struct run *r, uint32_t s_no)
 			if (y >= 0 && y < N_YEARS)
 				s->years[y]++;
 		}
-		if (prune && r->n_heap == r->k) {
+		if (prune && (r->n_heap == r->k || n_lb == r->k)) {
 			if (!have_blk || doc > blk_last) {
-				blk_bound = root->ops->bound(root, doc, &blk_last) + r->bonus_ub;
+				/* The title bonus needs every word in the title: possible in this
+				 * block only if every word's block has title occurrences. */
+				uint64_t title_slots = 0;
+				blk_bound = root->ops->bound(root, doc, &blk_last, &title_slots) + r->prox_ub;
+				if ((title_slots & r->all_slots) == r->all_slots)
+					blk_bound += r->title_ub;
 				have_blk = 1;
 			}
-			if (cannot_enter(r, blk_bound))
+			if (cannot_enter(r, blk_bound) || (n_lb == r->k && below(blk_bound, s->lb[0])))
 				continue;
 		}
-		rc = score_doc(r, root, seg, doc, prune, &c.score, NULL);
+		if (two_phase) {
+			double s0;
+			if ((rc = score_doc(r, root, seg, doc, 0, 0, &s0, NULL)) < 0)
+				break;
+			lb_push(r, &n_lb, s0);
+			if (n_lb == r->k && below(s0 + r->prox_ub, s->lb[0]))
+				continue;
+			if (n_pend == s->pend_cap) {
+				uint32_t ncap = s->pend_cap ? s->pend_cap * 2 : 256;
+				struct pending *np = as_realloc(s->pend, ncap * sizeof(*np));
+				if (!np) {
+					rc = AS_ENOMEM;
+					break;
+				}
+				s->pend = np;
+				s->pend_cap = ncap;
+			}
+			s->pend[n_pend].doc = doc;
+			s->pend[n_pend++].s0 = s0;
+			continue;
+		}
+		rc = score_doc(r, root, seg, doc, prune, 1, &c.score, NULL);
 		if (rc < 0)
 			break;
 		if (rc > 0)
@@ -557,6 +679,44 @@ static int run_segment(struct run *r, uint32_t s_no)
 	iter_free(root);
 	if (rc < 0)
 		return rc;
+	/*
+	 * Second pass: proximity for the documents that may still make the top k, in
+	 * document order with a fresh iterator. (Taking the best s0 first, in batches, was
+	 * measured slower: each batch pays for reopening and re-decoding the lists.)
+	 */
+	if (n_pend > 0) {
+		double t = n_lb == r->k ? s->lb[0] : -INFINITY;
+		if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < n_pend; i++) {
+			struct pending *pd = &s->pend[i];
+			struct cand c;
+			if (below(pd->s0 + r->prox_ub, t) || cannot_enter(r, pd->s0 + r->prox_ub))
+				continue;
+			if ((rc = root->ops->seek(root, pd->doc)) < 0)
+				break;
+			if (rc > 0 || root->doc != pd->doc) {
+				rc = as_error_set(AS_ECORRUPT, "%s: document %u matched once, not twice", "query", pd->doc);
+				break;
+			}
+			if ((rc = score_doc(r, root, seg, pd->doc, 1, 1, &c.score, NULL)) < 0)
+				break;
+			if (rc > 0) {
+				rc = 0;
+				continue;
+			}
+			r->n_scored++;
+			struct doc_values dv;
+			segment_doc_values(seg, pd->doc, &dv);
+			c.date = dv.date;
+			c.seg = s_no;
+			c.doc = pd->doc;
+			heap_push(r, &c);
+		}
+		iter_free(root);
+		if (rc < 0)
+			return rc;
+	}
 	return facets_merge(s, seg);
 }
 
@@ -570,6 +730,12 @@ static int run_plan(struct run *r)
 	r->n_heap = 0;
 	for (int f = 0; f < N_FACETS; f++)
 		r->s->res.facets[f].n = 0;
+	/* A previous run that failed inside a segment (AS_ENOMEM) never reached
+	 * facets_merge(), which clears these: start from zero. */
+	for (int k = 0; k < 2; k++)
+		if (r->s->counts[k])
+			memset(r->s->counts[k], 0, r->s->count_cap[k] * sizeof(r->s->counts[k][0]));
+	memset(r->s->years, 0, sizeof(r->s->years));
 	if (!p->root || p->stats.n_docs == 0)
 		return 0;
 	/* Largest bonuses: every word in an exact title; every adjacent pair at distance 1. */
@@ -580,7 +746,9 @@ static int run_plan(struct run *r)
 			prox += RANK_PROX_W * (p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1]);
 	}
 	r->prox_ub = p->n_slots >= 2 ? prox : 0;
-	r->bonus_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf + r->prox_ub;
+	r->title_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf;
+	r->bonus_ub = r->title_ub + r->prox_ub;
+	r->all_slots = p->n_slots >= 64 ? ~0ull : (1ull << p->n_slots) - 1;
 	for (uint32_t s = 0; s < p->n_segments; s++)
 		if ((rc = run_segment(r, s)) < 0)
 			return rc;
@@ -609,6 +777,66 @@ static int cmp_facet_name_desc(const void *a, const void *b)
 	return strcmp(y->name, x->name);
 }
 
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (s && *s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* The displayed fields of a hit, from the cache or the stored fields. */
+static int get_fields(struct searcher *s, const struct index *idx, uint32_t seg, uint32_t doc,
+		      struct stored_doc *out)
+{
+	uint64_t gen = hash_str(index_generation(idx));
+	uint32_t slot = (seg * 2654435761u + doc) % DOC_CACHE_SIZE;
+	struct doc_cache_entry *e;
+	struct stored_doc sd;
+	int rc;
+
+	if (!s->cache && !(s->cache = as_calloc(DOC_CACHE_SIZE, sizeof(*s->cache))))
+		return segment_get_doc(index_segment(idx, seg), doc, 0, s->arena, out);
+	e = &s->cache[slot];
+	if (!(e->blob && e->idx == idx && e->generation == gen && e->seg == seg && e->doc == doc)) {
+		if ((rc = segment_get_doc(index_segment(idx, seg), doc, 0, s->arena, &sd)) < 0)
+			return rc;
+		const char *f[N_DC] = { sd.id, sd.title, sd.url, sd.date, sd.type, sd.department };
+		size_t total = 0, at = 0;
+		for (int i = 0; i < N_DC; i++)
+			total += f[i] ? strlen(f[i]) + 1 : 0;
+		as_free(e->blob);
+		e->blob = NULL;
+		if (!(e->blob = as_malloc(total + 1))) {
+			*out = sd; /* uncached, still served */
+			return 0;
+		}
+		for (int i = 0; i < N_DC; i++) {
+			if (!f[i]) {
+				e->fields[i] = NULL;
+				continue;
+			}
+			size_t l = strlen(f[i]) + 1;
+			memcpy(e->blob + at, f[i], l);
+			e->fields[i] = e->blob + at;
+			at += l;
+		}
+		e->idx = idx;
+		e->generation = gen;
+		e->seg = seg;
+		e->doc = doc;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = e->fields[DC_ID];
+	out->title = e->fields[DC_TITLE];
+	out->url = e->fields[DC_URL];
+	out->date = e->fields[DC_DATE];
+	out->type = e->fields[DC_TYPE];
+	out->department = e->fields[DC_DEPARTMENT];
+	return 0;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -630,7 +858,7 @@ static int explain_hit(struct run *r, struct search_hit *h)
 		return rc;
 	rc = root->ops->seek(root, h->doc);
 	if (rc == 0 && root->doc == h->doc)
-		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 0, &score, &parts);
+		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 0, 1, &score, &parts);
 	if (rc == 0) {
 		buf_reset(&s->tmp);
 		buf_addstr(&s->tmp, "words");
@@ -686,6 +914,10 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (!h)
 			return AS_ENOMEM;
 		s->heap = h;
+		double *lb = as_realloc(s->lb, k * sizeof(*lb));
+		if (!lb)
+			return AS_ENOMEM;
+		s->lb = lb;
 		s->heap_cap = k;
 	}
 	res->query = text;
@@ -720,7 +952,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	res->n_scored = r.n_scored;
 	if (plan->suggestion && r.total > 0)
 		res->suggestion = plan->suggestion;
-	qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
+	if (r.n_heap > 1)
+		qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
 	uint32_t first = (req->page - 1) * req->limit;
 	res->n_hits = r.n_heap > first ? r.n_heap - first : 0;
 	if (res->n_hits > req->limit)
@@ -733,10 +966,14 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		hit->seg = c->seg;
 		hit->doc = c->doc;
 		hit->score = c->score;
-		if ((rc = segment_get_doc(index_segment(idx, c->seg), c->doc, req->no_snippets ? 0 : STORED_BODY,
-					  s->arena, &hit->sd)) < 0)
+		if ((rc = get_fields(s, idx, c->seg, c->doc, &hit->sd)) < 0)
 			return rc;
 		if (!req->no_snippets) {
+			struct stored_doc body;
+			if ((rc = segment_get_doc(index_segment(idx, c->seg), c->doc, STORED_BODY, s->arena, &body)) < 0)
+				return rc;
+			hit->sd.body = body.body;
+			hit->sd.body_len = body.body_len;
 			buf_reset(&s->tmp);
 			if ((rc = snippet_make(s->an, plan, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
 				return rc;
@@ -748,12 +985,13 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (req->explain && (rc = explain_hit(&r, hit)) < 0)
 			return rc;
 	}
-	qsort(res->facets[FACET_TYPE].vals, res->facets[FACET_TYPE].n, sizeof(struct facet_val), cmp_facet_count);
-	qsort(res->facets[FACET_DEPARTMENT].vals, res->facets[FACET_DEPARTMENT].n, sizeof(struct facet_val), cmp_facet_count);
-	qsort(res->facets[FACET_YEAR].vals, res->facets[FACET_YEAR].n, sizeof(struct facet_val), cmp_facet_name_desc);
-	for (int f = 0; f < N_FACETS; f++)
+	for (int f = 0; f < N_FACETS; f++) {
+		if (res->facets[f].n > 1)
+			qsort(res->facets[f].vals, res->facets[f].n, sizeof(struct facet_val),
+			      f == FACET_YEAR ? cmp_facet_name_desc : cmp_facet_count);
 		if (res->facets[f].n > FACET_MAX_VALUES)
 			res->facets[f].n = FACET_MAX_VALUES;
+	}
 	res->took_ms = now_ms() - t0;
 	*out = res;
 	return 0;
@@ -1008,6 +1246,14 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	if (start < len) {
 		const char *w = q + start;
 		size_t wl = len - start;
+		/* `d'appren`: complete `appren` (the elision is not part of the word). */
+		for (size_t i = wl; i > 0; i--)
+			if (w[i - 1] == '\'' || (i >= 3 && memcmp(w + i - 3, "\xe2\x80\x99", 3) == 0)) {
+				start += i;
+				w += i;
+				wl -= i;
+				break;
+			}
 		while (wl > 0 && w[wl - 1] == '*')
 			wl--;
 		if ((rc = analyzer_fold(w, wl, &s->tmp)) < 0)

@@ -52,6 +52,8 @@ static int analyse_member(struct synonyms *syn, struct analyzer *an, const char 
 			return AS_ENOMEM;
 		m->n_terms++;
 	}
+	if (m->n_terms)
+		m->term0_len = strlen(m->terms[0]);
 	return rc < 0 ? rc : 0;
 }
 
@@ -146,7 +148,8 @@ void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,
 		uint32_t hit = UINT32_MAX;
 		for (uint32_t i = 0; i < grp->n_members && hit == UINT32_MAX; i++) {
 			const struct syn_member *m = &grp->members[i];
-			if (m->n_terms == 1 && strlen(m->terms[0]) == len && memcmp(m->terms[0], term, len) == 0)
+			if (m->n_terms == 1 && m->term0_len == len && m->terms[0][0] == term[0] &&
+			    memcmp(m->terms[0], term, len) == 0)
 				hit = i;
 		}
 		if (hit == UINT32_MAX)

@@ -20,6 +20,7 @@ struct syn_member {
 	const char **words;  /* the folded words, for display */
 	uint32_t *positions; /* relative positions (stop words leave gaps) */
 	uint32_t n_terms;
+	size_t term0_len;    /* strlen(terms[0]) */
 };
 
 struct syn_group {

@@ -106,6 +106,7 @@ printf 'MZ\220\0\3\0\0\0binaire' >"$C/guides/programme.txt"
 : >"$C/guides/vide.md"
 printf '%%PDF-1.4\ncorrompu\n' >"$C/conventions/corrompue.pdf"
 echo "pas un document" >"$C/guides/notes.docx"
+echo "Nom en Latin-1" >"$C/guides/$(printf 'caf\351').txt"
 run --index "$I" "$C"
 expect_status 0 "run with bad files"
 expect_out "^added 0, updated 0, deleted 0, unchanged $n_docs, " "run with bad files"
@@ -113,6 +114,7 @@ expect_out "^skipped guides/programme.txt: binary content" "run with bad files"
 expect_out "^skipped guides/vide.md: empty file" "run with bad files"
 expect_out "^skipped conventions/corrompue.pdf: corrupt PDF" "run with bad files"
 expect_out "^skipped guides/notes.docx: unsupported format (.docx)" "run with bad files"
+expect_out "^skipped guides/caf?.txt: file name not valid UTF-8" "run with bad files"
 [ "$(cat "$I/CURRENT")" = "$gen2" ] || fail "bad files published a new generation"
 
 # A file indexed earlier that turns bad leaves the index.
@@ -122,7 +124,8 @@ expect_status 0 "indexed file turned bad"
 expect_out "^skipped guides/nouveau-guide-repreneur.md: binary content" "indexed file turned bad"
 expect_out "^index $I: $((n_docs - 1)) documents, " "indexed file turned bad"
 has_doc guides/nouveau-guide-repreneur.md && fail "a file turned binary is still indexed"
-rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx"
+rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx" \
+	"$C/guides/$(printf 'caf\351').txt"
 
 # --- --full rebuilds ------------------------------------------------------------
 gen3=$(cat "$I/CURRENT")
@@ -131,10 +134,31 @@ expect_status 0 "--full"
 expect_out "^added $((n_docs - 1)), updated 0, deleted 0, unchanged 0, " "--full"
 [ "$(cat "$I/CURRENT")" != "$gen3" ] || fail "--full did not publish"
 check_index "--full"
+# Workers finish in any order, yet documents reach the writer in id order: two builds
+# of the same corpus are byte for byte the same segments.
+run --full --index "$T/index-bis" "$C"
+expect_status 0 "second --full build"
+g=$(cat "$I/CURRENT")
+gb=$(cat "$T/index-bis/CURRENT")
+(cd "$I/$g" && ls seg-*) >"$T/segs-a"
+(cd "$T/index-bis/$gb" && ls seg-*) >"$T/segs-b"
+[ "$(wc -l <"$T/segs-a")" -eq "$(wc -l <"$T/segs-b")" ] || fail "two builds of the same corpus have different segments"
+paste "$T/segs-a" "$T/segs-b" | while read -r a b; do
+	cmp -s "$I/$g/$a" "$T/index-bis/$gb/$b" || fail "two builds of the same corpus differ: $g/$a, $gb/$b"
+done
 
 # $ARTISEARCH_INDEX is the default index
 ARTISEARCH_INDEX=$T/index-env "$IX" "$C" >"$T/out" 2>"$T/err" || fail "\$ARTISEARCH_INDEX run failed"
 [ -f "$T/index-env/CURRENT" ] || fail "\$ARTISEARCH_INDEX not used"
+
+# On a terminal, a progress line is drawn on stderr and erased before the summary.
+if command -v script >/dev/null 2>&1; then
+	printf '\nEt un autre.\n' >>"$C/guides/micro-entreprise-auto-entrepreneur-mode-emploi.md"
+	script -qec "\"$IX\" --index \"$I\" \"$C\"" /dev/null </dev/null >"$T/tty" 2>&1 || fail "run on a terminal failed"
+	grep -q "writing the index" "$T/tty" || fail "no progress line on a terminal"
+	grep -q "$(printf '\033')\[K" "$T/tty" || fail "the progress line is not erased"
+	grep -q "added 0, updated 1, deleted 0, " "$T/tty" || fail "no summary on a terminal"
+fi
 
 # --- one indexer at a time --------------------------------------------------------
 gen4=$(cat "$I/CURRENT")
@@ -166,6 +190,9 @@ expect_status 2 "two corpora"
 run --index "$I" "$T/pas-de-corpus"
 expect_status 2 "missing corpus"
 expect_err "pas-de-corpus" "missing corpus"
+run --index "$C" "$C"
+expect_status 2 "index = corpus"
+expect_err "cannot be the corpus folder" "index = corpus"
 run --index
 expect_status 2 "--index without a directory"
 run --help

@@ -187,6 +187,14 @@ static void test_format_of(void **state)
 	assert_int_equal(extract_format_of("md"), EXTRACT_UNSUPPORTED);
 	assert_int_equal(extract_format_of("dir.md/README"), EXTRACT_UNSUPPORTED);
 	assert_int_equal(extract_format_of(".md"), EXTRACT_UNSUPPORTED);
+
+	/* file names must be UTF-8 to become ids */
+	assert_true(extract_utf8_valid("guides/caf\xC3\xA9.md", 16));
+	assert_false(extract_utf8_valid("guides/caf\xE9.md", 14));
+	assert_false(extract_utf8_valid("\xC0\xAF", 2));         /* overlong '/' */
+	assert_false(extract_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+	assert_false(extract_utf8_valid("\xF4\x90\x80\x80", 4)); /* above U+10FFFF */
+	assert_true(extract_utf8_valid("\xF0\x9F\x98\x80", 4));
 }
 
 static void test_unsupported(void **state)

@@ -1,0 +1,134 @@
+/*
+ * In-process query latency: query_bench INDEX_DIR QUERY_FILE [REPEAT [MODE]]
+ *
+ * Opens the index once, reads one query per line, runs every query once untimed (warm
+ * caches), then REPEAT times (default 5) timing each search_run() for the top 10 with
+ * CLOCK_MONOTONIC. Prints one JSON line per mode, retrieval without snippets first
+ * (what Xapian's figures compare with), then with snippets and the JSON serialisation:
+ *   {"mode": "top10", "unit": "us", "queries": N, "runs": M, "p50_us": ..., "p95_us": ...,
+ *    "p99_us": ..., "mean_us": ..., "hits_mean": ...}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/index/index.h"
+#include "common/query/search.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double percentile(const double *v, size_t n, double p)
+{
+	size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
+}
+
+static int measure(struct searcher *s, const struct index *idx, char **qs, size_t n_q, int repeat,
+		   int snippets, const char *mode)
+{
+	size_t n = n_q * (size_t)repeat, k = 0;
+	double *lat = malloc((n ? n : 1) * sizeof(*lat)), sum = 0, hits = 0;
+	struct buf out = BUF_INIT;
+
+	for (int r = -1; r < repeat; r++)
+		for (size_t i = 0; i < n_q; i++) {
+			struct search_request req;
+			const struct search_result *res;
+			double t0, t1;
+			int rc;
+
+			search_request_init(&req);
+			req.q = qs[i];
+			req.no_snippets = !snippets;
+			t0 = now_us();
+			rc = search_run(s, idx, &req, &res);
+			if (rc == 0 && snippets) {
+				buf_reset(&out);
+				search_result_json(res, &out);
+			}
+			t1 = now_us();
+			if (rc < 0) {
+				fprintf(stderr, "query_bench: [%s]: %s\n", qs[i], as_error_message(rc));
+				continue;
+			}
+			if (r < 0)
+				continue; /* the untimed pass */
+			lat[k++] = t1 - t0;
+			sum += t1 - t0;
+			hits += search_result_n_hits(res);
+		}
+	qsort(lat, k, sizeof(*lat), cmp_double);
+	if (k)
+		printf("{\"mode\": \"%s\", \"unit\": \"us\", \"queries\": %zu, \"runs\": %zu, \"p50_us\": %.2f, "
+		       "\"p95_us\": %.2f, \"p99_us\": %.2f, \"mean_us\": %.2f, \"hits_mean\": %.2f}\n",
+		       mode, n_q, k, percentile(lat, k, 50), percentile(lat, k, 95), percentile(lat, k, 99), sum / k,
+		       hits / k);
+	free(lat);
+	buf_release(&out);
+	return k ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct index *idx;
+	struct searcher *s;
+	char line[4096], **qs = NULL;
+	size_t n_q = 0;
+	int repeat = argc > 3 ? atoi(argv[3]) : 5, rc;
+	FILE *fp;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: query_bench INDEX_DIR QUERY_FILE [REPEAT]\n");
+		return 2;
+	}
+	if ((rc = index_open(argv[1], &idx)) < 0) {
+		fprintf(stderr, "query_bench: %s\n", as_error_message(rc));
+		return 2;
+	}
+	if (!(fp = fopen(argv[2], "r"))) {
+		perror(argv[2]);
+		return 2;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (!*line)
+			continue;
+		qs = realloc(qs, (n_q + 1) * sizeof(*qs));
+		qs[n_q++] = strdup(line);
+	}
+	fclose(fp);
+	if (repeat < 1)
+		repeat = 1;
+	if (searcher_new(&s) < 0)
+		return 2;
+	/* MODE (for profiling one of them): top10 or snippets; default both. */
+	const char *mode = argc > 4 ? argv[4] : "";
+	rc = 0;
+	if (strcmp(mode, "snippets") != 0)
+		rc |= measure(s, idx, qs, n_q, repeat, 0, "top10");
+	if (strcmp(mode, "top10") != 0)
+		rc |= measure(s, idx, qs, n_q, repeat, 1, "top10+snippets+json");
+	searcher_free(s);
+	index_close(idx);
+	for (size_t i = 0; i < n_q; i++)
+		free(qs[i]);
+	free(qs);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,510 @@
+/*
+ * The query engine on real results: an index of corpus/ built through the extraction
+ * library and the writer, and each feature of the query language, ranking, typo
+ * tolerance, synonyms, filters, facets, pagination, snippets and JSON asserted on what
+ * search_run() answers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/index/index.h"
+#include "common/query/search.h"
+#include "common/query/typo.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+#include "common/util/mem.h"
+#include "tests/unit/query_fixture.h"
+
+static char dir[512];
+static struct index *idx;
+static struct searcher *s;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (qfix_build_index("corpus", 0, dir, sizeof(dir)) <= 0)
+		return -1;
+	if (index_open(dir, &idx) < 0 || searcher_new(&s) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	searcher_free(s);
+	index_close(idx);
+	qfix_remove(dir);
+	return 0;
+}
+
+/* Runs q with optional "name=value" parameters (NULL-terminated). */
+static const struct search_result *run(const char *q, ...)
+{
+	struct search_request req;
+	const struct search_result *res;
+	va_list ap;
+	const char *p;
+	static char buf[16][128];
+	int nb = 0;
+
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", q), 0);
+	va_start(ap, q);
+	while ((p = va_arg(ap, const char *))) {
+		const char *eq = strchr(p, '=');
+		snprintf(buf[nb], sizeof(buf[nb]), "%.*s", (int)(eq - p), p);
+		assert_int_equal(search_request_set(&req, buf[nb], eq + 1), 0);
+		nb++;
+	}
+	va_end(ap);
+	int rc = search_run(s, idx, &req, &res);
+	if (rc < 0)
+		fail_msg("query [%s]: %s", q, as_error_message(rc));
+	return res;
+}
+
+static const char *hit(const struct search_result *res, uint32_t i)
+{
+	return search_result_hit(res, i, NULL, NULL);
+}
+
+static int rank_of(const struct search_result *res, const char *id)
+{
+	for (uint32_t i = 0; i < search_result_n_hits(res); i++)
+		if (strcmp(hit(res, i), id) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+static uint64_t total(const char *q)
+{
+	return search_result_total(run(q, NULL));
+}
+
+/* ---- Analysis at query time ---------------------------------------------------------- */
+
+static void test_same_analysis(void **state)
+{
+	(void)state;
+	/* Elisions, both apostrophes, case and accents never decide a match. */
+	uint64_t n = total("apprentissage");
+	assert_true(n > 5);
+	assert_int_equal(total("l'apprentissage"), n);
+	assert_int_equal(total("l’apprentissage"), n);
+	assert_int_equal(total("L'APPRENTISSAGE"), n);
+	assert_int_equal(total("metiers"), total("métiers"));
+	assert_int_equal(total("MÉTIERS"), total("métiers"));
+	/* Hyphens: the compound and its parts. */
+	assert_true(total("tarn-et-garonne") > 0);
+	assert_int_equal(total("tarn-et-garonne"), total("tarn et garonne"));
+	assert_true(total("haute-garonne") > 0);
+	assert_true(total("auto-entrepreneur") > 0);
+	/* Dotted acronyms and digit groups, as the analyzer reads them. */
+	assert_int_equal(total("C.M.A."), total("CMA"));
+	assert_true(total("73 700") > 0);
+	assert_int_equal(total("73 700"), total("73700"));
+}
+
+/* ---- The query language ---------------------------------------------------------------- */
+
+static void test_boolean_counts(void **state)
+{
+	(void)state;
+	uint64_t a = total("apprentissage"), b = total("toulouse"), ab = total("apprentissage toulouse");
+	assert_true(ab > 0 && ab < a && ab < b);
+	assert_int_equal(total("apprentissage OR toulouse"), a + b - ab);
+	assert_int_equal(total("apprentissage -toulouse"), a - ab);
+	assert_int_equal(total("apprentissage NOT toulouse"), a - ab);
+	assert_int_equal(total("(apprentissage OR toulouse) apprentissage"), a);
+	/* A phrase is stricter than its words. */
+	uint64_t words = total("brevet maîtrise"), phrase = total("\"brevet de maîtrise\"");
+	assert_true(phrase > 0 && phrase <= words);
+	assert_int_equal(rank_of(run("\"brevet de maîtrise\"", NULL), "guides/brevet-de-maitrise-btm-formation.pdf"), 1);
+	/* title: restricts to titles. */
+	const struct search_result *res = run("title:apprentissage", "limit=100", NULL);
+	assert_true(search_result_total(res) > 0 && search_result_total(res) < a);
+	/* Exclusions alone match nothing; lenient leftovers are ignored. */
+	assert_int_equal(total("-apprentissage"), 0);
+	assert_int_equal(total("apprentissage -"), a);
+	assert_int_equal(total("OR apprentissage OR"), a);
+	assert_int_equal(total("((apprentissage"), a);
+	/* A quoted word is taken literally (no synonyms); unbalanced, the quote still closes. */
+	assert_int_equal(total("\"apprentissage"), total("\"apprentissage\""));
+	assert_int_equal(total("apprentissage)))"), a);
+}
+
+static void test_hostile_queries(void **state)
+{
+	char *q = malloc(20001);
+	(void)state;
+	/* 10 000 parentheses, 5 000+ characters, odd bytes: an answer, never a crash. */
+	memset(q, '(', 10000);
+	strcpy(q + 10000, "apprentissage");
+	run(q, NULL);
+	for (int i = 0; i < 20000; i++)
+		q[i] = "ab* -\"()OR"[i % 11];
+	q[20000] = 0;
+	run(q, NULL);
+	for (int i = 0; i < 6000; i++)
+		q[i] = "apprentissage "[i % 14];
+	q[6000] = 0;
+	assert_true(search_result_total(run(q, NULL)) > 0);
+	run("*", NULL);
+	run("-", NULL);
+	run("a*", NULL);
+	run("title:", NULL);
+	free(q);
+	/* Invalid UTF-8 is refused by search_request_set(); given directly, still no crash. */
+	struct search_request req;
+	const struct search_result *res;
+	search_request_init(&req);
+	req.q = "\xc3 apprentissage \xff\xfe";
+	assert_int_equal(search_run(s, idx, &req, &res), 0);
+}
+
+/* ---- Ranking ----------------------------------------------------------------------------- */
+
+static void test_exact_accent_first(void **state)
+{
+	(void)state;
+	/* `chat` and `châtiment` fold to one stem: the exact form first (FRENCH.md 3). */
+	const struct search_result *res = run("chat", NULL);
+	assert_int_equal(rank_of(res, "communiques/2023/2023-09-04-chat-en-ligne-conseillers.md"), 1);
+	int chatiment = rank_of(res, "communiques/2022/2022-09-20-tailleur-pierre-conques-tympan.md");
+	assert_true(chatiment == 0 || chatiment > 1);
+	/* `pêche` and `péché`: each query finds its own word first, and both documents. */
+	res = run("pêche", NULL);
+	assert_int_equal(rank_of(res, "communiques/2022/2022-05-12-pecheurs-poissonniers-sete.md"), 1);
+	assert_true(rank_of(res, "communiques/2023/2023-06-13-concours-fougasse-aigues-mortes.md") > 1);
+	res = run("péché", NULL);
+	assert_int_equal(rank_of(res, "communiques/2023/2023-06-13-concours-fougasse-aigues-mortes.md"), 1);
+	assert_true(rank_of(res, "communiques/2022/2022-05-12-pecheurs-poissonniers-sete.md") > 1);
+}
+
+static void test_exact_title_first(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "Micro-entreprise : le mode d'emploi de l'auto-entrepreneur artisan",
+		  "guides/micro-entreprise-auto-entrepreneur-mode-emploi.md" },
+		{ "Recruter un apprenti : le guide de l’employeur artisan", "guides/contrat-apprentissage-employeur-guide.md" },
+		{ "reprendre une entreprise artisanale", "guides/reprendre-une-entreprise-artisanale.md" },
+		{ "salon apprentissage toulouse", "communiques/2019/2019-02-14-salon-apprentissage-toulouse.md" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct search_result *res = run(cases[i][0], NULL);
+		if (rank_of(res, cases[i][1]) != 1)
+			fail_msg("[%s]: %s at rank %d, %s first", cases[i][0], cases[i][1], rank_of(res, cases[i][1]),
+				 hit(res, 0));
+	}
+}
+
+static void test_scores_and_explain(void **state)
+{
+	struct search_request req;
+	const struct search_result *res;
+	struct buf out = BUF_INIT;
+	double prev = 1e300, sc;
+
+	(void)state;
+	res = run("transition écologique", "limit=20", NULL);
+	for (uint32_t i = 0; i < search_result_n_hits(res); i++) {
+		search_result_hit(res, i, &sc, NULL);
+		assert_true(sc > 0 && sc <= prev);
+		prev = sc;
+	}
+	search_request_init(&req);
+	req.q = "transition écologique";
+	req.explain = 1;
+	assert_int_equal(search_run(s, idx, &req, &res), 0);
+	search_result_json(res, &out);
+	assert_non_null(strstr(out.ptr, "\"explain\": \"words"));
+	assert_non_null(strstr(out.ptr, "proximity"));
+	buf_release(&out);
+}
+
+/* ---- Prefixes, typos, synonyms, relaxation ---------------------------------------------------- */
+
+static void test_prefix(void **state)
+{
+	(void)state;
+	/* On the words as written: `reconnaissa` is longer than the stem `reconnaiss`. */
+	const struct search_result *res = run("reconnaissa*", NULL);
+	assert_int_equal(rank_of(res, "guides/metiers-d-art-reconnaissance-et-accompagnement.html"), 1);
+	assert_true(total("apprenti*") >= total("apprentissage"));
+	/* Bounded, cheap, never empty-handed on a common letter. */
+	assert_true(total("a*") > 0);
+	assert_true(total("poisson*") > 0);
+}
+
+static void test_typo(void **state)
+{
+	const struct search_result *res;
+	(void)state;
+	/* A word that matches nothing is corrected, and the suggestion says so. */
+	res = run("aprentissage", NULL);
+	assert_true(search_result_total(res) > 0);
+	assert_non_null(search_result_suggestion(res));
+	assert_string_equal(search_result_suggestion(res), "apprentissage");
+	res = run("plombeir chauffagiste", NULL);
+	assert_true(search_result_total(res) > 0);
+	assert_string_equal(search_result_suggestion(res), "plombier chauffagiste");
+	/* Transposition counts one edit; 9+ letters allow two. */
+	assert_true(total("formaiton") > 0);
+	assert_true(total("aprentisage") > 0);
+	/* A correct word is never "corrected", and exact beats corrected. */
+	res = run("apprentissage", NULL);
+	assert_null(search_result_suggestion(res));
+	/* Short words are never corrected (FRENCH.md 8). */
+	assert_int_equal(total("cqp"), 0);
+	/* The distance itself. */
+	assert_int_equal(typo_distance("formation", 9, "formaiton", 9), 1);
+	assert_int_equal(typo_distance("apprentissage", 13, "aprentisage", 11), 2);
+	assert_int_equal(typo_max_edits("metir", 5), 1);
+	assert_int_equal(typo_max_edits("cap", 3), 0);
+	assert_int_equal(typo_max_edits("apprentis", 9), 2);
+}
+
+static void test_synonyms(void **state)
+{
+	(void)state;
+	/* An acronym finds its expansion and the other way round. */
+	const struct search_result *res = run("centre de formation d'apprentis", "limit=50", NULL);
+	assert_true(rank_of(res, "guides/guide-apprentissage-cfa-occitanie-2025.pdf") > 0);
+	assert_true(total("cfa") >= total("\"centre de formation d'apprentis\""));
+	assert_true(total("chambre de métiers") > 0);
+	assert_true(total("cma") > 0);
+}
+
+static void test_relaxed(void **state)
+{
+	const struct search_result *res;
+	(void)state;
+	res = run("apprentissage zzyzzyqq", NULL);
+	assert_true(search_result_relaxed(res));
+	assert_true(search_result_total(res) > 0);
+	res = run("apprentissage toulouse", NULL);
+	assert_false(search_result_relaxed(res));
+	assert_int_equal(search_result_total(run("zzyzzyqq", NULL)), 0);
+}
+
+/* ---- Filters, facets, sorting, pagination ---------------------------------------------------- */
+
+static void test_filters_and_facets(void **state)
+{
+	const struct search_result *res;
+	struct buf out = BUF_INIT;
+	(void)state;
+	res = run("artisans", "limit=100", NULL);
+	uint64_t all = search_result_total(res);
+	uint64_t guides = search_result_facet(res, "type", "guide"), comm = search_result_facet(res, "type", "communique"),
+		 conv = search_result_facet(res, "type", "convention");
+	assert_true(guides > 0 && comm > 0);
+	assert_true(guides + comm + conv <= all);
+	/* Facets count every match, not the page. */
+	res = run("artisans", "limit=1", NULL);
+	assert_int_equal(search_result_facet(res, "type", "guide"), guides);
+	res = run("artisans", "type=guide", "limit=100", NULL);
+	assert_int_equal(search_result_total(res), guides);
+	search_result_json(res, &out);
+	assert_null(strstr(out.ptr, "\"type\": \"communique\""));
+	buf_release(&out);
+	res = run("artisans", "department=31", NULL);
+	assert_true(search_result_total(res) > 0 && search_result_total(res) < all);
+	assert_int_equal(search_result_facet(res, "department", "31"), search_result_total(res));
+	res = run("artisans", "from=2024-01-01", "to=2024-12-31", NULL);
+	assert_true(search_result_total(res) > 0);
+	assert_int_equal(search_result_facet(res, "year", "2024"), search_result_total(res));
+	assert_int_equal(search_result_total(run("artisans", "type=nosuchtype", NULL)), 0);
+	/* Sorted by date: newest first. */
+	res = run("apprentissage", "sort=date", "limit=20", NULL);
+	out = (struct buf)BUF_INIT;
+	search_result_json(res, &out);
+	const char *p = out.ptr, *prev = "9999-99-99";
+	while ((p = strstr(p, "\"date\": \""))) {
+		p += 9;
+		assert_true(strncmp(p, prev, 10) <= 0);
+		prev = p;
+	}
+	buf_release(&out);
+}
+
+static void test_pagination(void **state)
+{
+	char ids[30][256];
+	const struct search_result *res;
+	(void)state;
+	res = run("artisans", "limit=20", NULL);
+	assert_int_equal(search_result_n_hits(res), 20);
+	for (int i = 0; i < 20; i++)
+		snprintf(ids[i], sizeof(ids[i]), "%s", hit(res, (uint32_t)i));
+	res = run("artisans", "limit=10", "page=2", NULL);
+	assert_int_equal(search_result_n_hits(res), 10);
+	for (int i = 0; i < 10; i++)
+		assert_string_equal(hit(res, (uint32_t)i), ids[10 + i]);
+	res = run("artisans", "limit=10", "page=90", NULL);
+	assert_int_equal(search_result_n_hits(res), 0);
+	assert_true(search_result_total(res) > 20);
+}
+
+/* ---- Snippets and JSON ------------------------------------------------------------------------ */
+
+static void test_snippets(void **state)
+{
+	const struct search_result *res;
+	const char *snip;
+	(void)state;
+	res = run("apprentissage", NULL);
+	search_result_hit(res, 0, NULL, &snip);
+	assert_non_null(snip);
+	assert_non_null(strstr(snip, "<mark>"));
+	assert_true(strlen(snip) < 600);
+	/* Elisions stay outside the mark; stemmed forms are marked as written. */
+	int elided = 0;
+	for (uint32_t i = 0; i < search_result_n_hits(res); i++) {
+		search_result_hit(res, i, NULL, &snip);
+		elided |= strstr(snip, "'<mark>apprentissage</mark>") || strstr(snip, "’<mark>apprentissage</mark>");
+		assert_null(strstr(snip, "<mark>l'"));
+		assert_null(strstr(snip, "<mark>apprentissag</mark>"));
+	}
+	assert_true(elided);
+	/* Folded and corrected matches are marked too. */
+	res = run("metiers", NULL);
+	search_result_hit(res, 0, NULL, &snip);
+	assert_non_null(strstr(snip, "<mark>métiers</mark>") ? strstr(snip, "<mark>métiers</mark>") : strstr(snip, "<mark>Métiers</mark>"));
+	res = run("aprentissage", NULL);
+	search_result_hit(res, 0, NULL, &snip);
+	assert_non_null(strstr(snip, "pprentissage</mark>"));
+	/* Document text is escaped: a page about HTML code shows it as text. */
+	res = run("script", "limit=20", NULL);
+	for (uint32_t i = 0; i < search_result_n_hits(res); i++) {
+		search_result_hit(res, i, NULL, &snip);
+		assert_null(strstr(snip, "<script"));
+		const char *m = snip;
+		while ((m = strchr(m, '<'))) {
+			assert_true(strncmp(m, "<mark>", 6) == 0 || strncmp(m, "</mark>", 7) == 0);
+			m++;
+		}
+	}
+}
+
+static void test_json(void **state)
+{
+	struct buf out = BUF_INIT;
+	const struct search_result *res;
+	(void)state;
+	res = run("salon apprentissage toulouse", NULL);
+	search_result_json(res, &out);
+	assert_true(strncmp(out.ptr, "{\"query\": \"salon apprentissage toulouse\", \"total\": ", 51) == 0);
+	static const char *const keys[] = { "\"page\": 1", "\"limit\": 10", "\"took_ms\": ", "\"relaxed\": false",
+					    "\"hits\": [", "\"id\": \"communiques/2019/2019-02-14-salon-apprentissage-toulouse.md\"",
+					    "\"title\": ", "\"url\": ", "\"date\": \"2019-02-14\"", "\"type\": \"communique\"",
+					    "\"department\": \"31\"", "\"score\": ", "\"snippet\": ", "\"facets\": {\"type\": {",
+					    "\"year\": {", "\"department\": {", "\"suggestion\": null}" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strstr(out.ptr, keys[i]))
+			fail_msg("JSON lacks %s: %s", keys[i], out.ptr);
+	buf_reset(&out);
+	search_error_json(AS_EINVAL, "page: 'x' is not a whole number", &out);
+	assert_string_equal(out.ptr, "{\"error\": {\"code\": \"invalid_parameter\", \"message\": \"page: 'x' is not a whole number\"}}\n");
+	/* Suggest: completions of the last word, most frequent first. */
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "contrat d'appren", 5, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"contrat d'apprentissage\""));
+	/* A document without its body. */
+	buf_reset(&out);
+	assert_int_equal(search_document_json(s, idx, "guides/brevet-de-maitrise-btm-formation.pdf", &out), 0);
+	assert_non_null(strstr(out.ptr, "\"id\": \"guides/brevet-de-maitrise-btm-formation.pdf\""));
+	assert_null(strstr(out.ptr, "body"));
+	buf_reset(&out);
+	assert_int_equal(search_document_json(s, idx, "nope.md", &out), AS_ENOENT);
+	buf_release(&out);
+}
+
+static void test_strict_parameters(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "page", "0" }, { "page", "x" }, { "page", "-1" }, { "page", "1001" }, { "limit", "0" },
+		{ "limit", "101" }, { "limit", "10 " }, { "from", "2024-02-30" }, { "from", "2024-13-01" },
+		{ "to", "24-01-01" }, { "sort", "score" }, { "nope", "1" }, { "q", "\xff" },
+	};
+	struct search_request req;
+	const struct search_result *res;
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		search_request_init(&req);
+		assert_int_equal(search_request_set(&req, bad[i][0], bad[i][1]), AS_EINVAL);
+		assert_non_null(strstr(as_error_message(AS_EINVAL), bad[i][0]));
+	}
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "from", "2024-02-29"), 0);
+	assert_int_equal(req.from, 20240229);
+	req.q = "   ";
+	assert_int_equal(search_run(s, idx, &req, &res), AS_EINVAL);
+	req.q = "apprentissage";
+	req.to = 20200101;
+	assert_int_equal(search_run(s, idx, &req, &res), AS_EINVAL);
+	search_request_init(&req);
+	req.q = "apprentissage";
+	req.page = 200;
+	req.limit = 10;
+	assert_int_equal(search_run(s, idx, &req, &res), AS_EINVAL);
+}
+
+/* Every allocation of a search failing in turn (SQLite's faultsim): AS_ENOMEM or an
+ * answer, never a crash or a leak (ASan), and the searcher works again afterwards. */
+static void test_allocation_failures(void **state)
+{
+	static const char *const queries[] = { "aprentissage \"chambre de métiers\" -toulouse OR reconnaissa*",
+					       "haute-garonne cfa", "apprentissage zzyzzyqq" };
+	(void)state;
+	for (size_t qi = 0; qi < sizeof(queries) / sizeof(queries[0]); qi++) {
+		struct search_request req;
+		const struct search_result *res;
+		struct searcher *fresh;
+		long n_allocs;
+
+		search_request_init(&req);
+		req.q = queries[qi];
+		req.explain = 1;
+		assert_int_equal(searcher_new(&fresh), 0);
+		as_mem_fail_reset();
+		long before = as_mem_n_allocs();
+		assert_int_equal(search_run(fresh, idx, &req, &res), 0);
+		n_allocs = as_mem_n_allocs() - before;
+		searcher_free(fresh);
+		for (long n = 0; n <= n_allocs + 2; n++) {
+			int rc;
+			assert_int_equal(searcher_new(&fresh), 0);
+			as_mem_fail_after(n);
+			rc = search_run(fresh, idx, &req, &res);
+			as_mem_fail_reset();
+			if (rc < 0)
+				assert_int_equal(rc, AS_ENOMEM);
+			assert_int_equal(search_run(fresh, idx, &req, &res), 0);
+			searcher_free(fresh);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_analysis),  cmocka_unit_test(test_boolean_counts),
+		cmocka_unit_test(test_hostile_queries), cmocka_unit_test(test_exact_accent_first),
+		cmocka_unit_test(test_exact_title_first), cmocka_unit_test(test_scores_and_explain),
+		cmocka_unit_test(test_prefix),         cmocka_unit_test(test_typo),
+		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
+		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
+		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_json),
+		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -121,7 +121,7 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
 	double tfn = 0, s;
-	uint32_t raw[N_FIELDS], title = 0;
+	uint32_t raw[N_FIELDS], title = 0, body = 0;
 	const double fw[N_FIELDS] = {
 		(li->mask & (1u << FIELD_TITLE)) ? ctx->fnorm[FIELD_TITLE] : 0,
 		(li->mask & (1u << FIELD_TAGS)) ? ctx->fnorm[FIELD_TAGS] : 0,
@@ -135,6 +135,7 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 		tfn += li->w[k] * (raw[FIELD_TITLE] * fw[FIELD_TITLE] + raw[FIELD_TAGS] * fw[FIELD_TAGS] +
 				   raw[FIELD_BODY] * fw[FIELD_BODY]);
 		title += raw[FIELD_TITLE];
+		body += raw[FIELD_BODY];
 	}
 	s = li->leaf->idf * saturate(tfn);
 	int slot = li->leaf->slot;
@@ -147,6 +148,8 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 			ctx->slot_title_tf[slot] = title;
 		if (s > ctx->slot_score[slot])
 			ctx->slot_score[slot] = s;
+		if (body)
+			ctx->body_slots |= 1ull << (slot & 63);
 	}
 	return s;
 }

@@ -48,6 +48,7 @@ struct score_ctx {
 	struct leaf_iter **slot_iter;    /* [n_slots]: a leaf of that word positioned on the document */
 	uint32_t *slot_title_tf;         /* [n_slots]: occurrences in the title */
 	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
+	uint64_t body_slots;             /* bit (1 << slot) of each word found in the body */
 };
 
 /* Sets the field lengths of the document about to be scored and their BM25F norms. */

@@ -40,6 +40,7 @@ struct cand {
 	double score;
 	int32_t date;
 	uint32_t seg, doc;
+	uint64_t body_slots; /* query words found in its body, for the snippet */
 };
 
 struct facet_val {
@@ -438,6 +439,7 @@ static int score_doc(struct run *r, struct qiter *root, const struct segment *se
 	memset(ctx->slot_iter, 0, p->n_slots * sizeof(*ctx->slot_iter));
 	memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
 	memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
+	ctx->body_slots = 0;
 	base = root->ops->score(root, ctx);
 	/* Title bonus: every query word in the title, more when the title is little else. */
 	if (p->n_slots > 0 && ctx->len[FIELD_TITLE] > 0) {
@@ -674,6 +676,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 		c.date = dv.date;
 		c.seg = s_no;
 		c.doc = doc;
+		c.body_slots = r->ctx.body_slots;
 		heap_push(r, &c);
 	}
 	iter_free(root);
@@ -711,6 +714,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			c.date = dv.date;
 			c.seg = s_no;
 			c.doc = pd->doc;
+			c.body_slots = r->ctx.body_slots;
 			heap_push(r, &c);
 		}
 		iter_free(root);
@@ -975,7 +979,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 			hit->sd.body = body.body;
 			hit->sd.body_len = body.body_len;
 			buf_reset(&s->tmp);
-			if ((rc = snippet_make(s->an, plan, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
+			if ((rc = snippet_make(s->an, plan, c->body_slots, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
 				return rc;
 			if (s->tmp.err)
 				return AS_ENOMEM;

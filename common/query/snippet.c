@@ -92,7 +92,8 @@ static void add_text(struct buf *out, const char *s, size_t len)
 	}
 }
 
-int snippet_make(struct analyzer *an, const struct plan *plan, const char *body, size_t len, struct buf *out)
+int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
+		 struct buf *out)
 {
 	struct hl hl[MAX_HL];
 	struct match m[MAX_MATCHES];
@@ -115,6 +116,10 @@ int snippet_make(struct analyzer *an, const struct plan *plan, const char *body,
 		}
 		all |= 1ull << (l->slot & 63);
 	}
+	/* Only the words the body holds can be found in it. */
+	all &= slots;
+	if (!all)
+		n_hl = 0;
 	limit = len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len;
 	if (n_hl > 0) {
 		analyzer_start(an, body, limit, ANALYZER_DOCUMENT);

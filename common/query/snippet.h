@@ -21,7 +21,14 @@ struct plan;
 
 #define SNIPPET_LEN 180
 
-/* Appends the snippet of body[0..len) for the plan's query words to out. 0 or <0. */
-int snippet_make(struct analyzer *an, const struct plan *plan, const char *body, size_t len, struct buf *out);
+/*
+ * Appends the snippet of body[0..len) for the plan's query words to out. `slots` has
+ * the bit (1 << slot) of each query word the body is known to hold (from the postings):
+ * the scan stops at the first window holding all of them, and a body holding none is
+ * not analysed at all (its beginning is shown). 0 or <0.
+ */
+#include <stdint.h>
+int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
+		 struct buf *out);
 
 #endif

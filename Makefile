@@ -129,7 +129,9 @@ test: deps-test
 .PHONY: build-tests
 build-tests: $(PROGRAMS) $(TESTS) $(FUZZERS)
 
-$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(FUZZ_MAIN) $(call obj,$(FUZZLIB_SRC) $(TESTLIB_SRC)) $(INDEXER_LIB) $(LIB)
+# The daemon's request decoder is fuzzed too (fuzz_searchd), without the server around it.
+FUZZ_DAEMON := $(call obj,$(filter searchd/request.c,$(SEARCHD_SRC)))
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(FUZZ_MAIN) $(call obj,$(FUZZLIB_SRC) $(TESTLIB_SRC)) $(FUZZ_DAEMON) $(INDEXER_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 

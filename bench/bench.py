@@ -510,7 +510,7 @@ def daemon_rss(idx, queries):
     exe = need(os.path.join(BIN, "artisearchd"), "artisearchd")
     port = free_port()
     cmd = [exe, "--index", idx, "--listen", f"127.0.0.1:{port}"]
-    record(cmd, "daemon RSS: queries over HTTP, then VmRSS from /proc")
+    record(cmd[:-1] + ["127.0.0.1:PORT"], "daemon RSS: queries over HTTP, then VmRSS from /proc")
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"

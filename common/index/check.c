@@ -156,10 +156,12 @@ static void check_docs(struct checker *c, const struct index *idx, uint32_t si)
 {
 	const struct segment *seg = idx->segs[si];
 	struct arena *a = arena_new(0);
+	struct store_cache cache[2];
 	uint64_t total[N_FIELDS] = { 0 };
 	uint32_t d, s2, d2;
 	int rc, f;
 
+	memset(cache, 0, sizeof(cache));
 	if (!a) {
 		problem(c, AS_ENOMEM, "out of memory");
 		return;
@@ -170,7 +172,7 @@ static void check_docs(struct checker *c, const struct index *idx, uint32_t si)
 		arena_reset(a);
 		for (f = 0; f < N_FIELDS; f++)
 			total[f] += segment_field_len(seg, d, f);
-		if ((rc = segment_get_doc(seg, d, STORED_BODY, a, &sd)) < 0) {
+		if ((rc = segment_get_doc_cached(seg, d, STORED_BODY, a, cache, &sd)) < 0) {
 			problem(c, rc, "%s", as_error_message(rc));
 			continue;
 		}
@@ -189,6 +191,8 @@ static void check_docs(struct checker *c, const struct index *idx, uint32_t si)
 	for (f = 0; f < N_FIELDS; f++)
 		if (total[f] != seg->total_len[f])
 			problem(c, AS_ECORRUPT, "%s.docs: field length totals are wrong", seg->name);
+	store_cache_release(&cache[0]);
+	store_cache_release(&cache[1]);
 	arena_free(a);
 }
 

@@ -275,6 +275,9 @@ int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, stru
 	*out = seg;
 	return 0;
 fail:
+	/* A file the manifest names but the generation lacks: the generation is damaged. */
+	if (rc == AS_ENOENT)
+		rc = as_error_set(AS_ECORRUPT, "%s", as_error_message(rc));
 	segment_close(seg);
 	return rc;
 }
@@ -528,17 +531,13 @@ uint16_t segment_value_id(const struct segment *seg, enum value_kind kind, const
 
 /* ---- Stored fields ---- */
 
-int store_get_raw(const struct segment *seg, int stream, uint32_t doc, struct arena *arena,
-		  const uint8_t **rec, size_t *len)
+/* Finds the block of `doc` and inflates it into raw (raw_len + 1 bytes). */
+static int store_inflate(const struct segment *seg, int stream, uint32_t doc, uint32_t *blk, uint32_t *first,
+			 uint32_t *n, const uint8_t **zdata, uint32_t *zlen, uint32_t *raw_len)
 {
 	const uint8_t *ix = seg->store_index[stream], *b;
-	uint32_t lo = 0, hi = seg->n_store_blocks[stream], first, n, raw_len, zlen, i, l;
-	uint64_t off;
-	uint8_t *raw;
-	uLongf got;
-	size_t pos = 0, k, data;
+	uint32_t lo = 0, hi = seg->n_store_blocks[stream];
 
-	*len = 0;
 	if (doc >= seg->n_docs)
 		return as_error_set(AS_EINVAL, "no document %u in %s", doc, seg->name);
 	while (hi - lo > 1) {
@@ -548,37 +547,105 @@ int store_get_raw(const struct segment *seg, int stream, uint32_t doc, struct ar
 		else
 			hi = mid;
 	}
-	first = le32(ix + 12 * (size_t)lo);
-	off = le64(ix + 12 * (size_t)lo + 4);
-	b = seg->stor.map + off;
-	raw_len = le32(b);
-	n = le32(b + 4);
-	zlen = le32(b + 8);
-	if (doc - first >= n || raw_len > (1u << 30) || n > raw_len)
+	*blk = lo;
+	*first = le32(ix + 12 * (size_t)lo);
+	b = seg->stor.map + le64(ix + 12 * (size_t)lo + 4);
+	*raw_len = le32(b);
+	*n = le32(b + 4);
+	*zlen = le32(b + 8);
+	*zdata = b + 12;
+	if (doc - *first >= *n || *raw_len > (1u << 30) || *n > *raw_len)
 		return seg_corrupt(seg, "stor", "bad block header");
-	raw = arena_alloc(arena, (size_t)raw_len + 1);
-	if (!raw)
-		return AS_ENOMEM;
-	got = raw_len;
-	if (uncompress(raw, &got, b + 12, zlen) != Z_OK || got != raw_len)
+	return 0;
+}
+
+/* Inflates and splits a block: offs[0..n] are record boundaries within raw. */
+static int store_split(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
+		       uint32_t n, uint32_t *offs)
+{
+	uLongf got = raw_len;
+	size_t pos = 0, k, data = 0;
+	uint32_t i, l;
+
+	if (uncompress(raw, &got, z, zlen) != Z_OK || got != raw_len)
 		return seg_corrupt(seg, "stor", "block does not inflate");
 	raw[raw_len] = 0;
-	data = 0;
 	for (i = 0; i < n; i++) {
 		if (!(k = varint_get32(raw + pos, raw_len - pos, &l)))
 			return seg_corrupt(seg, "stor", "bad record lengths");
 		pos += k;
-		if (i < doc - first)
-			data += l;
-		else if (i == doc - first)
-			*len = l;
+		offs[i] = (uint32_t)data;
+		data += l;
 		if (data > raw_len)
 			return seg_corrupt(seg, "stor", "bad record lengths");
 	}
-	if (data > raw_len - pos || *len > raw_len - pos - data)
+	if (data != raw_len - pos)
 		return seg_corrupt(seg, "stor", "bad record lengths");
-	*rec = raw + pos + data;
+	for (i = 0; i < n; i++)
+		offs[i] += (uint32_t)pos;
+	offs[n] = raw_len;
 	return 0;
+}
+
+int store_get_raw(const struct segment *seg, int stream, uint32_t doc, struct arena *arena,
+		  struct store_cache *cache, const uint8_t **rec, size_t *len)
+{
+	uint32_t blk = 0, first = 0, n = 0, zlen = 0, raw_len = 0, *offs;
+	const uint8_t *z = NULL;
+	uint8_t *raw;
+	int rc;
+
+	*len = 0;
+	if (cache && cache->seg == seg && cache->stream == stream && cache->raw && doc >= cache->first &&
+	    doc - cache->first < cache->n) {
+		*rec = cache->raw + cache->offs[doc - cache->first];
+		*len = cache->offs[doc - cache->first + 1] - cache->offs[doc - cache->first];
+		return 0;
+	}
+	if ((rc = store_inflate(seg, stream, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
+		return rc;
+	if (cache) {
+		cache->seg = NULL;
+		if (raw_len + 1 > cache->raw_cap) {
+			uint8_t *r = as_realloc(cache->raw, (size_t)raw_len + 1);
+			if (!r)
+				return AS_ENOMEM;
+			cache->raw = r;
+			cache->raw_cap = (size_t)raw_len + 1;
+		}
+		if (n + 1 > cache->offs_cap) {
+			uint32_t *o = as_realloc(cache->offs, ((size_t)n + 1) * sizeof(*o));
+			if (!o)
+				return AS_ENOMEM;
+			cache->offs = o;
+			cache->offs_cap = (size_t)n + 1;
+		}
+		raw = cache->raw;
+		offs = cache->offs;
+	} else {
+		raw = arena_alloc(arena, (size_t)raw_len + 1);
+		offs = arena_alloc(arena, ((size_t)n + 1) * sizeof(*offs));
+		if (!raw || !offs)
+			return AS_ENOMEM;
+	}
+	if ((rc = store_split(seg, z, zlen, raw, raw_len, n, offs)) < 0)
+		return rc;
+	if (cache) {
+		cache->seg = seg;
+		cache->stream = stream;
+		cache->first = first;
+		cache->n = n;
+	}
+	*rec = raw + offs[doc - first];
+	*len = offs[doc - first + 1] - offs[doc - first];
+	return 0;
+}
+
+void store_cache_release(struct store_cache *c)
+{
+	as_free(c->raw);
+	as_free(c->offs);
+	memset(c, 0, sizeof(*c));
 }
 
 static void put_str(struct buf *b, const char *s)
@@ -654,26 +721,32 @@ int store_meta_parse(const uint8_t *rec, size_t len, struct arena *arena, struct
 	return 0;
 }
 
-int segment_get_doc(const struct segment *seg, uint32_t doc, unsigned flags, struct arena *arena,
-		    struct stored_doc *out)
+int segment_get_doc_cached(const struct segment *seg, uint32_t doc, unsigned flags, struct arena *arena,
+			   struct store_cache cache[2], struct stored_doc *out)
 {
 	const uint8_t *rec;
 	size_t len;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = store_get_raw(seg, STREAM_META, doc, arena, &rec, &len)) < 0)
+	if ((rc = store_get_raw(seg, STREAM_META, doc, arena, cache ? &cache[0] : NULL, &rec, &len)) < 0)
 		return rc;
 	if ((rc = store_meta_parse(rec, len, arena, out)) < 0)
 		return as_error_set(rc, "%s.stor: document %u: %s", seg->name, doc, as_error_message(rc));
 	if (flags & STORED_BODY) {
-		if ((rc = store_get_raw(seg, STREAM_BODY, doc, arena, &rec, &len)) < 0)
+		if ((rc = store_get_raw(seg, STREAM_BODY, doc, arena, cache ? &cache[1] : NULL, &rec, &len)) < 0)
 			return rc;
 		out->body_len = len;
 		if (!(out->body = arena_strndup(arena, (const char *)rec, len)))
 			return AS_ENOMEM;
 	}
 	return 0;
+}
+
+int segment_get_doc(const struct segment *seg, uint32_t doc, unsigned flags, struct arena *arena,
+		    struct stored_doc *out)
+{
+	return segment_get_doc_cached(seg, doc, flags, arena, NULL, out);
 }
 
 int32_t parse_date(const char *s)

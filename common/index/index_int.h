@@ -69,10 +69,25 @@ int index_read_current(const char *dir, char *name, size_t size);
 int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit);
 void dict_reader_close(struct dict_reader *d);
 
-/* Stored records, raw: the meta or body record of doc inflated into arena memory. */
+/* Stored records, raw: the meta or body record of doc, inflated into arena memory, or
+ * into `cache` (may be NULL) which keeps the last block so that a pass over every
+ * document (merge, check) inflates each block once. Valid until the cache moves. */
 enum { STREAM_META, STREAM_BODY };
+struct store_cache {
+	const struct segment *seg;
+	int stream;
+	uint32_t first, n;
+	uint8_t *raw;
+	size_t raw_cap;
+	uint32_t *offs;
+	size_t offs_cap;
+};
 int store_get_raw(const struct segment *seg, int stream, uint32_t doc, struct arena *arena,
-		  const uint8_t **rec, size_t *len);
+		  struct store_cache *cache, const uint8_t **rec, size_t *len);
+void store_cache_release(struct store_cache *c);
+/* segment_get_doc() with a cache per stream (meta, body); NULL: none. */
+int segment_get_doc_cached(const struct segment *seg, uint32_t doc, unsigned flags, struct arena *arena,
+			   struct store_cache cache[2], struct stored_doc *out);
 
 /* Reads the manifest of gen_dir. */
 struct manifest_seg {

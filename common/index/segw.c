@@ -96,7 +96,7 @@ static void stream_flush(struct segw *sw, int s)
 		sw->err = AS_ENOMEM;
 		goto out;
 	}
-	if (compress2((Bytef *)sw->zbuf.ptr, &zlen, (const Bytef *)raw.ptr, raw.len, 6) != Z_OK) {
+	if (compress2((Bytef *)sw->zbuf.ptr, &zlen, (const Bytef *)raw.ptr, raw.len, 1) != Z_OK) {
 		sw->err = as_error_set(AS_ENOMEM, "stored fields: zlib failed");
 		goto out;
 	}

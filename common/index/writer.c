@@ -803,11 +803,13 @@ static int merge(struct index_writer *w, const uint32_t *idx, uint32_t n)
 	struct msrc *src = as_calloc(n, sizeof(*src));
 	struct segw *sw = NULL;
 	struct arena *arena = arena_new(64 * 1024);
+	struct store_cache cache[2];
 	struct wseg *out;
 	uint32_t i, d, next = 0, *pos = NULL, out_i;
 	size_t pos_cap = 0;
 	int rc = 0, dict, f;
 
+	memset(cache, 0, sizeof(cache));
 	if (!src || !arena) {
 		rc = AS_ENOMEM;
 		goto done;
@@ -843,8 +845,8 @@ static int merge(struct index_writer *w, const uint32_t *idx, uint32_t n)
 			if (!wseg_live(s, d))
 				continue;
 			arena_reset(arena);
-			if ((rc = store_get_raw(rd, STREAM_META, d, arena, &meta, &ml)) < 0 ||
-			    (rc = store_get_raw(rd, STREAM_BODY, d, arena, &body, &bl)) < 0)
+			if ((rc = store_get_raw(rd, STREAM_META, d, arena, &cache[0], &meta, &ml)) < 0 ||
+			    (rc = store_get_raw(rd, STREAM_BODY, d, arena, &cache[1], &body, &bl)) < 0)
 				break;
 			for (f = 0; f < N_FIELDS; f++)
 				fl[f] = segment_field_len(rd, d, f);
@@ -978,6 +980,8 @@ done:
 	as_free(src);
 	as_free(pos);
 	arena_free(arena);
+	store_cache_release(&cache[0]);
+	store_cache_release(&cache[1]);
 	return rc;
 }
 

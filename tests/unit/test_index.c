@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "common/index/check.h"
 #include "common/index/index.h"
@@ -257,6 +258,39 @@ static void key_docs(struct index *idx, const char *key, struct buf *out)
 	for (size_t i = 0; i < n; i++) {
 		buf_addf(out, "%s;", items[i]);
 		as_free(items[i]);
+	}
+	arena_free(a);
+}
+
+/* Reads every list of every segment, tolerating AS_ECORRUPT (for corruption tests). */
+static void key_docs_lenient(struct index *idx, struct buf *out)
+{
+	struct arena *a = arena_new(0);
+	for (uint32_t s = 0; s < index_n_segments(idx); s++) {
+		const struct segment *seg = index_segment(idx, s);
+		struct term_iter *it;
+		int rc;
+		assert_int_equal(term_iter_new(seg, DICT_TERMS, &it), 0);
+		while ((rc = term_iter_next(it)) == 0) {
+			struct postings *p;
+			if (postings_open(seg, term_iter_info(it), POSTINGS_POSITIONS, &p) < 0)
+				continue;
+			while ((rc = postings_next(p)) == 0) {
+				const uint32_t *pos;
+				uint32_t np;
+				struct stored_doc sd;
+				postings_positions(p, FIELD_BODY, &pos, &np);
+				buf_addf(out, "%u", postings_doc(p));
+				arena_reset(a);
+				if (postings_doc(p) % 16 == 0 && segment_get_doc(seg, postings_doc(p), STORED_BODY, a, &sd) == 0)
+					buf_addstr(out, sd.id);
+				postings_shallow_seek(p, postings_doc(p) + 1000);
+			}
+			assert_true(rc > 0 || rc == AS_ECORRUPT);
+			postings_free(p);
+		}
+		assert_true(rc > 0 || rc == AS_ECORRUPT);
+		term_iter_free(it);
 	}
 	arena_free(a);
 }
@@ -674,7 +708,7 @@ static void index_in_batches(const char *dir, struct tdoc *docs, int n, int comm
 		struct index_writer *w;
 		struct index_summary sum;
 		assert_int_equal(index_writer_open(dir, 0, &w), 0);
-		index_writer_set_memory_budget(w, 64 * 1024);
+		index_writer_set_memory_budget(w, 160 * 1024);
 		if (force_merge && c == commits - 1)
 			index_writer_force_merge(w);
 		for (int i = 0; i < (c + 1) * per && i < n; i++) {
@@ -852,6 +886,96 @@ static void test_no_index(void **state)
 	assert_int_equal(index_open(tmpdir, &idx), AS_ENOENT);
 }
 
+/* Rewrites a file's CRC after it was changed, so the structure checks are what must
+ * catch the change. */
+static void fix_crc(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	struct stat st;
+	unsigned char *b;
+	uint32_t crc;
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	b = malloc((size_t)st.st_size);
+	assert_int_equal(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
+	crc = (uint32_t)crc32(0L, b, (unsigned)(st.st_size - 4));
+	for (int i = 0; i < 4; i++)
+		b[st.st_size - 4 + i] = (unsigned char)(crc >> (8 * i));
+	assert_int_equal(pwrite(fd, b + st.st_size - 4, 4, st.st_size - 4), 4);
+	free(b);
+	close(fd);
+}
+
+/* Bytes changed with a valid checksum: every decoder must answer AS_ECORRUPT or read
+ * something consistent, never crash or read out of bounds (ASan). */
+static void test_structural_corruption(void **state)
+{
+	static struct tdoc docs[200];
+	static char *bufs[600];
+	struct index_summary sum;
+	char gen_dir[2 * PATH_MAX];
+	static const char *const files[] = { "seg-000000.terms", "seg-000000.words", "seg-000000.post",
+					     "seg-000000.docs", "seg-000000.stor", "seg-000000.del", "manifest" };
+	(void)state;
+
+	make_corpus(docs, bufs, 200, 5);
+	index_docs(tmpdir, 0, docs, 200, &sum);
+	docs[7].id = docs[8].id = NULL;
+	{
+		struct index_writer *w;
+		assert_int_equal(index_writer_open(tmpdir, 0, &w), 0);
+		for (int i = 0; i < 200; i++) {
+			uint8_t h[INDEX_HASH_LEN];
+			if (docs[i].id)
+				index_writer_known(w, docs[i].id, h);
+		}
+		assert_int_equal(index_writer_commit(w, &sum), 0);
+		index_writer_free(w);
+	}
+	snprintf(gen_dir, sizeof(gen_dir), "%s/%s", tmpdir, sum.generation);
+	rng_state = 2024;
+	for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+		char path[3 * PATH_MAX];
+		struct stat st;
+		unsigned char *orig;
+		int fd, n_corrupt = 0;
+		snprintf(path, sizeof(path), "%s/%s", gen_dir, files[fi]);
+		assert_int_equal(stat(path, &st), 0);
+		orig = malloc((size_t)st.st_size);
+		fd = open(path, O_RDWR);
+		assert_int_equal(pread(fd, orig, (size_t)st.st_size, 0), st.st_size);
+		for (int trial = 0; trial < 60; trial++) {
+			struct buf r = BUF_INIT;
+			struct index *idx;
+			int rc, n_bytes = 1 + (int)(rnd() % 3);
+			for (int k = 0; k < n_bytes; k++) {
+				off_t at = 16 + (off_t)(rnd() % (uint32_t)(st.st_size - 20));
+				unsigned char ch = (unsigned char)rnd();
+				assert_int_equal(pwrite(fd, &ch, 1, at), 1);
+			}
+			fix_crc(path);
+			rc = index_check(tmpdir, NULL, &r);
+			assert_true(rc == 0 || rc == AS_ECORRUPT);
+			n_corrupt += rc == AS_ECORRUPT;
+			rc = index_open(tmpdir, &idx);
+			assert_true(rc == 0 || rc == AS_ECORRUPT);
+			if (rc == 0) {
+				struct buf b = BUF_INIT;
+				key_docs_lenient(idx, &b);
+				buf_release(&b);
+				index_close(idx);
+			}
+			buf_release(&r);
+			assert_int_equal(pwrite(fd, orig, (size_t)st.st_size, 0), st.st_size);
+		}
+		close(fd);
+		free(orig);
+		/* most random changes are caught by the structure checks alone */
+		assert_true(n_corrupt > 20);
+	}
+	free_corpus(bufs, 200);
+}
+
 /* ---- kill -9 while publishing ---- */
 
 static void test_crash_while_publishing(void **state)
@@ -929,6 +1053,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge_identical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_each_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_structural_corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_while_publishing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -353,8 +353,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	checked = index_check(root, NULL, &report);
 	if (getenv("FUZZ_DEBUG"))
-		fprintf(stderr, "fuzz_index: %s (%zu bytes): check %d %s\n", files[which].name, len, checked,
-			checked < 0 ? as_error_message(checked) : "");
+		fprintf(stderr, "fuzz_index: %s (%zu bytes): check %d %s\n%s", files[which].name, len, checked,
+			checked < 0 ? as_error_message(checked) : "", checked < 0 && report.ptr ? report.ptr : "");
 	if (checked < 0) {
 		check_failure(checked);
 		/* "refused with a message naming the file" (what `artisearch check` prints). */

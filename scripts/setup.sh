@@ -12,7 +12,7 @@ build="build-essential pkg-config libstemmer-dev libutf8proc-dev libcmark-dev li
 libgumbo-dev libpoppler-glib-dev libmicrohttpd-dev zlib1g-dev libxxhash-dev"
 test="$build libcmocka-dev snowball-data chromium nodejs npm curl python3"
 bench="$test python3-xapian xapian-tools wrk nginx-light gnuplot-nox hyperfine time
-manpages-fr manpages-fr-dev man-db groff-base libreoffice-help-fr debian-reference-fr poppler-utils"
+manpages-fr manpages-fr-dev man-db groff-base bsdextrautils libreoffice-help-fr debian-reference-fr poppler-utils"
 fuzz="$test clang libclang-rt-14-dev"
 corpus="python3 python3-gi python3-gi-cairo python3-cairo gir1.2-pango-1.0 fonts-dejavu-core
 poppler-utils"

@@ -123,8 +123,11 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 	limit = len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len;
 	if (n_hl > 0) {
 		analyzer_start(an, body, limit, ANALYZER_DOCUMENT);
-		while (!done && n < MAX_MATCHES && (rc = analyzer_next(an, &tok)) == 0) {
+		size_t stop_at = SIZE_MAX;
+		while (n < MAX_MATCHES && (rc = analyzer_next(an, &tok)) == 0) {
 			size_t h;
+			if (done && tok.start >= stop_at)
+				break;
 			for (h = 0; h < n_hl; h++)
 				if ((hl[h].len == tok.term_len && memcmp(hl[h].term, tok.term, tok.term_len) == 0) ||
 				    (tok.alt_len && hl[h].len == tok.alt_len && memcmp(hl[h].term, tok.alt, tok.alt_len) == 0))
@@ -141,7 +144,10 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 			m[n].end = tok.end;
 			m[n].slot = hl[h].slot;
 			n++;
-			/* The window ending at this match: every query word in it ends the scan. */
+			if (done)
+				continue; /* past the chosen window's last word: marks only */
+			/* The window ending at this match: every query word in it ends the scan
+			 * (after the rest of the window, so that its later matches are marked). */
 			size_t i = n - 1;
 			while (i > 0 && m[i - 1].start + SNIPPET_LEN >= tok.end)
 				i--;
@@ -150,8 +156,10 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 			if (d > best_d || (d == best_d && n - i > best_c)) {
 				best_d = d, best_c = (unsigned)(n - i), best_i = i, best_j = n;
 			}
-			if ((seen & all) == all)
+			if ((seen & all) == all) {
 				done = 1;
+				stop_at = m[i].start + SNIPPET_LEN;
+			}
 		}
 		if (!done && rc < 0 && rc != 1)
 			return rc;

@@ -934,7 +934,8 @@ static int split_listen(const char *listen, char *host, size_t host_cap, char *p
 		memcpy(host, listen, hl);
 		host[hl] = '\0';
 	}
-	if (!colon[1] || strlen(colon + 1) >= port_cap || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	if (!colon[1] || strlen(colon + 1) >= port_cap || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strtoul(colon + 1, NULL, 10) > 65535)
 		return -1;
 	strcpy(port, colon + 1);
 	return 0;

@@ -572,6 +572,19 @@ def corpus():
     return docs, work
 
 
+def file_kinds(path):
+    """Bytes per kind of file under an index: artisearch's by extension (.post, .stor, ...),
+    Xapian's by table name (postlist.glass, ...)."""
+    kinds = {}
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            k = os.path.splitext(f)[1] or f
+            if k == ".glass":
+                k = f
+            kinds[k] = kinds.get(k, 0) + os.lstat(os.path.join(dirpath, f)).st_size
+    return kinds
+
+
 def best(results):
     """The shortest of several timed runs (tuples whose first item is seconds), or the
     first failure when none succeeded."""
@@ -621,6 +634,8 @@ def section_indexing(docs, text):
     add(sec, "throughput (MB of extracted text per second)", mbs(a), mbs(x), "higher")
     add(sec, "CPU time, user + system (less sensitive to a shared machine)", cpu(a), cpu(x))
     add(sec, "peak RSS", rss(a), rss(x))
+    EXTRA["files"] = (text_bytes, None if isinstance(a, Na) else file_kinds(aidx),
+                      None if isinstance(x, Na) else file_kinds(xdb))
     xs = None if isinstance(x, Na) else du(xdb)
     asz = None if isinstance(a, Na) else du(aidx)
     add(sec, "index size on disk", fmt_mb(asz) if asz else a, fmt_mb(xs) if xs else x)
@@ -733,7 +748,10 @@ def section_knownitem(text, aidx, xdb, built):
             def c(res):
                 return res if isinstance(res, Na) else (res[v][m], f"{res[v][m]:.3f}")
             add(sec, m + " (AND)", c(aa), c(xa), "higher")
-        add(sec, "mrr@10, Xapian with OR", None, c(xo) if not isinstance(xo, Na) else xo, None)
+        for m in ("success@1", "success@10", "mrr@10"):
+            def c(res):
+                return res if isinstance(res, Na) else (res[v][m], f"{res[v][m]:.3f}")
+            add(sec, m + ", Xapian with OR", None, c(xo), None)
 
 
 def section_analyzer(text):
@@ -766,7 +784,7 @@ def section_http(aidx, built):
     artisearchd /search, a bare libmicrohttpd server and nginx with a body of the same
     size, then /search while the index is republished every second. Its last line is JSON."""
     log("HTTP")
-    sec = "HTTP: /search under wrk on loopback (the project's corpus/)"
+    sec = "HTTP: /search under wrk on loopback (the project's corpus/, bench/http_bench.sh)"
 
     def go():
         if isinstance(built[0], Na):
@@ -774,8 +792,10 @@ def section_http(aidx, built):
         if not os.path.exists(os.path.join(ROOT, "bench", "http_bench.sh")):
             raise Na("bench/http_bench.sh not written yet")
         need(os.path.join(BIN, "artisearchd"), "artisearchd")
-        env = dict(os.environ, BIN=BIN, BUILD=BUILD, DURATION="2" if QUICK else "10")
-        record(["DURATION=" + env["DURATION"], "sh", "bench/http_bench.sh"],
+        # Relative paths: the script builds mhd_bare through make's rule for build/bench/%.
+        env = dict(os.environ, BIN=rel(BIN), BUILD=rel(BUILD), DURATION="2" if QUICK else "5",
+                   ROUNDS="1" if QUICK else "3")
+        record(["DURATION=" + env["DURATION"], "ROUNDS=" + env["ROUNDS"], "sh", "bench/http_bench.sh"],
                "HTTP: /search vs bare libmicrohttpd vs nginx, and while republishing")
         r = run(["sh", "bench/http_bench.sh"], timeout=1800, env=env, record_as=False)
         out = r.stdout.decode("utf-8", "replace").strip()
@@ -793,6 +813,10 @@ def section_http(aidx, built):
         return f(j[k]) if isinstance(j.get(k), (int, float)) else Na(f"{k} not printed")
     add(sec, "/search requests/s", g("search_rps", lambda v: (v, f"{v:,.0f} req/s")), None, None)
     add(sec, "/search p99", g("search_p99_ms", lambda v: (v, f"{v:.2f} ms")), None, None)
+    if "uncached_rps" in j:
+        add(sec, "/search requests/s, result cache off (every request runs its query)",
+            g("uncached_rps", lambda v: (v, f"{v:,.0f} req/s")), None, None)
+        add(sec, "/search p99, result cache off", g("uncached_p99_ms", lambda v: (v, f"{v:.2f} ms")), None, None)
     add(sec, "bare libmicrohttpd, same body from memory (ceiling)", g("bare_rps", lambda v: (v, f"{v:,.0f} req/s")), None, None)
     add(sec, "nginx, same body as a static file (ceiling)", g("nginx_rps", lambda v: (v, f"{v:,.0f} req/s")), None, None)
     add(sec, "/search as a share of bare libmicrohttpd", g("search_vs_bare_pct", lambda v: (v, f"{v:.0f} %")), None, None)
@@ -1012,6 +1036,20 @@ def report(m, settings, elapsed):
     L.append("")
     L += table_lines()
     L.append("")
+    if EXTRA.get("files") and (EXTRA["files"][1] or EXTRA["files"][2]):
+        tb, af, xf = EXTRA["files"]
+        L.append("Where the bytes of each index go (the real corpus, right after the full build):")
+        L.append("")
+        L.append("| artisearch file kind | size | / text | Xapian table | size | / text |")
+        L.append("|---|---:|---:|---|---:|---:|")
+        al_ = sorted((af or {}).items(), key=lambda kv: -kv[1])
+        xl_ = sorted((xf or {}).items(), key=lambda kv: -kv[1])
+        for i in range(max(len(al_), len(xl_))):
+            a_ = al_[i] if i < len(al_) else None
+            x_ = xl_[i] if i < len(xl_) else None
+            L.append("| " + (f"`{a_[0]}` | {a_[1] / 1e6:.2f} MB | {a_[1] / tb:.3f}" if a_ else " | | ") + " | "
+                     + (f"`{x_[0]}` | {x_[1] / 1e6:.2f} MB | {x_[1] / tb:.3f}" if x_ else " | | ") + " |")
+        L.append("")
     if SCALE:
         L.append("## Scale (synthetic corpora)")
         L.append("")

@@ -30,6 +30,7 @@ struct dict_reader {
 	const uint8_t *index; /* n_blocks * 16 bytes */
 	uint64_t blocks_end;  /* file offset where the index starts */
 	uint64_t post_limit;  /* postings must end before this offset of the .post file */
+	char name[64];        /* "seg-000007.terms", for error messages */
 };
 
 struct segment {

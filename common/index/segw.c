@@ -341,8 +341,10 @@ static int write_stor_tail(struct segw *sw)
 	st32(t + 16, (uint32_t)idx[0]), st32(t + 20, (uint32_t)(idx[0] >> 32));
 	st32(t + 24, (uint32_t)idx[1]), st32(t + 28, (uint32_t)(idx[1] >> 32));
 	ixfile_write(&sw->stor, t, sizeof(t));
-	if (sw->err)
+	if (sw->err) {
+		ixfile_abort(&sw->stor); /* its buffer and path, which segw_finish() does not see */
 		return sw->err;
+	}
 	return ixfile_finish(&sw->stor);
 }
 

@@ -488,32 +488,22 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 		if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, new_slot(b, negated), q->fields)))
 			n_nodes++;
 	}
-	/* The parts of one written word (`pme/tpe`, `3.5`) stay together. */
-	if (n_nodes > 1 && !b->rc) {
-		int all_leaves = 1;
-		for (uint32_t i = 0; i < n_nodes; i++)
-			all_leaves &= nodes[i]->kind == PN_LEAF && !nodes[i]->leaf->prefix;
-		(void)all_leaves;
-	}
+	/* Several words in one written word (`pme/tpe`, `3.5`): all of them. */
 	return b->rc ? NULL : and_of(b, nodes, n_nodes);
 }
 
 static struct pnode *build_phrase(struct builder *b, const struct qnode *q, int negated)
 {
 	struct qtok toks[MAX_TOKS];
-	const char *terms[MAX_TOKS], *words[MAX_TOKS];
 	uint32_t pos[MAX_TOKS], k = 0;
 	int n = analyse(b, q->text, q->len, toks);
 
 	if (n <= 0)
 		return NULL;
-	for (int i = 0; i < n; i++) {
-		if (toks[i].t.flags & TOKEN_COMPOUND)
-			continue;
-		terms[k] = toks[i].term;
-		words[k] = toks[i].word;
-		pos[k++] = toks[i].t.position;
-	}
+	/* A phrase is the sequence of its words: a compound's parts stand for it. */
+	for (int i = 0; i < n; i++)
+		if (!(toks[i].t.flags & TOKEN_COMPOUND))
+			pos[k++] = toks[i].t.position;
 	if (k == 1) {
 		toks[0].t.flags &= ~(unsigned)TOKEN_PREFIX;
 		for (int i = 0; i < n; i++)
@@ -537,8 +527,6 @@ static struct pnode *build_phrase(struct builder *b, const struct qnode *q, int 
 	}
 	ph->n_kids = k;
 	b->has_phrase = 1;
-	(void)terms;
-	(void)words;
 	return b->rc ? NULL : ph;
 }
 

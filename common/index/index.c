@@ -395,11 +395,20 @@ int index_read_current(const char *dir, char *name, size_t size)
 
 int index_open(const char *dir, struct index **out)
 {
-	char name[64];
-	int rc = index_read_current(dir, name, sizeof(name));
+	char name[64], again[64];
+	int rc, tries;
 
 	*out = NULL;
-	return rc < 0 ? rc : index_open_generation(dir, name, out);
+	for (tries = 0; tries < 3; tries++) {
+		if ((rc = index_read_current(dir, name, sizeof(name))) < 0)
+			return rc;
+		rc = index_open_generation(dir, name, out);
+		/* A writer may have published and removed this generation between our read of
+		 * CURRENT and our open: follow CURRENT again rather than fail. */
+		if (rc >= 0 || index_read_current(dir, again, sizeof(again)) < 0 || !strcmp(name, again))
+			return rc;
+	}
+	return rc;
 }
 
 const char *index_generation(const struct index *idx)

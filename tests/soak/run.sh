@@ -10,6 +10,10 @@
 # sanitizer report (no ASan, LSan or UBSan finding in the daemon's log after SIGTERM).
 # Loopback only; every loop is bounded by the run's duration.
 set -u
+# SOAK_BIN, SOAK_SAN_BIN: where the programs are (bin, bin-san), e.g. a copy that a
+# rebuild during the soak does not replace.
+BIN=${SOAK_BIN:-bin}
+SAN_BIN=${SOAK_SAN_BIN:-bin-san}
 SECONDS_MAIN=${1:-600}
 SECONDS_ASAN=${2:-${SOAK_ASAN_SECONDS:-60}}
 REPUBLISH_EVERY=${SOAK_REPUBLISH_SECONDS:-3}
@@ -62,7 +66,7 @@ LUA
 C=$W/corpus
 I=$W/index
 cp -R corpus "$C"
-bin/artisearch-index --index "$I" "$C" >"$OUT/index.log" 2>&1 || fail "indexing corpus/ failed"
+"$BIN/artisearch-index" --index "$I" "$C" >"$OUT/index.log" 2>&1 || fail "indexing corpus/ failed"
 
 # republish SECONDS: every REPUBLISH_EVERY s, a changed corpus indexed and published.
 republish() {
@@ -75,7 +79,7 @@ republish() {
 		[ "$_k" -gt 5 ] && rm -f "$C/guides/actu-$((_k - 5)).md"
 		_full=
 		[ $((_k % 4)) -eq 0 ] && _full=--full
-		bin/artisearch-index $_full --index "$I" "$C" >>"$W/republish.log" 2>&1 || echo "republish $_k failed" >>"$W/republish.err"
+		"$BIN/artisearch-index" $_full --index "$I" "$C" >>"$W/republish.log" 2>&1 || echo "republish $_k failed" >>"$W/republish.err"
 		sleep "$REPUBLISH_EVERY"
 	done
 	echo "$_k" >"$W/republished"
@@ -148,14 +152,14 @@ rss_report() {
 	}' "$OUT/$1.rss"
 }
 
-echo "soak: ${SECONDS_MAIN}s of wrk -t2 -c64 on bin/artisearchd, republishing every ${REPUBLISH_EVERY}s (output in $OUT)"
-soak main bin/artisearchd "$SECONDS_MAIN"
-rss_report main || fail "RSS of bin/artisearchd grew after warm-up (samples in $OUT/main.rss)"
+echo "soak: ${SECONDS_MAIN}s of wrk -t2 -c64 on $BIN/artisearchd, republishing every ${REPUBLISH_EVERY}s (output in $OUT)"
+soak main "$BIN/artisearchd" "$SECONDS_MAIN"
+rss_report main || fail "RSS of $BIN/artisearchd grew after warm-up (samples in $OUT/main.rss)"
 
-if [ -x bin-san/artisearchd ]; then
-	echo "soak: ${SECONDS_ASAN}s of the same load on bin-san/artisearchd (ASan+UBSan, LeakSanitizer at exit)"
+if [ -x "$SAN_BIN/artisearchd" ]; then
+	echo "soak: ${SECONDS_ASAN}s of the same load on $SAN_BIN/artisearchd (ASan+UBSan, LeakSanitizer at exit)"
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-	soak asan bin-san/artisearchd "$SECONDS_ASAN"
+	soak asan "$SAN_BIN/artisearchd" "$SECONDS_ASAN"
 	if grep -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)" "$OUT/asan.log" >/dev/null; then
 		grep -E -A 20 "ERROR: |runtime error:" "$OUT/asan.log" | head -n 60
 		fail "the sanitizer build reported an error (log: $OUT/asan.log)"
@@ -163,6 +167,6 @@ if [ -x bin-san/artisearchd ]; then
 	echo "soak asan: clean sanitizer report"
 	rss_report asan || true
 else
-	fail "bin-san/artisearchd is missing (make SANITIZE=address,undefined all)"
+	fail "$SAN_BIN/artisearchd is missing (make SANITIZE=address,undefined all)"
 fi
 echo "soak: ok"

@@ -77,7 +77,7 @@ struct search_result {
 
 /*
  * A cache of the fields hits show (id, title, url, date, type, department), per
- * searcher: stored fields come in zlib blocks of many documents (FORMAT.md), and
+ * searcher: stored fields come in deflate blocks of many documents (FORMAT.md), and
  * inflating one per hit would cost more than the whole search. Direct-mapped on
  * (segment, document); an entry is valid for the index object and generation that
  * filled it, so a reloaded index (a new generation) never sees stale fields.
@@ -852,14 +852,27 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if ((rc = get_fields(s, idx, c->seg, c->doc, &hit->sd)) < 0)
 			return rc;
 		if (!req->no_snippets) {
-			struct stored_doc body;
-			if ((rc = segment_get_doc(index_segment(idx, c->seg), c->doc, STORED_BODY, s->arena, &body)) < 0)
+			const char *body;
+			size_t part, full;
+			/* Most windows are found in a body's first kilobytes: inflate and analyse
+			 * those first, and the most the snippet ever reads (SNIPPET_MAX_SCAN bytes,
+			 * and a few past them to cut on a character) only when they are not enough. */
+			if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_FIRST_PART, s->arena,
+						   &body, &part, &full)) < 0)
 				return rc;
-			hit->sd.body = body.body;
-			hit->sd.body_len = body.body_len;
 			buf_reset(&s->tmp);
-			if ((rc = snippet_make(s->an, plan, c->body_slots, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
+			rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+			if (rc > 0) {
+				if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_MAX_SCAN + 8,
+							   s->arena, &body, &part, &full)) < 0)
+					return rc;
+				buf_reset(&s->tmp);
+				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+			}
+			if (rc < 0)
 				return rc;
+			hit->sd.body = body;
+			hit->sd.body_len = part;
 			if (s->tmp.err)
 				return AS_ENOMEM;
 			if (!(hit->snippet = arena_strndup(s->arena, s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len)))

@@ -281,6 +281,15 @@ static int walk_docs(const struct index *idx, const struct segment *seg, struct 
 		arena_reset(arena);
 		if ((rc = segment_get_doc(seg, d, STORED_BODY, arena, &sd)) < 0)
 			return rc;
+		{
+			/* The partial inflate a snippet does: the same bytes as the whole body. */
+			const char *part;
+			size_t len, full;
+			if ((rc = segment_get_body(seg, d, 100, arena, &part, &len, &full)) < 0)
+				return rc;
+			if (full != sd.body_len || memcmp(part, sd.body, len) != 0)
+				abort();
+		}
 		if (sd.id && segment_is_live(seg, d)) {
 			rc = index_find_doc(idx, sd.id, &s2, &d2);
 			if (rc < 0 && rc != AS_ENOENT)

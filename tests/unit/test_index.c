@@ -565,6 +565,29 @@ static void test_many_docs_seek(void **state)
 			postings_free(q);
 		}
 	}
+	/* A body's beginning (segment_get_body inflates its block only up to there) is
+	 * the beginning of the whole body, whatever its place in its block. */
+	{
+		const struct segment *seg = index_segment(idx, 0);
+		struct arena *a = arena_new(0);
+		const size_t maxes[] = { 1, 7, 100, 4096, SIZE_MAX };
+		assert_non_null(a);
+		for (uint32_t d = 0; d < N_BIG; d += 7) {
+			struct stored_doc sd;
+			assert_int_equal(segment_get_doc(seg, d, STORED_BODY, a, &sd), 0);
+			for (size_t k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
+				const char *body;
+				size_t len, full;
+				assert_int_equal(segment_get_body(seg, d, maxes[k], a, &body, &len, &full), 0);
+				assert_int_equal(full, sd.body_len);
+				assert_int_equal(len, full < maxes[k] ? full : maxes[k]);
+				assert_memory_equal(body, sd.body, len);
+				assert_int_equal(body[len], 0);
+			}
+			arena_reset(a);
+		}
+		arena_free(a);
+	}
 	index_close(idx);
 	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
 	buf_release(&r);

@@ -219,6 +219,19 @@ void textsink_add(struct textsink *ts, const char *s, size_t len)
 	textsink_emit(ts, s + run, i - run);
 }
 
+void textsink_add_lines(struct textsink *ts, const char *s, size_t len)
+{
+	const char *nl;
+
+	while ((nl = memchr(s, '\n', len)) != NULL) {
+		textsink_add(ts, s, (size_t)(nl - s));
+		textsink_sep(ts, SEP_LINE);
+		len -= (size_t)(nl - s) + 1;
+		s = nl + 1;
+	}
+	textsink_add(ts, s, len);
+}
+
 /* ---- fields ---- */
 
 void extract_warn(struct extract_ctx *cx, const char *fmt, ...)

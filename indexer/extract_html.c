@@ -283,19 +283,6 @@ struct frame {
 	int pre;            /* inside <pre>: newlines are line breaks */
 };
 
-static void add_pre_text(struct textsink *ts, const char *s, size_t len)
-{
-	const char *nl;
-
-	while ((nl = memchr(s, '\n', len)) != NULL) {
-		textsink_add(ts, s, (size_t)(nl - s));
-		textsink_sep(ts, SEP_LINE);
-		len -= (size_t)(nl - s) + 1;
-		s = nl + 1;
-	}
-	textsink_add(ts, s, len);
-}
-
 /* Whether an element's subtree is dropped from the text. */
 static int element_dropped(const GumboElement *el, int sectioning)
 {
@@ -362,7 +349,7 @@ static int read_body(struct extract_ctx *cx, GumboNode *root)
 		case GUMBO_NODE_CDATA:
 		case GUMBO_NODE_WHITESPACE:
 			if (f->pre)
-				add_pre_text(&cx->body, k->v.text.text, strlen(k->v.text.text));
+				textsink_add_lines(&cx->body, k->v.text.text, strlen(k->v.text.text));
 			else
 				textsink_add(&cx->body, k->v.text.text, strlen(k->v.text.text));
 			break;

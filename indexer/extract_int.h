@@ -29,6 +29,9 @@ struct textsink {
 void textsink_add(struct textsink *ts, const char *s, size_t len);
 /* Requests a separator before the next text. */
 void textsink_sep(struct textsink *ts, enum textsink_sep sep);
+/* Appends s[0..len) keeping its lines apart (<pre>, code blocks): each newline is a
+ * SEP_LINE instead of a space. */
+void textsink_add_lines(struct textsink *ts, const char *s, size_t len);
 
 /* One extraction in progress. */
 struct extract_ctx {

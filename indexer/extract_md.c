@@ -251,20 +251,6 @@ static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t l
 
 /* ---- the AST ---- */
 
-/* Code block or multi-line literal: its lines kept apart. */
-static void add_lines(struct textsink *ts, const char *s, size_t len)
-{
-	const char *nl;
-
-	while ((nl = memchr(s, '\n', len)) != NULL) {
-		textsink_add(ts, s, (size_t)(nl - s));
-		textsink_sep(ts, SEP_LINE);
-		len -= (size_t)(nl - s) + 1;
-		s = nl + 1;
-	}
-	textsink_add(ts, s, len);
-}
-
 static const char *literal(cmark_node *node, size_t *len)
 {
 	const char *s = cmark_node_get_literal(node);
@@ -312,7 +298,7 @@ static int walk(struct extract_ctx *cx, cmark_node *root)
 			textsink_sep(&cx->body, SEP_PARA);
 			if (!hidden) {
 				s = literal(node, &len);
-				add_lines(&cx->body, s, len);
+				textsink_add_lines(&cx->body, s, len);
 			}
 			textsink_sep(&cx->body, SEP_PARA);
 			break;

@@ -4,6 +4,7 @@
 #   scripts/setup.sh test    build + the test suite (cmocka, Snowball's vocabulary, browser tests)
 #   scripts/setup.sh bench   test + the benchmark corpus, Xapian, wrk, nginx, gnuplot
 #   scripts/setup.sh fuzz    test + clang's libFuzzer runtime
+#   scripts/setup.sh soak    test + wrk (make soak)
 #   scripts/setup.sh corpus  regenerate corpus/ PDFs (scripts/make-corpus-pdfs.py) and check them
 set -eu
 group=${1:-build}
@@ -14,12 +15,13 @@ test="$build libcmocka-dev snowball-data chromium nodejs npm curl python3"
 bench="$test python3-xapian xapian-tools wrk nginx-light gnuplot-nox hyperfine time
 manpages-fr manpages-fr-dev man-db groff-base bsdextrautils libreoffice-help-fr debian-reference-fr poppler-utils"
 fuzz="$test clang libclang-rt-14-dev"
+soak="$test wrk"
 corpus="python3 python3-gi python3-gi-cairo python3-cairo gir1.2-pango-1.0 fonts-dejavu-core
 poppler-utils"
 
 case $group in
-build) want=$build ;; test) want=$test ;; bench) want=$bench ;; fuzz) want=$fuzz ;; corpus) want=$corpus ;;
-*) echo "setup.sh: unknown group '$group' (build, test, bench, fuzz or corpus)" >&2; exit 2 ;;
+build) want=$build ;; test) want=$test ;; bench) want=$bench ;; fuzz) want=$fuzz ;; soak) want=$soak ;; corpus) want=$corpus ;;
+*) echo "setup.sh: unknown group '$group' (build, test, bench, fuzz, soak or corpus)" >&2; exit 2 ;;
 esac
 
 missing=

@@ -18,6 +18,7 @@ struct checker {
 	struct buf *report;
 	int rc;
 	unsigned n_problems;
+	char first[512]; /* the first problem: the thread's message is overwritten by later calls */
 };
 
 static void __attribute__((format(printf, 3, 4))) problem(struct checker *c, int code, const char *fmt, ...)
@@ -29,8 +30,10 @@ static void __attribute__((format(printf, 3, 4))) problem(struct checker *c, int
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	buf_addf(c->report, "problem: %s\n", msg);
-	if (!c->rc)
+	if (!c->rc) {
 		c->rc = as_error_set(code, "%s", msg);
+		memcpy(c->first, msg, sizeof(c->first));
+	}
 	c->n_problems++;
 }
 
@@ -195,7 +198,7 @@ static void check_docs(struct checker *c, const struct index *idx, uint32_t si)
 
 int index_check(const char *dir, const char *generation, struct buf *report)
 {
-	struct checker c = { report, 0, 0 };
+	struct checker c = { .report = report };
 	struct index *idx;
 	uint32_t i;
 	uint64_t keys = 0, docs = 0;
@@ -219,7 +222,7 @@ int index_check(const char *dir, const char *generation, struct buf *report)
 		 (unsigned long long)keys, c.n_problems ? "CORRUPT" : "ok");
 	index_close(idx);
 	if (c.rc)
-		as_error_set(c.rc, "%s", as_error_message(c.rc));
+		as_error_set(c.rc, "%s", c.first);
 	return c.rc;
 }
 

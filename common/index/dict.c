@@ -3,6 +3,7 @@
  * fixed 16-byte entry per block (FORMAT.md "Dictionaries"). The reader works in the
  * mapping: nothing is loaded at open beyond a validation pass over the index.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/index/codec.h"
@@ -111,8 +112,8 @@ void dict_writer_abort(struct dict_writer *dw)
 
 static int corrupt(const struct dict_reader *d, const char *what)
 {
-	(void)d;
-	return as_error_set(AS_ECORRUPT, "%s dictionary: %s", d->terms ? "term" : "word", what);
+	/* Named, so that `artisearch check` and the daemon say which file is damaged. */
+	return as_error_set(AS_ECORRUPT, "%s: %s dictionary: %s", d->name, d->terms ? "term" : "word", what);
 }
 
 int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit)
@@ -125,6 +126,7 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 	memset(d, 0, sizeof(*d));
 	d->terms = terms;
 	d->post_limit = post_limit;
+	snprintf(d->name, sizeof(d->name), "%s", name);
 	rc = ixfile_open(&d->f, path, name, terms ? "TERM" : "WORD");
 	if (rc)
 		return rc;

@@ -131,7 +131,9 @@ int ixfile_open(struct ixfile *f, const char *path, const char *name, const char
 		close(fd);
 		return as_error_set(AS_ECORRUPT, "%s: file too short (%lld bytes)", name, (long long)st.st_size);
 	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	/* MAP_POPULATE: the checksum pass reads every page anyway; faulting them in one call
+	 * is cheaper than one fault per page. */
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
 	e = errno;
 	close(fd);
 	if (m == MAP_FAILED)

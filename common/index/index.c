@@ -395,11 +395,20 @@ int index_read_current(const char *dir, char *name, size_t size)
 
 int index_open(const char *dir, struct index **out)
 {
-	char name[64];
-	int rc = index_read_current(dir, name, sizeof(name));
+	char name[64], again[64];
+	int rc, tries;
 
 	*out = NULL;
-	return rc < 0 ? rc : index_open_generation(dir, name, out);
+	for (tries = 0; tries < 3; tries++) {
+		if ((rc = index_read_current(dir, name, sizeof(name))) < 0)
+			return rc;
+		rc = index_open_generation(dir, name, out);
+		/* A writer may have published and removed this generation between our read of
+		 * CURRENT and our open: follow CURRENT again rather than fail. */
+		if (rc >= 0 || index_read_current(dir, again, sizeof(again)) < 0 || !strcmp(name, again))
+			return rc;
+	}
+	return rc;
 }
 
 const char *index_generation(const struct index *idx)
@@ -559,31 +568,114 @@ static int store_inflate(const struct segment *seg, int stream, uint32_t doc, ui
 	return 0;
 }
 
-/* Inflates and splits a block: offs[0..n] are record boundaries within raw. */
-static int store_split(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
-		       uint32_t n, uint32_t *offs)
+/* Inflates a raw deflate stream into out[0..want): the stream must yield at least `want`
+ * bytes, and when `all` exactly `want` bytes and then end. */
+static int store_inflate_to(const struct segment *seg, z_stream *zs, uint8_t *out, size_t want, int all)
 {
-	uLongf got = raw_len;
-	size_t pos = 0, k, data = 0;
-	uint32_t i, l;
+	int zrc;
 
-	if (uncompress(raw, &got, z, zlen) != Z_OK || got != raw_len)
+	if (zs->total_out >= want)
+		return 0;
+	zs->next_out = out + zs->total_out;
+	/* One byte more when the whole stream is asked for, so that a longer stream shows. */
+	zs->avail_out = (uInt)(want - zs->total_out + (all ? 1 : 0));
+	zrc = inflate(zs, all ? Z_FINISH : Z_SYNC_FLUSH);
+	if (zrc == Z_MEM_ERROR)
+		return AS_ENOMEM;
+	if (zs->total_out != want || (all && zrc != Z_STREAM_END) || (zrc != Z_OK && zrc != Z_STREAM_END))
 		return seg_corrupt(seg, "stor", "block does not inflate");
-	raw[raw_len] = 0;
+	return 0;
+}
+
+/*
+ * Inflates and splits a block: offs[0..n] are record boundaries within raw. With
+ * `idx` < n, only raw[0..offs[idx] + min(record length, want)) is inflated (the rest of
+ * raw is left undefined): a snippet needs the beginning of one body, not the bodies
+ * after it nor the end of a 2 MB one. *got is the number of bytes inflated.
+ */
+static int store_split_part(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw,
+			    uint32_t raw_len, uint32_t n, uint32_t *offs, uint32_t idx, size_t want, size_t *got)
+{
+	z_stream zs;
+	size_t pos = 0, k, data = 0, head, target = raw_len;
+	uint32_t i, l;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	zs.next_in = (Bytef *)z;
+	zs.avail_in = zlen;
+	if (inflateInit2(&zs, -15) != Z_OK)
+		return AS_ENOMEM;
+	/* The record lengths first: n varints, at most 5 bytes each. */
+	head = (size_t)n * 5 < raw_len ? (size_t)n * 5 : raw_len;
+	if ((rc = store_inflate_to(seg, &zs, raw, head, head == raw_len)) < 0)
+		goto out;
 	for (i = 0; i < n; i++) {
-		if (!(k = varint_get32(raw + pos, raw_len - pos, &l)))
-			return seg_corrupt(seg, "stor", "bad record lengths");
+		if (!(k = varint_get32(raw + pos, head - pos, &l))) {
+			rc = seg_corrupt(seg, "stor", "bad record lengths");
+			goto out;
+		}
 		pos += k;
 		offs[i] = (uint32_t)data;
 		data += l;
-		if (data > raw_len)
-			return seg_corrupt(seg, "stor", "bad record lengths");
+		if (data > raw_len) {
+			rc = seg_corrupt(seg, "stor", "bad record lengths");
+			goto out;
+		}
 	}
-	if (data != raw_len - pos)
-		return seg_corrupt(seg, "stor", "bad record lengths");
+	if (data != raw_len - pos) {
+		rc = seg_corrupt(seg, "stor", "bad record lengths");
+		goto out;
+	}
 	for (i = 0; i < n; i++)
 		offs[i] += (uint32_t)pos;
 	offs[n] = raw_len;
+	if (idx < n && offs[idx + 1] - offs[idx] > want)
+		target = offs[idx] + want;
+	if (target < head)
+		target = head;
+	rc = store_inflate_to(seg, &zs, raw, target, target == raw_len);
+	if (!rc) {
+		raw[target] = 0;
+		*got = target;
+	}
+out:
+	inflateEnd(&zs);
+	return rc;
+}
+
+static int store_split(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
+		       uint32_t n, uint32_t *offs)
+{
+	size_t got;
+
+	return store_split_part(seg, z, zlen, raw, raw_len, n, offs, n, SIZE_MAX, &got);
+}
+
+int segment_get_body(const struct segment *seg, uint32_t doc, size_t max, struct arena *arena, const char **body,
+		     size_t *len, size_t *full_len)
+{
+	uint32_t blk = 0, first = 0, n = 0, zlen = 0, raw_len = 0, *offs;
+	const uint8_t *z = NULL;
+	uint8_t *raw;
+	size_t got = 0;
+	int rc;
+
+	*body = NULL;
+	*len = *full_len = 0;
+	if ((rc = store_inflate(seg, STREAM_BODY, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
+		return rc;
+	raw = arena_alloc(arena, (size_t)raw_len + 1);
+	offs = arena_alloc(arena, ((size_t)n + 1) * sizeof(*offs));
+	if (!raw || !offs)
+		return AS_ENOMEM;
+	if ((rc = store_split_part(seg, z, zlen, raw, raw_len, n, offs, doc - first, max, &got)) < 0)
+		return rc;
+	*full_len = offs[doc - first + 1] - offs[doc - first];
+	*len = *full_len < max ? *full_len : max;
+	/* NUL-terminated like segment_get_doc's body. */
+	raw[offs[doc - first] + *len] = 0;
+	*body = (const char *)raw + offs[doc - first];
 	return 0;
 }
 

@@ -14,7 +14,8 @@
 
 #define DICT_BLOCK_KEYS 32
 #define KEY_MAX 255
-#define STORE_BLOCK_RAW (16 * 1024)
+#define STORE_BLOCK_RAW (16 * 1024)       /* body blocks */
+#define STORE_META_BLOCK_RAW (2 * 1024)   /* meta blocks: a hit's title and url inflate ~2 KB */
 #define TF_MAX 65535u
 #define SKIP_ENTRY 30
 #define DOCS_TAIL 88
@@ -30,6 +31,7 @@ struct dict_reader {
 	const uint8_t *index; /* n_blocks * 16 bytes */
 	uint64_t blocks_end;  /* file offset where the index starts */
 	uint64_t post_limit;  /* postings must end before this offset of the .post file */
+	char name[64];        /* "seg-000007.terms", for error messages */
 };
 
 struct segment {

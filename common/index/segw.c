@@ -91,14 +91,34 @@ static void stream_flush(struct segw *sw, int s)
 		return;
 	buf_add(&raw, st->lens.ptr, st->lens.len);
 	buf_add(&raw, st->data.ptr, st->data.len);
-	zlen = compressBound(raw.len);
+	/* Raw deflate (windowBits -15): no zlib header and no adler32, which cost a pass
+	 * over every inflated byte at search time while the file CRC already covers the
+	 * compressed bytes (FORMAT.md "Stored fields"). */
+	zlen = compressBound(raw.len) + 16;
 	if (raw.err || buf_grow(&sw->zbuf, zlen)) {
 		sw->err = AS_ENOMEM;
 		goto out;
 	}
-	if (compress2((Bytef *)sw->zbuf.ptr, &zlen, (const Bytef *)raw.ptr, raw.len, 1) != Z_OK) {
-		sw->err = as_error_set(AS_ENOMEM, "stored fields: zlib failed");
-		goto out;
+	{
+		z_stream zs;
+		int zrc;
+
+		memset(&zs, 0, sizeof(zs));
+		if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			sw->err = as_error_set(AS_ENOMEM, "stored fields: zlib failed");
+			goto out;
+		}
+		zs.next_in = (Bytef *)raw.ptr;
+		zs.avail_in = (uInt)raw.len;
+		zs.next_out = (Bytef *)sw->zbuf.ptr;
+		zs.avail_out = (uInt)zlen;
+		zrc = deflate(&zs, Z_FINISH);
+		zlen = zs.total_out;
+		deflateEnd(&zs);
+		if (zrc != Z_STREAM_END) {
+			sw->err = as_error_set(AS_ENOMEM, "stored fields: zlib failed");
+			goto out;
+		}
 	}
 	buf_put32(&st->index, st->first_doc);
 	buf_put64(&st->index, sw->stor.off);
@@ -126,7 +146,7 @@ static void stream_add(struct segw *sw, int s, uint32_t doc, const void *rec, si
 	varint_put(&st->lens, len);
 	buf_add(&st->data, rec, len);
 	st->n++;
-	if (st->lens.len + st->data.len >= STORE_BLOCK_RAW)
+	if (st->lens.len + st->data.len >= (s == STREAM_META ? STORE_META_BLOCK_RAW : STORE_BLOCK_RAW))
 		stream_flush(sw, s);
 }
 
@@ -341,8 +361,10 @@ static int write_stor_tail(struct segw *sw)
 	st32(t + 16, (uint32_t)idx[0]), st32(t + 20, (uint32_t)(idx[0] >> 32));
 	st32(t + 24, (uint32_t)idx[1]), st32(t + 28, (uint32_t)(idx[1] >> 32));
 	ixfile_write(&sw->stor, t, sizeof(t));
-	if (sw->err)
+	if (sw->err) {
+		ixfile_abort(&sw->stor); /* its buffer and path, which segw_finish() does not see */
 		return sw->err;
+	}
 	return ixfile_finish(&sw->stor);
 }
 

@@ -83,7 +83,10 @@ struct index_summary {
  * index_writer_known() nor added, writes a new segment, merges segments when the
  * policy says so, writes and fsyncs the new generation, publishes it by renaming
  * CURRENT, and removes generations no longer published. When nothing changed,
- * publishes nothing (summary->published = 0).
+ * publishes nothing (summary->published = 0). A writer commits once: afterwards add,
+ * delete and commit return AS_EINVAL; free it (and open another to go on).
+ * For the crash tests, $ARTISEARCH_CRASH_AT names a publishing step at which the
+ * process kills itself with SIGKILL (FORMAT.md "Index directory").
  */
 int index_writer_commit(struct index_writer *w, struct index_summary *summary);
 

@@ -38,5 +38,10 @@
 #define FACET_MAX_VALUES 64
 /* Bytes of a stored body read for a snippet. */
 #define SNIPPET_MAX_SCAN (64 * 1024)
+/* Bytes of a body tried first (search.c): enough for most windows, and for whole bodies
+ * of a typical size. */
+#ifndef SNIPPET_FIRST_PART
+#define SNIPPET_FIRST_PART (4 * 1024)
+#endif
 
 #endif

@@ -488,32 +488,22 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 		if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, new_slot(b, negated), q->fields)))
 			n_nodes++;
 	}
-	/* The parts of one written word (`pme/tpe`, `3.5`) stay together. */
-	if (n_nodes > 1 && !b->rc) {
-		int all_leaves = 1;
-		for (uint32_t i = 0; i < n_nodes; i++)
-			all_leaves &= nodes[i]->kind == PN_LEAF && !nodes[i]->leaf->prefix;
-		(void)all_leaves;
-	}
+	/* Several words in one written word (`pme/tpe`, `3.5`): all of them. */
 	return b->rc ? NULL : and_of(b, nodes, n_nodes);
 }
 
 static struct pnode *build_phrase(struct builder *b, const struct qnode *q, int negated)
 {
 	struct qtok toks[MAX_TOKS];
-	const char *terms[MAX_TOKS], *words[MAX_TOKS];
 	uint32_t pos[MAX_TOKS], k = 0;
 	int n = analyse(b, q->text, q->len, toks);
 
 	if (n <= 0)
 		return NULL;
-	for (int i = 0; i < n; i++) {
-		if (toks[i].t.flags & TOKEN_COMPOUND)
-			continue;
-		terms[k] = toks[i].term;
-		words[k] = toks[i].word;
-		pos[k++] = toks[i].t.position;
-	}
+	/* A phrase is the sequence of its words: a compound's parts stand for it. */
+	for (int i = 0; i < n; i++)
+		if (!(toks[i].t.flags & TOKEN_COMPOUND))
+			pos[k++] = toks[i].t.position;
 	if (k == 1) {
 		toks[0].t.flags &= ~(unsigned)TOKEN_PREFIX;
 		for (int i = 0; i < n; i++)
@@ -537,9 +527,75 @@ static struct pnode *build_phrase(struct builder *b, const struct qnode *q, int 
 	}
 	ph->n_kids = k;
 	b->has_phrase = 1;
-	(void)terms;
-	(void)words;
 	return b->rc ? NULL : ph;
+}
+
+/* The leaf a query word's node is built on (its synonyms aside), or NULL. */
+static struct leaf *primary_leaf(struct pnode *n)
+{
+	if (n->kind == PN_MAX && n->n_kids && n->kids[0]->kind == PN_LEAF)
+		n = n->kids[0];
+	if (n->kind != PN_LEAF || n->leaf->prefix || !n->leaf->n_terms ||
+	    n->leaf->terms[0].origin != ORIGIN_QUERY)
+		return NULL;
+	return n->leaf;
+}
+
+/*
+ * Consecutive words of an AND equal to a synonym member of several words (`centre de
+ * formation d'apprentis`): those words, or the group's one-word members (`cfa`), as
+ * one alternative. The longest member wins at each position. Returns the new count.
+ */
+static uint32_t phrase_synonyms(struct builder *b, struct pnode **kids, uint32_t nk)
+{
+	uint32_t n_groups = synonyms_n_groups(b->syn);
+
+	for (uint32_t i = 0; i < nk && !b->rc; i++) {
+		const struct syn_group *best_g = NULL;
+		uint32_t best_len = 0;
+		for (uint32_t g = 0; g < n_groups; g++) {
+			const struct syn_group *grp = synonyms_group(b->syn, g);
+			for (uint32_t m = 0; m < grp->n_members; m++) {
+				const struct syn_member *mem = &grp->members[m];
+				uint32_t j;
+				if (mem->n_terms < 2 || mem->n_terms <= best_len || i + mem->n_terms > nk)
+					continue;
+				for (j = 0; j < mem->n_terms; j++) {
+					struct leaf *l = primary_leaf(kids[i + j]);
+					if (!l || strcmp(l->terms[0].term, mem->terms[j]) != 0)
+						break;
+				}
+				if (j == mem->n_terms)
+					best_g = grp, best_len = mem->n_terms;
+			}
+		}
+		if (!best_g)
+			continue;
+		struct leaf *first = primary_leaf(kids[i]), *alt = leaf_new(b, first->slot, first->fields);
+		if (!alt)
+			return nk;
+		alt->word = first->word;
+		alt->word_len = first->word_len;
+		alt->no_typo = 1;
+		for (uint32_t m = 0; m < best_g->n_members; m++) {
+			const struct syn_member *mem = &best_g->members[m];
+			if (mem->n_terms == 1)
+				leaf_add_term(b, alt, mem->terms[0], mem->term0_len, mem->terms[0], mem->term0_len,
+					      mem->words[0], strlen(mem->words[0]), ORIGIN_SYNONYM, RANK_W_SYNONYM, 0);
+		}
+		if (alt->n_terms == 0)
+			continue; /* no one-word member: the words alone (the leaf stays unused) */
+		struct pnode *span = and_of(b, kids + i, best_len), *mx = node_new(b, PN_MAX, 2);
+		if (!span || !mx)
+			return nk;
+		mx->kids[0] = span;
+		mx->kids[1] = leaf_node(b, alt);
+		mx->n_kids = mx->kids[1] ? 2 : 1;
+		kids[i] = mx;
+		memmove(kids + i + 1, kids + i + best_len, (nk - i - best_len) * sizeof(*kids));
+		nk -= best_len - 1;
+	}
+	return nk;
 }
 
 static struct pnode *build(struct builder *b, const struct qnode *q, int negated)
@@ -567,6 +623,8 @@ static struct pnode *build(struct builder *b, const struct qnode *q, int negated
 		}
 		if (nk == 0 || b->rc)
 			return NULL; /* exclusions alone match nothing */
+		if (!negated && b->syn)
+			nk = phrase_synonyms(b, kids, nk);
 		if (nn == 0)
 			return and_of(b, kids, nk);
 		if (!(n = node_new(b, PN_AND, nk)) || !(n->nots = arena_alloc(b->arena, nn * sizeof(*nots))))

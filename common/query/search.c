@@ -53,11 +53,6 @@ struct facet {
 	uint32_t n, cap;
 };
 
-struct pending {
-	uint32_t doc;
-	double s0; /* score without proximity */
-};
-
 struct search_hit {
 	uint32_t seg, doc;
 	double score;
@@ -82,7 +77,7 @@ struct search_result {
 
 /*
  * A cache of the fields hits show (id, title, url, date, type, department), per
- * searcher: stored fields come in zlib blocks of many documents (FORMAT.md), and
+ * searcher: stored fields come in deflate blocks of many documents (FORMAT.md), and
  * inflating one per hit would cost more than the whole search. Direct-mapped on
  * (segment, document); an entry is valid for the index object and generation that
  * filled it, so a reloaded index (a new generation) never sees stale fields.
@@ -106,9 +101,6 @@ struct searcher {
 	struct search_result res;
 	struct cand *heap;
 	uint32_t heap_cap;
-	double *lb;            /* [heap_cap]: min-heap of scores without proximity (two-phase) */
-	struct pending *pend;  /* documents whose proximity may decide (two-phase) */
-	uint32_t pend_cap;
 	uint32_t *counts[2]; /* per-segment counts by value id: type, department */
 	uint32_t count_cap[2];
 	uint32_t years[N_YEARS];
@@ -273,8 +265,6 @@ void searcher_free(struct searcher *s)
 	synonyms_free(s->syn);
 	arena_free(s->arena);
 	as_free(s->heap);
-	as_free(s->lb);
-	as_free(s->pend);
 	as_free(s->counts[0]);
 	as_free(s->counts[1]);
 	if (s->cache)
@@ -425,7 +415,7 @@ static int proximity(struct run *r, double *out)
  * cannot enter the top k (not scored to the end), <0 on error.
  */
 static int score_doc(struct run *r, struct qiter *root, const struct segment *seg, uint32_t doc, int prune,
-		     int with_prox, double *score, struct parts *parts)
+		     double *score, struct parts *parts)
 {
 	const struct plan *p = r->plan;
 	struct score_ctx *ctx = &r->ctx;
@@ -459,10 +449,6 @@ static int score_doc(struct run *r, struct qiter *root, const struct segment *se
 				cov = 1;
 			title = (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * idf;
 		}
-	}
-	if (!with_prox) {
-		*score = base + title;
-		return 0;
 	}
 	if (prune && cannot_enter(r, base + title + r->prox_ub))
 		return 1;
@@ -544,53 +530,14 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 	return rc;
 }
 
-/* a < b, with the margin that absorbs rounding between a bound and a score. */
-static int below(double a, double b)
-{
-	return a + 1e-9 * (1.0 + fabs(a)) < b;
-}
-
-static void lb_push(struct run *r, uint32_t *n, double v)
-{
-	double *h = r->s->lb;
-	uint32_t i;
-
-	if (*n < r->k) {
-		i = (*n)++;
-		h[i] = v;
-		while (i > 0 && h[i] < h[(i - 1) / 2]) {
-			double t = h[i];
-			h[i] = h[(i - 1) / 2];
-			h[(i - 1) / 2] = t;
-			i = (i - 1) / 2;
-		}
-		return;
-	}
-	if (v <= h[0])
-		return;
-	h[0] = v;
-	for (i = 0;;) {
-		uint32_t l = 2 * i + 1, m = i;
-		if (l < *n && h[l] < h[m])
-			m = l;
-		if (l + 1 < *n && h[l + 1] < h[m])
-			m = l + 1;
-		if (m == i)
-			break;
-		double t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
 /*
- * Two-phase scoring for queries with proximity (whose positions are the costly part):
- * the first pass scores every candidate without proximity (s0 = BM25F + title bonus, a
- * lower bound of its final score) and keeps the k best s0 (with the final scores of
- * earlier segments) in a min-heap; its smallest, T, bounds the k-th final score from
- * below. A document with s0 + the largest proximity bonus < T cannot be in the top k;
- * only the others get positions decoded, in a second pass over the segment.
+ * One pass over a segment's matches: each is counted (total, facets), then scored only
+ * if its block's bound (iter.h: BM25F block maxima, plus the title bonus where every
+ * word can be in a title, plus the largest proximity bonus) can beat the k-th best
+ * score so far; score_doc() decodes positions for proximity only when the rest of the
+ * score leaves it a chance. (A two-pass variant that delayed every proximity until the
+ * k best lower bounds were known was measured slower on the benchmark corpus: the
+ * second pass pays for reopening and re-decoding the lists.)
  */
 static int run_segment(struct run *r, uint32_t s_no)
 {
@@ -599,10 +546,9 @@ static int run_segment(struct run *r, uint32_t s_no)
 	const struct segment *seg = index_segment(r->idx, s_no);
 	uint16_t type_id = 0, dept_id = 0;
 	struct qiter *root;
-	uint32_t blk_last = 0, n_lb = 0, n_pend = 0;
+	uint32_t blk_last = 0;
 	double blk_bound = 0;
 	int have_blk = 0, prune = !req->exhaustive && req->sort == SORT_RELEVANCE, rc;
-	int two_phase = prune && r->plan->n_slots >= 2;
 
 	if (req->type && !(type_id = segment_value_id(seg, VALUE_TYPE, req->type)))
 		return 0; /* no document of this segment has that type */
@@ -610,9 +556,6 @@ static int run_segment(struct run *r, uint32_t s_no)
 		return 0;
 	if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
 		return rc;
-	if (two_phase)
-		for (uint32_t i = 0; i < r->n_heap; i++)
-			lb_push(r, &n_lb, s->heap[i].score);
 	for (rc = root->ops->next(root); rc == 0; rc = root->ops->next(root)) {
 		uint32_t doc = root->doc;
 		struct doc_values dv;
@@ -633,7 +576,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			if (y >= 0 && y < N_YEARS)
 				s->years[y]++;
 		}
-		if (prune && (r->n_heap == r->k || n_lb == r->k)) {
+		if (prune && r->n_heap == r->k) {
 			if (!have_blk || doc > blk_last) {
 				/* The title bonus needs every word in the title: possible in this
 				 * block only if every word's block has title occurrences. */
@@ -643,31 +586,10 @@ static int run_segment(struct run *r, uint32_t s_no)
 					blk_bound += r->title_ub;
 				have_blk = 1;
 			}
-			if (cannot_enter(r, blk_bound) || (n_lb == r->k && below(blk_bound, s->lb[0])))
+			if (cannot_enter(r, blk_bound))
 				continue;
 		}
-		if (two_phase) {
-			double s0;
-			if ((rc = score_doc(r, root, seg, doc, 0, 0, &s0, NULL)) < 0)
-				break;
-			lb_push(r, &n_lb, s0);
-			if (n_lb == r->k && below(s0 + r->prox_ub, s->lb[0]))
-				continue;
-			if (n_pend == s->pend_cap) {
-				uint32_t ncap = s->pend_cap ? s->pend_cap * 2 : 256;
-				struct pending *np = as_realloc(s->pend, ncap * sizeof(*np));
-				if (!np) {
-					rc = AS_ENOMEM;
-					break;
-				}
-				s->pend = np;
-				s->pend_cap = ncap;
-			}
-			s->pend[n_pend].doc = doc;
-			s->pend[n_pend++].s0 = s0;
-			continue;
-		}
-		rc = score_doc(r, root, seg, doc, prune, 1, &c.score, NULL);
+		rc = score_doc(r, root, seg, doc, prune, &c.score, NULL);
 		if (rc < 0)
 			break;
 		if (rc > 0)
@@ -682,45 +604,6 @@ static int run_segment(struct run *r, uint32_t s_no)
 	iter_free(root);
 	if (rc < 0)
 		return rc;
-	/*
-	 * Second pass: proximity for the documents that may still make the top k, in
-	 * document order with a fresh iterator. (Taking the best s0 first, in batches, was
-	 * measured slower: each batch pays for reopening and re-decoding the lists.)
-	 */
-	if (n_pend > 0) {
-		double t = n_lb == r->k ? s->lb[0] : -INFINITY;
-		if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
-			return rc;
-		for (uint32_t i = 0; i < n_pend; i++) {
-			struct pending *pd = &s->pend[i];
-			struct cand c;
-			if (below(pd->s0 + r->prox_ub, t) || cannot_enter(r, pd->s0 + r->prox_ub))
-				continue;
-			if ((rc = root->ops->seek(root, pd->doc)) < 0)
-				break;
-			if (rc > 0 || root->doc != pd->doc) {
-				rc = as_error_set(AS_ECORRUPT, "%s: document %u matched once, not twice", "query", pd->doc);
-				break;
-			}
-			if ((rc = score_doc(r, root, seg, pd->doc, 1, 1, &c.score, NULL)) < 0)
-				break;
-			if (rc > 0) {
-				rc = 0;
-				continue;
-			}
-			r->n_scored++;
-			struct doc_values dv;
-			segment_doc_values(seg, pd->doc, &dv);
-			c.date = dv.date;
-			c.seg = s_no;
-			c.doc = pd->doc;
-			c.body_slots = r->ctx.body_slots;
-			heap_push(r, &c);
-		}
-		iter_free(root);
-		if (rc < 0)
-			return rc;
-	}
 	return facets_merge(s, seg);
 }
 
@@ -862,7 +745,7 @@ static int explain_hit(struct run *r, struct search_hit *h)
 		return rc;
 	rc = root->ops->seek(root, h->doc);
 	if (rc == 0 && root->doc == h->doc)
-		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 0, 1, &score, &parts);
+		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 0, &score, &parts);
 	if (rc == 0) {
 		buf_reset(&s->tmp);
 		buf_addstr(&s->tmp, "words");
@@ -918,10 +801,6 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (!h)
 			return AS_ENOMEM;
 		s->heap = h;
-		double *lb = as_realloc(s->lb, k * sizeof(*lb));
-		if (!lb)
-			return AS_ENOMEM;
-		s->lb = lb;
 		s->heap_cap = k;
 	}
 	res->query = text;
@@ -973,14 +852,27 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if ((rc = get_fields(s, idx, c->seg, c->doc, &hit->sd)) < 0)
 			return rc;
 		if (!req->no_snippets) {
-			struct stored_doc body;
-			if ((rc = segment_get_doc(index_segment(idx, c->seg), c->doc, STORED_BODY, s->arena, &body)) < 0)
+			const char *body;
+			size_t part, full;
+			/* Most windows are found in a body's first kilobytes: inflate and analyse
+			 * those first, and the most the snippet ever reads (SNIPPET_MAX_SCAN bytes,
+			 * and a few past them to cut on a character) only when they are not enough. */
+			if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_FIRST_PART, s->arena,
+						   &body, &part, &full)) < 0)
 				return rc;
-			hit->sd.body = body.body;
-			hit->sd.body_len = body.body_len;
 			buf_reset(&s->tmp);
-			if ((rc = snippet_make(s->an, plan, c->body_slots, hit->sd.body, hit->sd.body_len, &s->tmp)) < 0)
+			rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+			if (rc > 0) {
+				if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_MAX_SCAN + 8,
+							   s->arena, &body, &part, &full)) < 0)
+					return rc;
+				buf_reset(&s->tmp);
+				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+			}
+			if (rc < 0)
 				return rc;
+			hit->sd.body = body;
+			hit->sd.body_len = part;
 			if (s->tmp.err)
 				return AS_ENOMEM;
 			if (!(hit->snippet = arena_strndup(s->arena, s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len)))

@@ -92,8 +92,13 @@ static void add_text(struct buf *out, const char *s, size_t len)
 	}
 }
 
-int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
-		 struct buf *out)
+/* Bytes before the end of a partial body that the analyzer may read ahead of a token
+ * (elisions, compounds, apostrophes): a decision taken within them could change with
+ * the rest of the body. */
+#define PART_MARGIN 256
+
+int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
+		      size_t full_len, struct buf *out)
 {
 	struct hl hl[MAX_HL];
 	struct match m[MAX_MATCHES];
@@ -101,7 +106,9 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 	uint64_t all = 0;
 	unsigned best_d = 0, best_c = 0;
 	struct token tok;
-	int rc = 0, done = 0;
+	int rc = 0, done = 0, broke = 0;
+	/* A part shorter than what the whole body would be scanned for. */
+	int partial = full_len > len && len <= SNIPPET_MAX_SCAN;
 
 	if (!body)
 		return 0;
@@ -126,8 +133,10 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 		size_t stop_at = SIZE_MAX;
 		while (n < MAX_MATCHES && (rc = analyzer_next(an, &tok)) == 0) {
 			size_t h;
-			if (done && tok.start >= stop_at)
+			if (done && tok.start >= stop_at) {
+				broke = tok.start + PART_MARGIN < len;
 				break;
+			}
 			for (h = 0; h < n_hl; h++)
 				if ((hl[h].len == tok.term_len && memcmp(hl[h].term, tok.term, tok.term_len) == 0) ||
 				    (tok.alt_len && hl[h].len == tok.alt_len && memcmp(hl[h].term, tok.alt, tok.alt_len) == 0))
@@ -163,6 +172,9 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 		}
 		if (!done && rc < 0 && rc != 1)
 			return rc;
+		/* The scan must have stopped on its own, well inside the part. */
+		if (partial && !broke)
+			return 1;
 	}
 	size_t start, end;
 	if (best_j > best_i) {
@@ -205,6 +217,8 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 		start++;
 	while (end > start && is_ws(body[end - 1]))
 		end--;
+	if (partial && end + PART_MARGIN >= len)
+		return 1;
 	if (start > 0)
 		buf_addstr(out, "… ");
 	size_t at = start;
@@ -218,7 +232,13 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 		at = m[k].end;
 	}
 	add_text(out, body + at, end - at);
-	if (end < len)
+	if (end < full_len)
 		buf_addstr(out, " …");
 	return out->err;
+}
+
+int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
+		 struct buf *out)
+{
+	return snippet_make_part(an, plan, slots, body, len, len, out);
 }

@@ -30,5 +30,13 @@ struct plan;
 #include <stdint.h>
 int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
 		 struct buf *out);
+/*
+ * The same from the first `len` bytes of a body of `full_len` bytes: 0 when the snippet
+ * is the one snippet_make() would make from the whole body (the window was found well
+ * inside the part), 1 with nothing appended when more of the body is needed, <0 on error.
+ * A part of at least SNIPPET_MAX_SCAN + 1 bytes is always enough.
+ */
+int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
+		      size_t full_len, struct buf *out);
 
 #endif

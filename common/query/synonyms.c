@@ -138,6 +138,11 @@ uint32_t synonyms_n_groups(const struct synonyms *syn)
 	return syn ? syn->n_groups : 0;
 }
 
+const struct syn_group *synonyms_group(const struct synonyms *syn, uint32_t i)
+{
+	return &syn->groups[i];
+}
+
 void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,
 		     void (*fn)(void *ctx, const struct syn_member *m), void *ctx)
 {

@@ -9,6 +9,8 @@
  *
  * A query word whose term is a one-word member gets the group's other members as
  * alternatives: one-word members as extra keys of its leaf, longer ones as phrases.
+ * Consecutive query words equal to a longer member get the one-word members as an
+ * alternative to all of them (plan.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -44,5 +46,8 @@ void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,
 		     void (*fn)(void *ctx, const struct syn_member *m), void *ctx);
 
 uint32_t synonyms_n_groups(const struct synonyms *syn);
+/* Group i (< synonyms_n_groups()), owned by syn: for matching several query words
+ * against a longer member (`centre de formation d'apprentis` -> `cfa`). */
+const struct syn_group *synonyms_group(const struct synonyms *syn, uint32_t i);
 
 #endif

@@ -593,6 +593,40 @@ static int cache_make_room(struct analyzer *an, size_t need)
 	return 0;
 }
 
+/*
+ * Snowball's last step takes the accent off the final syllable of a stem (`péché` ->
+ * `pech`, `évènement` -> `éven`), so its stem no longer says which accents the word had
+ * and `peche` would look like an exact match of `péché`. When the folded stem is a prefix
+ * of the folded word, the exact stem is instead that prefix as written (`péch`, `évèn`),
+ * cut at the code point where the folding reaches the stem's length.
+ */
+static int exact_from_word(struct analyzer *an)
+{
+	const struct buf *key = &an->lower, *term = &an->term;
+	const uint8_t *p = (const uint8_t *)key->ptr;
+	size_t i = 0, k, folded = 0;
+	struct buf *f = &an->alt; /* free until the alt stem is computed */
+	int32_t cp;
+	int rc;
+
+	while (i < key->len && folded < term->len) {
+		k = decode(p + i, key->len - i, &cp);
+		buf_reset(f);
+		rc = fold_lower(&an->sc, key->ptr + i, k, f);
+		if (rc)
+			return rc;
+		if (folded + f->len > term->len || memcmp(term->ptr + folded, f->ptr, f->len))
+			return 0; /* not a prefix: keep Snowball's stem */
+		folded += f->len;
+		i += k;
+	}
+	if (folded == term->len) {
+		buf_reset(&an->exact);
+		buf_add(&an->exact, key->ptr, i);
+	}
+	return an->exact.err;
+}
+
 /* Computes the cache entry of the lower form in an->lower and stores it. */
 static int cache_fill(struct analyzer *an, uint64_t h, struct entry **out)
 {
@@ -623,6 +657,10 @@ static int cache_fill(struct analyzer *an, uint64_t h, struct entry **out)
 		rc = fold_lower(&an->sc, an->exact.ptr, an->exact.len, &an->term);
 		if (rc)
 			return rc;
+		rc = exact_from_word(an);
+		if (rc)
+			return rc;
+		buf_reset(&an->alt);
 		if (an->word.len != key->len || memcmp(an->word.ptr, key->ptr, key->len)) {
 			rc = stem_into(an, an->word.ptr, an->word.len, &an->alt);
 			if (rc)

@@ -82,7 +82,9 @@ struct token {
 	const char *term;
 	size_t term_len;
 	/* The same stem with its accents (`chât` for `châtiment`); equal to term when the
-	 * word has none. Lets the query engine rank the exact accented form first. */
+	 * word has none. Where Snowball took the accent off the stem's last syllable
+	 * (`péché` -> `pech`), the word as written cut to the stem's length (`péch`).
+	 * Lets the query engine rank the exact accented form first. */
 	const char *exact;
 	size_t exact_len;
 	/* The stem of the accent-folded word when it differs from `term` (Snowball treats

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local int last_code;
 static _Thread_local char last_message[512];
@@ -26,11 +27,16 @@ const char *as_strerror(int code)
 
 int as_error_set(int code, const char *fmt, ...)
 {
+	char msg[sizeof(last_message)];
 	va_list ap;
 
+	/* Formatted aside first: callers wrap the previous message, as in
+	 * as_error_set(AS_ECORRUPT, "%s: %s", name, as_error_message(rc)), and vsnprintf()
+	 * into the buffer it reads from is undefined (glibc left the message empty). */
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(last_message, msg, sizeof(msg));
 	last_code = code;
 	return code;
 }

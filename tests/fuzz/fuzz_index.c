@@ -4,10 +4,17 @@
  * deletions) and the checker behind `artisearch check`.
  *
  * At start-up the sample index (tests/unit/sample_index.h) is built in a private
- * folder. An input is one mutated file of its published generation:
- *     byte 0      which file (mod the number of files, in name order); bit 7 set: keep
- *                 the input's own CRC instead of recomputing it
- *     the rest    the file's new bytes
+ * folder. An input mutates one file of its published generation:
+ *     byte 0      bits 0-4: which file (mod the number of files, in name order);
+ *                 bit 7 set: keep the input's own CRC instead of recomputing it;
+ *                 bit 6 clear: the rest of the input is the file's new bytes;
+ *                 bit 6 set, a patch of the pristine file: bytes 1-4 an offset (u32 LE,
+ *                 mod the file's size), then the bytes written there (bit 5 set: the
+ *                 file is also cut after them).
+ * Patches keep inputs small whatever the file's size, so that libFuzzer explores every
+ * region of the large files (postings, stored fields) and not only the small ones:
+ * with whole files, the 78-byte manifest reaches the same coverage as any valid file
+ * and the corpus would keep only it.
  * The CRC (the last 4 bytes, FORMAT.md "Every file") is recomputed by default, since a
  * mutation that breaks it only reaches the checksum test: with it fixed, the mutation
  * reaches the structure decoders, which is what this target is for.
@@ -139,6 +146,17 @@ static void setup(void)
 			fputc((int)i, f);
 			fwrite(files[i].data, 1, files[i].len, f);
 			fclose(f);
+			/* Patches: a byte changed at a quarter, a half and near the end of the body. */
+			for (int k = 1; k <= 3; k++) {
+				size_t off = k < 3 ? files[i].len * (size_t)k / 4 : (files[i].len > 40 ? files[i].len - 40 : 0);
+				snprintf(path, sizeof(path), "%s/%s.patch%d", t, files[i].name, k);
+				FUZZ_ASSERT((f = fopen(path, "wb")));
+				fputc((int)(i | 0x40), f);
+				for (int b = 0; b < 4; b++)
+					fputc((int)(off >> (8 * b)) & 0xff, f);
+				fputc(files[i].data[off] ^ 0x01, f);
+				fclose(f);
+			}
 		}
 	}
 }
@@ -263,6 +281,15 @@ static int walk_docs(const struct index *idx, const struct segment *seg, struct 
 		arena_reset(arena);
 		if ((rc = segment_get_doc(seg, d, STORED_BODY, arena, &sd)) < 0)
 			return rc;
+		{
+			/* The partial inflate a snippet does: the same bytes as the whole body. */
+			const char *part;
+			size_t len, full;
+			if ((rc = segment_get_body(seg, d, 100, arena, &part, &len, &full)) < 0)
+				return rc;
+			if (full != sd.body_len || memcmp(part, sd.body, len) != 0)
+				abort();
+		}
 		if (sd.id && segment_is_live(seg, d)) {
 			rc = index_find_doc(idx, sd.id, &s2, &d2);
 			if (rc < 0 && rc != AS_ENOENT)
@@ -306,11 +333,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1)
 		return 0;
-	which = (data[0] & 0x7f) % n_files;
-	len = size - 1;
-	bytes = malloc(len + 1);
-	FUZZ_ASSERT(bytes);
-	memcpy(bytes, data + 1, len);
+	which = (data[0] & 0x1f) % n_files;
+	if (data[0] & 0x40) {
+		/* A patch of the pristine file. */
+		size_t flen = files[which].len, off, n;
+		if (size < 5)
+			return 0;
+		off = (size_t)(data[1] | data[2] << 8 | data[3] << 16 | (uint32_t)data[4] << 24) % (flen ? flen : 1);
+		n = size - 5;
+		len = (data[0] & 0x20) ? off + n : (off + n > flen ? off + n : flen);
+		bytes = calloc(1, len + 1);
+		FUZZ_ASSERT(bytes);
+		memcpy(bytes, files[which].data, off + n < flen ? ((data[0] & 0x20) ? off : flen) : off);
+		memcpy(bytes + off, data + 5, n);
+	} else {
+		len = size - 1;
+		bytes = malloc(len + 1);
+		FUZZ_ASSERT(bytes);
+		memcpy(bytes, data + 1, len);
+	}
 	if (!(data[0] & 0x80) && len >= 4) {
 		uLong crc = crc32(0L, bytes, (uInt)(len - 4));
 		for (int k = 0; k < 4; k++)
@@ -320,8 +361,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(bytes);
 
 	checked = index_check(root, NULL, &report);
-	if (checked < 0)
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "fuzz_index: %s (%zu bytes): check %d %s\n%s", files[which].name, len, checked,
+			checked < 0 ? as_error_message(checked) : "", checked < 0 && report.ptr ? report.ptr : "");
+	if (checked < 0) {
 		check_failure(checked);
+		/* "refused with a message naming the file" (what `artisearch check` prints). */
+		const char *m = as_error_message(checked);
+		static const char *const names[] = { "seg-", ".terms", ".words", ".post", ".docs", ".stor", ".del",
+						     "manifest", "CURRENT" };
+		int named = checked == AS_ENOMEM;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			named |= strstr(m, names[k]) != NULL;
+		if (!named) {
+			fprintf(stderr, "index_check: the message names no file: %s\n", m);
+			FUZZ_ASSERT(!"index_check's message names the file");
+		}
+	}
 	FUZZ_ASSERT(!report.err);
 
 	rc = index_open(root, &idx);

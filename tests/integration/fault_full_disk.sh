@@ -7,12 +7,12 @@
 # Run with BIN set, from the project's root, with a private TMPDIR (tests/run.sh).
 set -eu
 BIN=${BIN:-bin}
+. tests/integration/lib/daemon_common.sh
 IX=$BIN/artisearch-index
 T=${TMPDIR:-/tmp}
 C=$T/corpus
 D=$T/disk
 I=$D/index
-fail() { echo "fault_full_disk.sh: $*" >&2; exit 1; }
 [ -x "$IX" ] && [ -x "$BIN/artisearch" ] || fail "programs not built in $BIN"
 
 mkdir -p "$D"
@@ -20,7 +20,7 @@ if ! mount -t tmpfs -o size=512k,mode=0755 artisearch-full-disk "$D" 2>"$T/mount
 	echo "fault_full_disk.sh: SKIPPED: cannot mount a tmpfs here ($(cat "$T/mount.err")); run as root to test a full disk"
 	exit 0
 fi
-trap 'umount "$D" 2>/dev/null || umount -l "$D" 2>/dev/null || true' EXIT
+trap 'stop_daemon; umount "$D" 2>/dev/null || umount -l "$D" 2>/dev/null || true' EXIT
 
 rm -rf "$C"
 mkdir -p "$C/communiques"
@@ -30,6 +30,7 @@ n_small=$(find "$C" -type f | wc -l)
 "$IX" --index "$I" "$C" >"$T/out" 2>"$T/err" || { cat "$T/out" "$T/err"; fail "the first run does not fit in 512 kB"; }
 gen=$(cat "$I/CURRENT")
 "$BIN/artisearch" --index "$I" --json apprentissage >"$T/before.json" || fail "no answer before the full disk"
+start_daemon "$I" "$T/daemon.log" --threads 2
 
 # About 2 MB of new text: its index cannot fit beside the published one.
 mkdir -p "$C/guides"
@@ -53,6 +54,12 @@ grep -qi "no space left\|disk is full" "$T/err" ||
 sed 's/"took_ms": *[0-9.e+-]*//' "$T/before.json" >"$T/b"
 sed 's/"took_ms": *[0-9.e+-]*//' "$T/after.json" >"$T/a"
 cmp -s "$T/a" "$T/b" || { diff "$T/b" "$T/a" | head; fail "the published generation answers differently after the failed run"; }
+# The daemon still serves the published generation.
+st=$(curl -s --max-time 10 -o "$T/health" -w '%{http_code}' "${URL%/}/health")
+[ "$st" = 200 ] && grep -q "\"$gen\"" "$T/health" || fail "/health after the full disk: $st $(cat "$T/health")"
+st=$(curl -s --max-time 10 -o "$T/search" -w '%{http_code}' "${URL%/}/search?q=apprentissage")
+[ "$st" = 200 ] && grep -q '"id":' "$T/search" || fail "/search after the full disk: $st"
+grep -q "refused" "$T/daemon.log" && fail "the daemon tried a generation the failed run left: $(grep refused "$T/daemon.log")"
 first_err=$(grep -i -m 1 "no space left\|disk is full" "$T/err")
 
 # The incremental run fails the same way; then room is made and a run completes.
@@ -63,4 +70,5 @@ mount -o remount,size=16m "$D" || fail "cannot grow the tmpfs"
 n=$(find "$C" -type f | wc -l)
 grep -q "^index $I: $n documents" "$T/out" || { cat "$T/out"; fail "the run after making room does not hold the $n documents"; }
 "$BIN/artisearch" check --index "$I" >"$T/check" 2>&1 || { cat "$T/check"; fail "check after making room"; }
-echo "fault_full_disk.sh: full disk refused with \"$first_err\"; $gen kept and served; next run complete"
+stop_daemon
+echo "fault_full_disk.sh: full disk refused with \"$first_err\"; $gen kept, checked and served by the daemon; next run complete"

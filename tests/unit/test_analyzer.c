@@ -184,7 +184,16 @@ static void test_snowball_through_pipeline(void **state)
 		} else {
 			if (r.n != 1)
 				fail_msg("%s: %zu tokens", w, r.n);
-			assert_string_equal(r.v[0].exact, want);
+			/* Snowball's stem, or, where Snowball's last step took an accent off
+			 * (`péché` -> `pech`), the word as written cut to that stem. */
+			if (strcmp(r.v[0].exact, want)) {
+				struct buf fw = BUF_INIT;
+
+				assert_int_equal(analyzer_fold(want, strlen(want), &fw), 0);
+				assert_string_equal(r.v[0].term, fw.ptr);
+				assert_int_equal(strncmp(r.v[0].exact, w, strlen(r.v[0].exact)), 0);
+				buf_release(&fw);
+			}
 			assert_string_equal(r.v[0].word, folded.ptr);
 			n++;
 		}
@@ -321,6 +330,11 @@ static void test_accented_stem_kept(void **state)
 	struct tk peche = one(an, "pêche"), peche2 = one(an, "péché");
 	assert_string_equal(peche.term, peche2.term);
 	assert_string_not_equal(peche.exact, peche2.exact);
+	/* Snowball's stem of `péché` is `pech`: the exact stem keeps the accent as written,
+	 * so an accentless `peche` is an exact match of neither. */
+	assert_string_equal(peche2.exact, "péch");
+	assert_string_equal(one(an, "peche").exact, "pech");
+	assert_string_not_equal(one(an, "évènement").exact, one(an, "événement").exact);
 	/* Unaccented words: exact = term, no alt. */
 	assert_string_equal(chat.alt, "");
 	assert_string_equal(one(an, "reconnaissance").exact, "reconnaiss");

@@ -565,10 +565,110 @@ static void test_many_docs_seek(void **state)
 			postings_free(q);
 		}
 	}
+	/* A body's beginning (segment_get_body inflates its block only up to there) is
+	 * the beginning of the whole body, whatever its place in its block. */
+	{
+		const struct segment *seg = index_segment(idx, 0);
+		struct arena *a = arena_new(0);
+		const size_t maxes[] = { 1, 7, 100, 4096, SIZE_MAX };
+		assert_non_null(a);
+		for (uint32_t d = 0; d < N_BIG; d += 7) {
+			struct stored_doc sd;
+			assert_int_equal(segment_get_doc(seg, d, STORED_BODY, a, &sd), 0);
+			for (size_t k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
+				const char *body;
+				size_t len, full;
+				assert_int_equal(segment_get_body(seg, d, maxes[k], a, &body, &len, &full), 0);
+				assert_int_equal(full, sd.body_len);
+				assert_int_equal(len, full < maxes[k] ? full : maxes[k]);
+				assert_memory_equal(body, sd.body, len);
+				assert_int_equal(body[len], 0);
+			}
+			arena_reset(a);
+		}
+		arena_free(a);
+	}
 	index_close(idx);
 	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
 	buf_release(&r);
 	free_corpus(bufs, N_BIG);
+}
+
+/* ---- with the French analyzer ---- */
+
+/* Every token the analyzer gives is findable: its key (term, or term 0x01 exact) has
+ * the token's position in the right field, its alt key too, and its word is in the
+ * word dictionary. Asserted token by token so that it holds whatever the stemmer says. */
+static void test_real_analyzer(void **state)
+{
+	static const char body[] =
+		"L'apprentissage à Saint-Étienne : les événements et l'évènement du 2 mai, 73 700 euros. "
+		"Pêche et péché, la C.M.A. de Haute-Garonne accompagne les micro-entreprises.";
+	struct document d;
+	char *tags[] = { "chambre de métiers", "artisanat" };
+	struct analyzer *an = analyzer_new();
+	struct analyzed_doc *ad;
+	struct index_writer *w;
+	struct index_summary sum;
+	struct index *idx;
+	struct token tok;
+	uint8_t h[INDEX_HASH_LEN] = { 1 };
+	struct buf r = BUF_INIT;
+	int rc, n_tokens = 0;
+	(void)state;
+
+	assert_non_null(an);
+	memset(&d, 0, sizeof(d));
+	d.id = "communiques/2024-05-02.md";
+	d.title = "Les événements de Saint-Étienne";
+	d.body = (char *)body;
+	d.body_len = strlen(body);
+	d.tags = tags;
+	d.n_tags = 2;
+	d.date = "2024-05-02";
+	assert_int_equal(analyzed_doc_build(an, &d, &ad), 0);
+	assert_true(analyzed_doc_text_len(ad) >= strlen(body));
+	assert_int_equal(index_writer_open(tmpdir, 1, &w), 0);
+	assert_int_equal(index_writer_add(w, ad, h), 0);
+	assert_int_equal(index_writer_commit(w, &sum), 0);
+	index_writer_free(w);
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+
+	analyzer_start(an, body, strlen(body), ANALYZER_DOCUMENT);
+	while ((rc = analyzer_next(an, &tok)) == 0) {
+		const struct segment *seg = index_segment(idx, 0);
+		char key[600];
+		size_t kl = tok.term_len;
+		struct term_info ti;
+		struct postings *p;
+		const uint32_t *pos;
+		uint32_t np, i;
+		int found = 0;
+		memcpy(key, tok.term, tok.term_len);
+		if (tok.exact_len != tok.term_len || memcmp(tok.exact, tok.term, tok.term_len)) {
+			key[kl++] = 0x01;
+			memcpy(key + kl, tok.exact, tok.exact_len);
+			kl += tok.exact_len;
+		}
+		assert_int_equal(segment_lookup(seg, DICT_TERMS, key, kl, &ti), 0);
+		assert_int_equal(postings_open(seg, &ti, POSTINGS_POSITIONS, &p), 0);
+		assert_int_equal(postings_next(p), 0);
+		assert_int_equal(postings_positions(p, FIELD_BODY, &pos, &np), 0);
+		for (i = 0; i < np; i++)
+			found |= pos[i] == tok.position;
+		assert_true(found);
+		postings_free(p);
+		if (tok.alt_len)
+			assert_int_equal(segment_lookup(seg, DICT_TERMS, tok.alt, tok.alt_len, &ti), 0);
+		assert_int_equal(segment_lookup(seg, DICT_WORDS, tok.word, tok.word_len, &ti), 0);
+		n_tokens++;
+	}
+	assert_true(rc > 0);
+	assert_true(n_tokens > 15);
+	index_close(idx);
+	analyzer_free(an);
+	buf_release(&r);
 }
 
 /* ---- incremental indexing ---- */
@@ -1048,6 +1148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_build_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_docs_seek, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_analyzer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_identical, setup, teardown),

@@ -481,6 +481,10 @@ static int die_index(const char *dir, int rc)
 	if (rc == AS_ELOCKED)
 		fprintf(stderr, PROG ": %s\n" PROG ": another artisearch-index is updating %s; run again when it has finished\n",
 			msg, dir);
+	else if (rc == AS_ENOSPC)
+		fprintf(stderr, PROG ": the disk holding the index %s is full: %s\n"
+			PROG ": nothing was published; the previous index is intact and still served\n",
+			dir, msg);
 	else
 		fprintf(stderr, PROG ": cannot use the index %s: %s\n", dir, msg);
 	return 1;

@@ -14,7 +14,7 @@
 
 #define DICT_BLOCK_KEYS 32
 #define KEY_MAX 255
-#define STORE_BLOCK_RAW (16 * 1024)       /* body blocks */
+#define STORE_BLOCK_RAW (4 * 1024)        /* body blocks */
 #define STORE_META_BLOCK_RAW (2 * 1024)   /* meta blocks: a hit's title and url inflate ~2 KB */
 #define TF_MAX 65535u
 #define SKIP_ENTRY 30

@@ -125,6 +125,21 @@ void pack_get(const uint8_t *in, size_t n, unsigned w, uint32_t *out)
 	}
 }
 
+void pack_get_at(const uint8_t *in, size_t from, size_t n, unsigned w, uint32_t *out)
+{
+	uint64_t mask = (w == 32) ? 0xffffffffu : ((1u << w) - 1), x;
+	size_t i, bit = from * w;
+
+	if (!w || w > 32) {
+		memset(out, 0, n * sizeof(*out));
+		return;
+	}
+	for (i = 0; i < n; i++, bit += w) {
+		memcpy(&x, in + (bit >> 3), 8);
+		out[i] = (uint32_t)((x >> (bit & 7)) & mask);
+	}
+}
+
 void block_put(struct buf *b, const uint32_t *v, size_t n)
 {
 	uint32_t or = 0;

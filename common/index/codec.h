@@ -66,6 +66,11 @@ void pack_put(struct buf *b, const uint32_t *v, size_t n, unsigned w);
 /* Unpacks n values of w bits from in (packed_bytes(n, w) bytes + CODEC_SLACK readable). */
 void pack_get(const uint8_t *in, size_t n, unsigned w, uint32_t *out);
 
+/* Random access into packed data: the values from .. from+n-1 of a packed(m, w) with
+ * from + n <= m, unpacked to out[0..n). Same readable-bytes contract as pack_get (each
+ * value is one unaligned load at bit from*w + i*w, as in unpack_w). */
+void pack_get_at(const uint8_t *in, size_t from, size_t n, unsigned w, uint32_t *out);
+
 /* A width byte then packed(n, w) with the smallest w: the full-block codec. */
 void block_put(struct buf *b, const uint32_t *v, size_t n);
 size_t block_get(const uint8_t *in, size_t len, size_t n, uint32_t *out);

@@ -3,7 +3,8 @@
  * postings_* of index.h (FORMAT.md "Postings"). Documents in blocks of 128 coded as
  * bit-packed gaps and per-field term frequencies (Lucene 4's Lucene41PostingsFormat,
  * PISA's block codecs), a varint tail block, fixed-width skip entries with block maxima
- * for block-max WAND (Ding & Suel, SIGIR 2011), positions per block decoded on demand.
+ * for block-max WAND (Ding & Suel, SIGIR 2011), positions decoded on demand, one document
+ * at a time (random access inside the block's packed chunks).
  */
 #include <string.h>
 
@@ -191,10 +192,24 @@ struct postings {
 	int32_t i;                    /* current document in the block; -1 before the first */
 	uint32_t n;                   /* documents in the decoded block */
 	int done;
-	int pos_loaded;
+	/*
+	 * Positions of the decoded block, located lazily (pos_layout) so that one document's
+	 * positions are decoded alone: a phrase or proximity check asks for a few documents
+	 * of a block, not 128. pos_start are the block's prefix sums of tf (value index of
+	 * each document's first position in the block's intgroup), chunk_off the offset of
+	 * each packed chunk's width byte in the block's position bytes, tail the varint tail
+	 * decoded once when first needed. pos holds the positions of document pos_doc only.
+	 */
+	int pos_layout, tail_loaded;
+	int32_t pos_doc;              /* document (index in the block) decoded in pos; -1 none */
 	uint32_t docs[CODEC_BLOCK];
 	uint32_t tf[N_FIELDS][CODEC_BLOCK];
 	uint32_t pos_start[CODEC_BLOCK + 1];
+	const uint8_t *pb;            /* the block's position bytes, pb_len of them */
+	size_t pb_len, n_chunks, tail_off;
+	size_t *chunk_off;
+	size_t chunk_cap;
+	uint32_t tail[CODEC_BLOCK];
 	uint32_t *pos;
 	size_t pos_cap;
 };
@@ -295,6 +310,7 @@ void postings_free(struct postings *p)
 	if (!p)
 		return;
 	as_free(p->pos);
+	as_free(p->chunk_off);
 	as_free(p);
 }
 
@@ -362,15 +378,22 @@ static int load_block(struct postings *p, uint32_t k)
 	p->blk = k;
 	p->n = n;
 	p->i = -1;
-	p->pos_loaded = 0;
+	p->pos_layout = 0;
+	p->tail_loaded = 0;
+	p->pos_doc = -1;
 	return 0;
 }
 
-static int load_positions(struct postings *p)
+/*
+ * Locates the packed chunks of the block's positions by walking their width bytes (each
+ * chunk's length follows from its width), checking each against the block's bytes. A
+ * block whose values are all in chunks must end exactly after the last one; the varint
+ * tail's length is checked when it is decoded (load_tail).
+ */
+static int pos_layout(struct postings *p)
 {
-	size_t ds, de, ps, pe, total = 0, k = 0;
-	uint32_t i, j;
-	int f;
+	size_t ds, de, ps, pe, total = 0, used = 0, c;
+	uint32_t i;
 
 	block_bytes(p, p->blk, &ds, &de, &ps, &pe);
 	for (i = 0; i < p->n; i++) {
@@ -378,31 +401,101 @@ static int load_positions(struct postings *p)
 		total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
 	}
 	p->pos_start[p->n] = (uint32_t)total;
+	p->pb = p->pos_area + ps;
+	p->pb_len = pe - ps;
 	/* A packed chunk of width 0 codes 128 values in one byte: more is impossible. */
-	if (total > (pe - ps) * CODEC_BLOCK)
+	if (total > p->pb_len * CODEC_BLOCK)
 		return pcorrupt(p, "positions truncated");
-	if (total > p->pos_cap) {
-		uint32_t *n = as_realloc(p->pos, total * sizeof(*n));
+	p->n_chunks = total / CODEC_BLOCK;
+	if (p->n_chunks > p->chunk_cap) {
+		size_t *n = as_realloc(p->chunk_off, p->n_chunks * sizeof(*n));
+		if (!n)
+			return AS_ENOMEM;
+		p->chunk_off = n;
+		p->chunk_cap = p->n_chunks;
+	}
+	for (c = 0; c < p->n_chunks; c++) {
+		if (used >= p->pb_len || p->pb[used] > 32 ||
+		    packed_bytes(CODEC_BLOCK, p->pb[used]) > p->pb_len - used - 1)
+			return pcorrupt(p, "bad positions block");
+		p->chunk_off[c] = used;
+		used += 1 + packed_bytes(CODEC_BLOCK, p->pb[used]);
+	}
+	p->tail_off = used;
+	/* Each tail value takes at least one byte. */
+	if (total % CODEC_BLOCK ? total % CODEC_BLOCK > p->pb_len - used : used != p->pb_len)
+		return pcorrupt(p, "bad positions block");
+	p->pos_layout = 1;
+	return 0;
+}
+
+/* Decodes the varints after the last packed chunk, which must end the block's bytes. */
+static int load_tail(struct postings *p)
+{
+	size_t n = p->pos_start[p->n] % CODEC_BLOCK, used = p->tail_off, i, k;
+
+	for (i = 0; i < n; i++) {
+		if (!(k = varint_get32(p->pb + used, p->pb_len - used, &p->tail[i])))
+			return pcorrupt(p, "bad positions block");
+		used += k;
+	}
+	if (used != p->pb_len)
+		return pcorrupt(p, "bad positions block");
+	p->tail_loaded = 1;
+	return 0;
+}
+
+/* Decodes the positions of document i of the block into p->pos, field by field. */
+static int load_doc_positions(struct postings *p, uint32_t i)
+{
+	size_t start, cnt, at = 0, idx;
+	uint32_t j, k = 0;
+	int rc, f;
+
+	if (!p->pos_layout && (rc = pos_layout(p)) < 0)
+		return rc;
+	start = p->pos_start[i];
+	cnt = p->pos_start[i + 1] - start;
+	if (cnt > p->pos_cap) {
+		uint32_t *n = as_realloc(p->pos, cnt * sizeof(*n));
 		if (!n)
 			return AS_ENOMEM;
 		p->pos = n;
-		p->pos_cap = total;
+		p->pos_cap = cnt;
 	}
-	if (intgroup_get(p->pos_area + ps, pe - ps, total, p->pos) != pe - ps)
-		return pcorrupt(p, "bad positions block");
-	for (i = 0; i < p->n; i++) {
-		for (f = 0; f < N_FIELDS; f++) {
-			uint64_t prev = 0;
-			for (j = 0; j < p->tf[f][i]; j++, k++) {
-				uint64_t v = j ? prev + p->pos[k] + 1 : p->pos[k];
-				if (v >= (1u << 31))
-					return pcorrupt(p, "position out of range");
-				p->pos[k] = (uint32_t)v;
-				prev = v;
-			}
+	/* Raw deltas: random access inside packed chunks, then the cached varint tail. */
+	while (at < cnt) {
+		size_t c, from, run;
+		idx = start + at;
+		c = idx / CODEC_BLOCK;
+		from = idx % CODEC_BLOCK;
+		run = CODEC_BLOCK - from;
+		if (run > cnt - at)
+			run = cnt - at;
+		if (c < p->n_chunks) {
+			const uint8_t *chunk = p->pb + p->chunk_off[c];
+			if (run == CODEC_BLOCK)
+				pack_get(chunk + 1, CODEC_BLOCK, chunk[0], p->pos + at);
+			else
+				pack_get_at(chunk + 1, from, run, chunk[0], p->pos + at);
+		} else {
+			if (!p->tail_loaded && (rc = load_tail(p)) < 0)
+				return rc;
+			memcpy(p->pos + at, p->tail + from, run * sizeof(*p->pos));
+		}
+		at += run;
+	}
+	for (f = 0; f < N_FIELDS; f++) {
+		uint64_t prev = 0;
+		for (j = 0; j < p->tf[f][i]; j++, k++) {
+			uint64_t v = j ? prev + p->pos[k] + 1 : p->pos[k];
+			if (v >= (1u << 31))
+				return pcorrupt(p, "position out of range");
+			p->pos[k] = (uint32_t)v;
+			prev = v;
 		}
 	}
-	p->pos_loaded = 1;
+	p->pos_doc = (int32_t)i;
 	return 0;
 }
 
@@ -500,9 +593,9 @@ int postings_positions(struct postings *p, enum field f, const uint32_t **pos, u
 		return as_error_set(AS_EINVAL, "postings_positions: opened without positions");
 	if (p->blk == UINT32_MAX || p->i < 0 || p->done)
 		return as_error_set(AS_EINVAL, "postings_positions: not on a document");
-	if (!p->pos_loaded && (rc = load_positions(p)) < 0)
+	if (p->pos_doc != p->i && (rc = load_doc_positions(p, (uint32_t)p->i)) < 0)
 		return rc;
-	off = p->pos_start[p->i];
+	off = 0;
 	for (g = 0; g < (int)f; g++)
 		off += p->tf[g][p->i];
 	*pos = p->pos + off;

@@ -82,6 +82,15 @@ static void roundtrip_pack(const uint32_t *v, size_t n, unsigned w)
 	pack_get(c, n, w, out);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(out[i], v[i]);
+	/* Random access: every range of a few starts and lengths gives the same values. */
+	for (size_t from = 0; from < n; from += 1 + from / 3) {
+		for (size_t len = 0; from + len <= n && len <= 130; len += 1 + len) {
+			memset(out, 0xab, n * sizeof(*out));
+			pack_get_at(c, from, len, w, out);
+			for (size_t i = 0; i < len; i++)
+				assert_int_equal(out[i], v[from + i]);
+		}
+	}
 	free(c);
 	free(out);
 	buf_release(&b);

@@ -565,6 +565,66 @@ static void test_many_docs_seek(void **state)
 			postings_free(q);
 		}
 	}
+	/* Positions read for scattered documents (each decoded alone, inside packed chunks
+	 * or the varint tail of its block) are those of a full scan. */
+	{
+		const struct segment *seg = index_segment(idx, 0);
+		struct term_info ti;
+		struct postings *p;
+		static struct buf want[N_BIG];
+		uint32_t all[N_BIG], n = 0;
+		int rc;
+		assert_int_equal(segment_lookup(seg, DICT_TERMS, "w00", 3, &ti), 0);
+		assert_int_equal(postings_open(seg, &ti, POSTINGS_POSITIONS, &p), 0);
+		while ((rc = postings_next(p)) == 0) {
+			for (int f = 0; f < N_FIELDS; f++) {
+				const uint32_t *pos;
+				uint32_t np;
+				assert_int_equal(postings_positions(p, f, &pos, &np), 0);
+				for (uint32_t i = 0; i < np; i++)
+					buf_addf(&want[n], "%u.", pos[i]);
+				buf_addch(&want[n], '/');
+			}
+			all[n++] = postings_doc(p);
+		}
+		assert_true(rc > 0);
+		postings_free(p);
+		rng_state = 11;
+		for (int trial = 0; trial < 50; trial++) {
+			uint32_t target = 0, i = 0;
+			assert_int_equal(postings_open(seg, &ti, POSTINGS_POSITIONS, &p), 0);
+			for (;;) {
+				struct buf got = BUF_INIT;
+				target += rnd() % 300;
+				while (i < n && all[i] < target)
+					i++;
+				if (postings_seek(p, target) > 0) {
+					assert_int_equal(i, n);
+					break;
+				}
+				assert_int_equal(postings_doc(p), all[i]);
+				/* fields in reverse order: any field first, the same document's positions */
+				for (int f = N_FIELDS - 1; f >= 0; f--) {
+					const uint32_t *pos;
+					uint32_t np;
+					struct buf one = BUF_INIT;
+					assert_int_equal(postings_positions(p, f, &pos, &np), 0);
+					for (uint32_t k = 0; k < np; k++)
+						buf_addf(&one, "%u.", pos[k]);
+					buf_addch(&one, '/');
+					buf_addstr(&one, got.len ? got.ptr : "");
+					buf_release(&got);
+					got = one;
+				}
+				assert_string_equal(got.ptr, want[i].ptr);
+				buf_release(&got);
+				target = all[i] + 1;
+			}
+			postings_free(p);
+		}
+		for (uint32_t i = 0; i < n; i++)
+			buf_release(&want[i]);
+	}
 	/* A body's beginning (segment_get_body inflates its block only up to there) is
 	 * the beginning of the whole body, whatever its place in its block. */
 	{

@@ -87,6 +87,25 @@ static int is_option(const char *a, const char *name)
 	return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
 }
 
+/*
+ * `artisearch --index DIR check` reads as `artisearch check --index DIR`: when only
+ * --index options come before `check` or `dump`, the subcommand is moved to argv[1].
+ * A query for the word itself stays possible after `--` or with another option first.
+ */
+static void hoist_subcommand(int argc, char **argv)
+{
+	int i = 1;
+	char *sub;
+
+	while (i < argc && is_option(argv[i], "--index"))
+		i += strchr(argv[i], '=') ? 1 : 2;
+	if (i <= 1 || i >= argc || (strcmp(argv[i], "check") && strcmp(argv[i], "dump")))
+		return;
+	sub = argv[i];
+	memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof(*argv));
+	argv[1] = sub;
+}
+
 static const char *default_index(void)
 {
 	const char *e = getenv("ARTISEARCH_INDEX");
@@ -178,6 +197,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--json") == 0)
 			json_out = 1;
+	hoist_subcommand(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "dump") == 0)

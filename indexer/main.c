@@ -481,6 +481,9 @@ static int die_index(const char *dir, int rc)
 	if (rc == AS_ELOCKED)
 		fprintf(stderr, PROG ": %s\n" PROG ": another artisearch-index is updating %s; run again when it has finished\n",
 			msg, dir);
+	else if (rc == AS_EVERSION || rc == AS_ECORRUPT)
+		fprintf(stderr, PROG ": cannot use the index %s: %s\n"
+			PROG ": run again with --full to rebuild it from the documents\n", dir, msg);
 	else if (rc == AS_ENOSPC)
 		fprintf(stderr, PROG ": the disk holding the index %s is full: %s\n"
 			PROG ": nothing was published; the previous index is intact and still served\n",

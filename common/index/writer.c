@@ -378,14 +378,22 @@ int index_writer_open(const char *dir, int full, struct index_writer **out)
 	w->gen_no = max_generation(dir) + 1;
 	remove_generations(dir, cur[0] ? cur : NULL);
 	if (cur[0]) {
-		if ((rc = index_open_generation(dir, cur, &w->old)) < 0)
+		rc = index_open_generation(dir, cur, &w->old);
+		if (rc < 0 && full) {
+			/* A full rebuild needs nothing of the published generation: one it cannot
+			 * read (an older format version, corruption) is replaced, not an obstacle. */
+			as_error_clear();
+			w->old = NULL;
+		} else if (rc < 0) {
 			goto fail;
-		pathf(w->old_gen_dir, sizeof(w->old_gen_dir), "%s/%s", dir, cur);
-		w->next_segment = w->old->next_segment;
-		if (w->old->gen_no >= w->gen_no)
-			w->gen_no = w->old->gen_no + 1;
-		if (!full && (rc = load_old(w)) < 0)
-			goto fail;
+		} else {
+			pathf(w->old_gen_dir, sizeof(w->old_gen_dir), "%s/%s", dir, cur);
+			w->next_segment = w->old->next_segment;
+			if (w->old->gen_no >= w->gen_no)
+				w->gen_no = w->old->gen_no + 1;
+			if (!full && (rc = load_old(w)) < 0)
+				goto fail;
+		}
 	}
 	pathf(w->new_gen, sizeof(w->new_gen), "gen-%06llu", (unsigned long long)w->gen_no);
 	pathf(w->new_gen_dir, sizeof(w->new_gen_dir), "%s/%s", dir, w->new_gen);

@@ -178,6 +178,22 @@ run --index "$T/un-fichier/index" "$C"
 expect_status 1 "index under a file"
 expect_err "cannot use the index $T/un-fichier/index" "index under a file"
 
+# --- a published generation it cannot read (older format, corruption) ------------------
+# An incremental run refuses it and says how to recover; --full rebuilds over it.
+g=$(cat "$I/CURRENT")
+printf 'garbage' | dd of="$I/$g/manifest" bs=1 seek=20 conv=notrunc 2>/dev/null
+run --index "$I" "$C"
+expect_status 1 "unreadable published generation"
+expect_err "run again with --full" "unreadable published generation"
+run --full --index "$I" "$C"
+expect_status 0 "--full over an unreadable generation"
+[ "$(cat "$I/CURRENT")" != "$g" ] || fail "--full over an unreadable generation did not publish"
+[ ! -d "$I/$g" ] || fail "the unreadable generation was not removed"
+check_index "--full over an unreadable generation"
+# `artisearch --index DIR check` reads as `artisearch check --index DIR`.
+"$BIN/artisearch" --index "$I" check >"$T/check" 2>&1 || { cat "$T/check" >&2; fail "artisearch --index DIR check"; }
+grep -q ": ok" "$T/check" || { cat "$T/check" >&2; fail "artisearch --index DIR check said no ok"; }
+
 # --- bad usage --------------------------------------------------------------------
 run
 expect_status 2 "no argument"

@@ -27,33 +27,21 @@
 #include "tests/fuzz/json_check.h"
 #include "tests/unit/sample_index.h"
 
-static char root[PATH_MAX];
 static struct index *idx;
 static struct searcher *searcher;
 
 static void cleanup(void)
 {
-	char cmd[PATH_MAX + 16];
-
 	searcher_free(searcher);
-	index_close(idx);
-	if (root[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			fprintf(stderr, "fuzz_searchd: could not remove %s\n", root);
-	}
 }
 
 static void setup(void)
 {
-	const char *t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 	int rc;
 
-	snprintf(root, sizeof(root), "%s/fuzz-searchd-XXXXXX", t && *t ? t : "/tmp");
-	FUZZ_ASSERT(mkdtemp(root));
+	idx = sample_index_open_temp("fuzz_searchd");
 	atexit(cleanup);
-	if ((rc = sample_index_build(root, 0)) < 0 || (rc = index_open(root, &idx)) < 0 ||
-	    (rc = searcher_new(&searcher)) < 0) {
+	if ((rc = searcher_new(&searcher)) < 0) {
 		fprintf(stderr, "fuzz_searchd: %s\n", as_error_message(rc));
 		abort();
 	}

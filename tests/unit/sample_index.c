@@ -4,9 +4,13 @@
  */
 #include "tests/unit/sample_index.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/index/index.h"
 #include "common/index/writer.h"
 #include "common/text/analyzer.h"
 #include "common/util/error.h"
@@ -127,4 +131,37 @@ int sample_index_build(const char *dir, size_t n_first)
 	int rc = sample_index_commit(dir, n_first, 0);
 
 	return rc < 0 ? rc : sample_index_commit(dir, n_first, 1);
+}
+
+static char temp_root[PATH_MAX];
+static struct index *temp_index;
+static const char *temp_who;
+
+static void temp_cleanup(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	index_close(temp_index);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", temp_root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s: could not remove %s\n", temp_who, temp_root);
+}
+
+struct index *sample_index_open_temp(const char *who)
+{
+	const char *t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
+	int rc;
+
+	temp_who = who;
+	snprintf(temp_root, sizeof(temp_root), "%s/%s-XXXXXX", t && *t ? t : "/tmp", who);
+	if (!mkdtemp(temp_root)) {
+		perror(who);
+		abort();
+	}
+	atexit(temp_cleanup);
+	if ((rc = sample_index_build(temp_root, 0)) < 0 || (rc = index_open(temp_root, &temp_index)) < 0) {
+		fprintf(stderr, "%s: %s\n", who, as_error_message(rc));
+		abort();
+	}
+	return temp_index;
 }

@@ -30,6 +30,14 @@ void sample_doc(size_t i, int v, struct document *doc, char *scratch, size_t scr
  */
 int sample_index_build(const char *dir, size_t n_first);
 
+/*
+ * Builds the sample index in a fresh folder (under /dev/shm when writable, else $TMPDIR)
+ * and opens it, for a fuzz target's one-time set-up; the index is closed and the folder
+ * removed at exit. `who` names the caller in messages. Aborts on failure.
+ */
+struct index;
+struct index *sample_index_open_temp(const char *who);
+
 /* Only the first commit, through the writer API; the unit of fault injection. */
 int sample_index_commit(const char *dir, size_t n_first, int second);
 

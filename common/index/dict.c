@@ -3,11 +3,13 @@
  * fixed 16-byte entry per block (FORMAT.md "Dictionaries"). The reader works in the
  * mapping: nothing is loaded at open beyond a validation pass over the index.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/index/codec.h"
 #include "common/index/index_int.h"
+#include "common/util/buf.h"
 #include "common/util/error.h"
 #include "common/util/mem.h"
 
@@ -124,6 +126,7 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	atomic_init(&d->keys, NULL);
 	d->terms = terms;
 	d->post_limit = post_limit;
 	snprintf(d->name, sizeof(d->name), "%s", name);
@@ -158,8 +161,16 @@ bad:
 	return rc;
 }
 
+static void keys_free(struct dict_keys *k)
+{
+	if (k)
+		as_free((char *)k->bytes);
+	as_free(k);
+}
+
 void dict_reader_close(struct dict_reader *d)
 {
+	keys_free(atomic_exchange(&d->keys, NULL));
 	ixfile_close(&d->f);
 }
 
@@ -403,4 +414,92 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 			break;
 	}
 	return 1;
+}
+
+/* ---- Keys in memory ---- */
+
+static int keys_build(const struct dict_reader *d, struct dict_keys **out)
+{
+	struct term_iter it;
+	struct buf bytes = BUF_INIT;
+	struct dict_keys *k;
+	uint64_t *prefix;
+	uint32_t *off, *df;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (d->n_keys > (SIZE_MAX - sizeof(*k)) / 16 - 1)
+		return AS_ENOMEM;
+	/* One block: prefix first, for its alignment. */
+	k = as_malloc(sizeof(*k) + (size_t)d->n_keys * sizeof(uint64_t) +
+		      (2 * (size_t)d->n_keys + 1) * sizeof(uint32_t));
+	if (!k)
+		return AS_ENOMEM;
+	prefix = (uint64_t *)(k + 1);
+	off = (uint32_t *)(prefix + d->n_keys);
+	df = off + d->n_keys + 1;
+	off[0] = 0;
+	memset(&it, 0, sizeof(it));
+	it.d = d;
+	it.block = UINT32_MAX;
+	while ((rc = term_iter_next(&it)) == 0) {
+		if (n == d->n_keys) {
+			rc = corrupt(d, "more keys than its tail counts");
+			break;
+		}
+		if (bytes.len + it.key_len > UINT32_MAX) {
+			rc = as_error_set(AS_ENOMEM, "%s: dictionary too large to hold in memory", d->name);
+			break;
+		}
+		buf_add(&bytes, it.key, it.key_len);
+		prefix[n] = 0;
+		for (size_t i = 0; i < 8; i++)
+			prefix[n] = prefix[n] << 8 | (i < it.key_len ? (uint8_t)it.key[i] : 0);
+		df[n] = it.info.doc_freq;
+		off[++n] = (uint32_t)bytes.len;
+	}
+	if (rc > 0 && n != d->n_keys)
+		rc = corrupt(d, "fewer keys than its tail counts");
+	if (rc > 0 && !(k->bytes = buf_detach(&bytes, NULL)))
+		rc = AS_ENOMEM;
+	if (rc < 0) {
+		buf_release(&bytes);
+		as_free(k);
+		return rc;
+	}
+	k->n = n;
+	k->off = off;
+	k->doc_freq = df;
+	k->prefix = prefix;
+	*out = k;
+	return 0;
+}
+
+int segment_dict_keys(const struct segment *seg, enum dict dict, const struct dict_keys **out)
+{
+	struct dict_reader *d;
+	struct dict_keys *k, *none = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((unsigned)dict > DICT_WORDS)
+		return as_error_set(AS_EINVAL, "segment_dict_keys: bad dictionary");
+	/* Segments are const to their readers but were allocated writable: the cache is
+	 * theirs to fill. */
+	d = (struct dict_reader *)&seg->dicts[dict];
+	k = atomic_load_explicit(&d->keys, memory_order_acquire);
+	if (!k) {
+		/* Threads racing here each build a copy and the first one stored wins: a
+		 * one-off waste, and no lock to initialize and destroy with every reader. */
+		if ((rc = keys_build(d, &k)) < 0)
+			return rc;
+		if (!atomic_compare_exchange_strong_explicit(&d->keys, &none, k, memory_order_acq_rel,
+							     memory_order_acquire)) {
+			keys_free(k);
+			k = none;
+		}
+	}
+	*out = k;
+	return 0;
 }

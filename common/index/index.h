@@ -148,6 +148,26 @@ const char *term_iter_key(const struct term_iter *it, size_t *len);
 const struct term_info *term_iter_info(const struct term_iter *it);
 void term_iter_free(struct term_iter *it);
 
+/*
+ * A dictionary's keys in memory, in byte order: key i is bytes[off[i] .. off[i + 1])
+ * (not NUL-terminated), with its document frequency. For walks that seek hundreds of
+ * times per query (typo tolerance), where each term_iter_seek() costs a binary search
+ * of the sparse index and a block decoded from its start. Built on the first call for
+ * a segment (one pass over the dictionary), then shared by every thread until
+ * index_close(). Costs 16 bytes per key plus the keys' bytes (1 MB for 44,000 words).
+ * 0 or <0 (AS_ENOMEM, AS_ECORRUPT).
+ */
+struct dict_keys {
+	size_t n;
+	const uint32_t *off;      /* n + 1 */
+	const uint32_t *doc_freq; /* n */
+	const char *bytes;
+	/* The first 8 bytes of each key, big-endian, zero-padded: comparing these orders
+	 * two keys unless they are equal, in one load instead of two offsets and a loop. */
+	const uint64_t *prefix;   /* n */
+};
+int segment_dict_keys(const struct segment *seg, enum dict dict, const struct dict_keys **out);
+
 /* ---- Postings ---------------------------------------------------------------------- */
 
 /*

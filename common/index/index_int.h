@@ -5,6 +5,7 @@
  * structures behind struct segment and struct index, the dictionary and stored-field
  * readers, and the segment writer. Nothing outside common/index/ includes this.
  */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,9 @@ struct dict_reader {
 	uint64_t blocks_end;  /* file offset where the index starts */
 	uint64_t post_limit;  /* postings must end before this offset of the .post file */
 	char name[64];        /* "seg-000007.terms", for error messages */
+	/* segment_dict_keys()'s, NULL until first asked for: the one thing that changes in
+	 * an opened index, set once with a compare-and-swap so that readers need no lock. */
+	_Atomic(struct dict_keys *) keys;
 };
 
 struct segment {

@@ -22,24 +22,31 @@ static unsigned umin(unsigned a, unsigned b)
 
 /*
  * Row i+1 of the table from row i for the key byte c (rows[i] valid, path[0..i) set);
- * returns the row's minimum. Values saturate at k + 1: only "<= k" matters.
+ * returns the row's minimum. Values saturate at k + 1: only "<= k" matters. Strings of
+ * lengths r and j are at least |r - j| edits apart, so a cell with |r - j| > k is always
+ * k + 1: only the band of 2k + 1 cells around the diagonal is computed, and the rest of
+ * every row keeps the k + 1 typo_walk() fills it with (k = 1: 3 cells, not 6 to 12).
  */
-static unsigned step(const struct walk *w, size_t i, unsigned char c, unsigned char *out)
+static inline __attribute__((always_inline)) unsigned step(const struct walk *w, size_t i, unsigned char c,
+							   unsigned char *out)
 {
 	const unsigned char *prev = w->rows[i];
 	const unsigned char *pp = i > 0 ? w->rows[i - 1] : NULL;
-	unsigned cap = w->k + 1, v, mn;
+	unsigned cap = w->k + 1, v, mn = cap, left = cap;
+	size_t r = i + 1, lo = r > w->k ? r - w->k : 0, hi = r + w->k < w->m ? r + w->k : w->m;
 
-	v = umin((unsigned)i + 1, cap);
-	out[0] = (unsigned char)v;
-	mn = v;
-	for (size_t j = 1; j <= w->m; j++) {
-		v = umin(prev[j] + 1u, out[j - 1] + 1u);
-		v = umin(v, prev[j - 1] + (w->q[j - 1] != c));
-		if (pp && j >= 2 && c == w->q[j - 2] && w->path[i - 1] == w->q[j - 1])
-			v = umin(v, pp[j - 2] + 1u);
-		v = umin(v, cap);
+	for (size_t j = lo; j <= hi; j++) {
+		if (j == 0) {
+			v = umin((unsigned)r, cap);
+		} else {
+			v = umin(prev[j] + 1u, left + 1u);
+			v = umin(v, prev[j - 1] + (w->q[j - 1] != c));
+			if (pp && j >= 2 && c == w->q[j - 2] && w->path[i - 1] == w->q[j - 1])
+				v = umin(v, pp[j - 2] + 1u);
+			v = umin(v, cap);
+		}
 		out[j] = (unsigned char)v;
+		left = v;
 		mn = umin(mn, v);
 	}
 	return mn;
@@ -47,9 +54,10 @@ static unsigned step(const struct walk *w, size_t i, unsigned char c, unsigned c
 
 static unsigned row_min(const struct walk *w, size_t d)
 {
-	unsigned mn = 255;
+	size_t lo = d > w->k ? d - w->k : 0, hi = d + w->k < w->m ? d + w->k : w->m;
+	unsigned mn = w->k + 1;
 
-	for (size_t j = 0; j <= w->m; j++)
+	for (size_t j = lo; j <= hi; j++)
 		mn = umin(mn, w->rows[d][j]);
 	return mn;
 }
@@ -58,12 +66,15 @@ static unsigned row_min(const struct walk *w, size_t d)
 static int next_byte(const struct walk *w, size_t d, unsigned after)
 {
 	unsigned char tmp[TYPO_MAX_WORD + 1];
+	size_t lo = d > w->k + 1 ? d - w->k - 1 : 0, hi = d + w->k + 1 < w->m ? d + w->k + 1 : w->m;
 	int best = -1;
 
 	if (row_min(w, d) + 1 <= w->k)
 		return after < 255 ? (int)after + 1 : -1; /* any byte: substitution or insertion */
-	/* Only bytes of the query can keep it alive. */
-	for (size_t j = 0; j < w->m; j++) {
+	/* Only bytes of the query can keep it alive: with every cell of row d at k or
+	 * more, a cell of the next row stays at k only by a match on the diagonal (query
+	 * byte d - k .. d + k) or a transposition (d - k - 1 .. d + k - 1). */
+	for (size_t j = lo; j < hi; j++) {
 		unsigned c = w->q[j];
 		if (c <= after || (best >= 0 && c >= (unsigned)best))
 			continue;
@@ -73,25 +84,60 @@ static int next_byte(const struct walk *w, size_t d, unsigned after)
 	return best;
 }
 
-/*
- * Moves to the first key >= cand. The next candidate is often a few keys away in the
- * same dictionary block, where stepping is cheaper than a seek (which decodes the
- * block from its start): step a few times, then seek.
- */
-static int advance(struct term_iter *it, const unsigned char *cand, size_t len)
+/* The search string of seek(), its prefix as struct dict_keys has them. */
+struct target {
+	const unsigned char *s;
+	size_t len;
+	uint64_t prefix;
+};
+
+/* key i < t, for keys whose prefix equals t's: out of line, so that key_less() stays
+ * small enough for the binary search's conditional move. */
+static __attribute__((noinline)) int key_less_slow(const struct dict_keys *dk, size_t i, const struct target *t)
 {
-	for (int i = 0; i < 4; i++) {
-		size_t kl;
-		const unsigned char *k;
-		int rc = term_iter_next(it), c;
-		if (rc != 0)
-			return rc;
-		k = (const unsigned char *)term_iter_key(it, &kl);
-		c = memcmp(k, cand, kl < len ? kl : len);
-		if (c > 0 || (c == 0 && kl >= len))
-			return 0;
+	const unsigned char *k = (const unsigned char *)dk->bytes + dk->off[i];
+	size_t kl = dk->off[i + 1] - dk->off[i], m = kl < t->len ? kl : t->len;
+
+	for (size_t j = 0; j < m; j++)
+		if (k[j] != t->s[j])
+			return k[j] < t->s[j];
+	return kl < t->len;
+}
+
+/* key i < t */
+static inline int key_less(const struct dict_keys *dk, size_t i, const struct target *t)
+{
+	uint64_t p = dk->prefix[i];
+
+	return p < t->prefix || (p == t->prefix && key_less_slow(dk, i, t));
+}
+
+/*
+ * The first key >= s[0..len) at or after `from` (the walk only moves forward), or n.
+ * Galloping, as the next live key is often a few keys away, then a binary search
+ * written for conditional moves: its branches would be mispredicted half the time.
+ */
+static size_t seek(const struct dict_keys *dk, size_t from, const unsigned char *s, size_t len)
+{
+	struct target t = { s, len, 0 };
+	size_t lo = from, hi = from, step = 1, n;
+
+	for (size_t i = 0; i < 8; i++)
+		t.prefix = t.prefix << 8 | (i < len ? s[i] : 0);
+	while (hi < dk->n && key_less(dk, hi, &t)) {
+		lo = hi + 1;
+		hi += step;
+		step *= 2;
 	}
-	return term_iter_seek(it, (const char *)cand, len);
+	if (hi > dk->n)
+		hi = dk->n;
+	/* The answer is in [lo, lo + n]. */
+	for (n = hi - lo; n > 1;) {
+		size_t half = n / 2;
+		lo = key_less(dk, lo + half, &t) ? lo + half : lo;
+		n -= half;
+	}
+	return n ? lo + key_less(dk, lo, &t) : lo;
 }
 
 int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
@@ -99,24 +145,26 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 	      void *ctx)
 {
 	struct walk w;
-	struct term_iter *it = NULL;
-	size_t valid = 0;
+	const struct dict_keys *dk;
+	size_t valid = 0, pos;
 	unsigned visits = 0;
 	int rc;
 
 	if (len == 0 || len > TYPO_MAX_WORD)
 		return 0;
+	/* In memory rather than through a term_iter: a walk seeks hundreds of times. */
+	if ((rc = segment_dict_keys(seg, DICT_WORDS, &dk)) < 0)
+		return rc;
 	memset(&w, 0, sizeof(w));
 	w.q = (const unsigned char *)word;
 	w.m = len;
 	w.k = max_edits;
+	memset(w.rows, (int)umin(w.k + 1, 255), sizeof(w.rows)); /* outside step()'s band */
 	for (size_t j = 0; j <= len; j++)
 		w.rows[0][j] = (unsigned char)umin((unsigned)j, w.k + 1);
-	if ((rc = term_iter_new(seg, DICT_WORDS, &it)) < 0)
-		return rc;
-	for (rc = term_iter_seek(it, "", 0); rc == 0;) {
-		size_t klen, i, l = 0;
-		const unsigned char *key = (const unsigned char *)term_iter_key(it, &klen);
+	for (pos = 0; pos < dk->n;) {
+		const unsigned char *key = (const unsigned char *)dk->bytes + dk->off[pos];
+		size_t klen = dk->off[pos + 1] - dk->off[pos], i, l = 0;
 		int dead = 0;
 
 		if (++visits > TYPO_MAX_VISITS)
@@ -138,9 +186,8 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 		}
 		if (!dead) {
 			if (w.rows[klen][len] <= w.k)
-				fn(ctx, (const char *)key, klen, w.rows[klen][len],
-				   term_iter_info(it)->doc_freq);
-			rc = term_iter_next(it);
+				fn(ctx, (const char *)key, klen, w.rows[klen][len], dk->doc_freq[pos]);
+			pos++;
 			continue;
 		}
 		/* key[0..i) is alive, key[i] kills it: find the next string worth visiting. */
@@ -153,18 +200,15 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 				break;
 			d--;
 		}
-		if (c < 0) {
-			rc = 1;
+		if (c < 0)
 			break;
-		}
 		memcpy(cand, key, d);
 		cand[d] = (unsigned char)c;
 		if (valid > d)
 			valid = d;
-		rc = advance(it, cand, d + 1);
+		pos = seek(dk, pos + 1, cand, d + 1);
 	}
-	term_iter_free(it);
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 unsigned typo_max_edits(const char *word, size_t len)

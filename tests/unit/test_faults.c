@@ -256,12 +256,47 @@ static void faults_query(void **state)
 	index_close(idx);
 }
 
+/* The words of a segment, loaded in memory on the first typo walk: each allocation fails cleanly. */
+static void faults_dict_keys(void **state)
+{
+	char dir[PATH_MAX + 16];
+	const struct dict_keys *dk;
+	struct index *idx;
+	long k;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/keys", root);
+	assert_int_equal(sample_index_build(dir, 40), 0);
+	for (k = 0;; k++) {
+		int rc;
+		/* A fresh index each time: the keys stay cached once built. */
+		assert_int_equal(index_open(dir, &idx), 0);
+		as_mem_fail_reset();
+		as_mem_fail_after(k);
+		rc = segment_dict_keys(index_segment(idx, 0), DICT_WORDS, &dk);
+		as_mem_fail_reset();
+		if (rc == 0) {
+			assert_true(dk->n > 0);
+			index_close(idx);
+			break;
+		}
+		assert_int_equal(rc, AS_ENOMEM);
+		assert_null(dk);
+		/* Nothing half-built was kept: the next call builds it whole. */
+		assert_int_equal(segment_dict_keys(index_segment(idx, 0), DICT_WORDS, &dk), 0);
+		assert_true(dk->n > 0);
+		index_close(idx);
+	}
+	assert_true(k > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(faults_index_first_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(faults_index_incremental_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(faults_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(faults_dict_keys, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

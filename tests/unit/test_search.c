@@ -4,6 +4,7 @@
  * tolerance, synonyms, filters, facets, pagination, snippets and JSON asserted on what
  * search_run() answers.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -272,6 +273,154 @@ static void test_typo(void **state)
 	assert_int_equal(typo_max_edits("apprentis", 9), 2);
 }
 
+/* The dictionary in memory is the dictionary: same keys, same order, same frequencies. */
+static void test_dict_keys(void **state)
+{
+	(void)state;
+	for (uint32_t sg = 0; sg < index_n_segments(idx); sg++) {
+		const struct segment *seg = index_segment(idx, sg);
+		const struct dict_keys *dk, *again;
+		struct term_iter *it;
+		size_t i = 0, len;
+		int rc;
+
+		assert_int_equal(segment_dict_keys(seg, DICT_WORDS, &dk), 0);
+		assert_int_equal(segment_dict_keys(seg, DICT_WORDS, &again), 0);
+		assert_ptr_equal(dk, again); /* built once */
+		assert_int_equal(term_iter_new(seg, DICT_WORDS, &it), 0);
+		for (rc = term_iter_seek(it, "", 0); rc == 0; rc = term_iter_next(it), i++) {
+			const char *k = term_iter_key(it, &len);
+			assert_true(i < dk->n);
+			assert_int_equal(dk->off[i + 1] - dk->off[i], len);
+			assert_memory_equal(dk->bytes + dk->off[i], k, len);
+			assert_int_equal(dk->doc_freq[i], term_iter_info(it)->doc_freq);
+		}
+		assert_int_equal(rc, 1);
+		assert_int_equal(i, dk->n);
+		term_iter_free(it);
+	}
+}
+
+static void *keys_thread(void *arg)
+{
+	const struct segment *seg = arg;
+	const struct dict_keys *dk = NULL;
+
+	return segment_dict_keys(seg, DICT_WORDS, &dk) == 0 ? (void *)dk : NULL;
+}
+
+/* Threads racing for a segment's first walk all get the one copy that was kept. */
+static void test_dict_keys_threads(void **state)
+{
+	struct index *fresh;
+	pthread_t t[4];
+	void *got[4];
+
+	(void)state;
+	assert_int_equal(index_open(dir, &fresh), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, keys_thread, (void *)index_segment(fresh, 0)), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &got[i]), 0);
+		assert_non_null(got[i]);
+		assert_ptr_equal(got[i], got[0]);
+	}
+	index_close(fresh);
+}
+
+struct found {
+	char keys[4096];
+	size_t used;
+	unsigned n;
+};
+
+static void on_found(void *ctx, const char *key, size_t len, unsigned dist, uint32_t df)
+{
+	struct found *f = ctx;
+	int w = snprintf(f->keys + f->used, sizeof(f->keys) - f->used, "%.*s/%u/%u ", (int)len, key, dist, df);
+
+	assert_true(w > 0 && (size_t)w < sizeof(f->keys) - f->used);
+	f->used += (size_t)w;
+	f->n++;
+}
+
+/*
+ * The automaton walk finds exactly the words a scan of the whole dictionary with
+ * typo_distance() finds, in the same order, for misspellings of every 7th word: one and
+ * two edits of each kind, at each end and in the middle.
+ */
+static void test_typo_walk_exhaustive(void **state)
+{
+	unsigned words = 0, matches = 0;
+
+	(void)state;
+	for (uint32_t sg = 0; sg < index_n_segments(idx); sg++) {
+		const struct segment *seg = index_segment(idx, sg);
+		const struct dict_keys *dk;
+
+		assert_int_equal(segment_dict_keys(seg, DICT_WORDS, &dk), 0);
+		for (size_t src = 0; src < dk->n; src += 7) {
+			size_t sl = dk->off[src + 1] - dk->off[src];
+			const char *sk = dk->bytes + dk->off[src];
+			if (sl < 3 || sl > 20)
+				continue;
+			for (int v = 0; v < 7; v++) {
+				char q[32];
+				size_t ql = sl, at = (src / 7 + (size_t)v) % (sl - 1);
+				memcpy(q, sk, sl);
+				switch (v) {
+				case 0: /* as is */
+					break;
+				case 1: /* drop a letter */
+					memmove(q + at, q + at + 1, sl - at - 1);
+					ql--;
+					break;
+				case 2: /* swap two */
+					q[at] = sk[at + 1], q[at + 1] = sk[at];
+					break;
+				case 3: /* replace one */
+					q[at] = (char)('a' + (sk[at] - 'a' + 7 + 26) % 26);
+					break;
+				case 4: /* add one */
+					memmove(q + at + 1, q + at, sl - at);
+					q[at] = 'e';
+					ql++;
+					break;
+				case 5: /* two: drop the first, replace the last */
+					memmove(q, q + 1, sl - 1);
+					ql--;
+					q[ql - 1] = 'z';
+					break;
+				case 6: /* two: swap at both ends */
+					q[0] = sk[1], q[1] = sk[0];
+					q[sl - 2] = sk[sl - 1], q[sl - 1] = sk[sl - 2];
+					break;
+				}
+				for (unsigned e = 1; e <= 2; e++) {
+					struct found walk = { .used = 0 }, scan = { .used = 0 };
+					assert_int_equal(typo_walk(seg, q, ql, e, on_found, &walk), 0);
+					for (size_t i = 0; i < dk->n; i++) {
+						const char *k = dk->bytes + dk->off[i];
+						size_t kl = dk->off[i + 1] - dk->off[i];
+						unsigned d = typo_distance(q, ql, k, kl);
+						if (d <= e)
+							on_found(&scan, k, kl, d, dk->doc_freq[i]);
+					}
+					if (strcmp(walk.keys, scan.keys) != 0)
+						fail_msg("'%.*s' within %u: walk [%s] scan [%s]", (int)ql, q, e, walk.keys,
+							 scan.keys);
+					words++;
+					matches += walk.n;
+				}
+			}
+		}
+	}
+	print_message("typo walk: %u walks equal to a scan, %u words found\n", words, matches);
+	/* The sample is not empty, and misspellings do find their words. */
+	assert_true(words > 1000);
+	assert_true(matches > words / 2);
+}
+
 static void test_synonyms(void **state)
 {
 	(void)state;
@@ -504,6 +653,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_queries), cmocka_unit_test(test_exact_accent_first),
 		cmocka_unit_test(test_exact_title_first), cmocka_unit_test(test_scores_and_explain),
 		cmocka_unit_test(test_prefix),         cmocka_unit_test(test_typo),
+		cmocka_unit_test(test_dict_keys),      cmocka_unit_test(test_dict_keys_threads),
+		cmocka_unit_test(test_typo_walk_exhaustive),
 		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_json),

@@ -197,6 +197,16 @@ void postings_freqs(const struct postings *p, uint32_t tf[N_FIELDS]);
 int postings_positions(struct postings *p, enum field f, const uint32_t **pos, uint32_t *n);
 
 /*
+ * The decoded block around the current document, for callers that merge a list with
+ * their own sorted documents faster than document-by-document calls allow: returns the
+ * block's n documents, sets *docs to them, tf[f] to their frequencies in field f, and
+ * *at to the current one's index. Valid until the list moves; seek past docs[n - 1]
+ * for the next block (skipped blocks are never decoded).
+ */
+uint32_t postings_block_view(const struct postings *p, const uint32_t **docs, const uint32_t *tf[N_FIELDS],
+			     uint32_t *at);
+
+/*
  * Block-max data. postings_shallow_seek(p, target) moves only the block pointer to the
  * block that could hold `target` (no decoding: >0 when no block does); then
  * postings_block_last() is that block's last document and postings_block_max() its

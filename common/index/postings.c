@@ -521,6 +521,21 @@ int postings_next(struct postings *p)
 	return 0;
 }
 
+uint32_t postings_block_view(const struct postings *p, const uint32_t **docs, const uint32_t *tf[N_FIELDS],
+			     uint32_t *at)
+{
+	if (p->blk == UINT32_MAX || p->i < 0 || p->done) {
+		*docs = NULL;
+		*at = 0;
+		return 0;
+	}
+	*docs = p->docs;
+	for (int f = 0; f < N_FIELDS; f++)
+		tf[f] = p->tf[f];
+	*at = (uint32_t)p->i;
+	return p->n;
+}
+
 /* First block >= from whose last document is >= target, or n_blocks. */
 static uint32_t find_skip(const struct postings *p, uint32_t from, uint32_t target)
 {

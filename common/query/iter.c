@@ -1,7 +1,10 @@
 #include "common/query/iter.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/query/limits.h"
 #include "common/query/plan.h"
 #include "common/query/rank.h"
 #include "common/util/error.h"
@@ -38,6 +41,9 @@ struct leaf_iter {
 	double norm_b[N_FIELDS];  /* B_f / avglen_f */
 	uint32_t *pos;            /* merged positions */
 	uint32_t pos_cap;
+	double bmax[N_FIELDS];    /* bound(): Σ over keys of weight × block max tf, per field */
+	uint32_t btitle;          /* bound(): Σ over keys of the block max title tf */
+	int bnone;                /* bound(): no block data, no bound */
 };
 
 static uint32_t key_doc(struct postings *p, int rc)
@@ -117,32 +123,23 @@ static int leaf_seek(struct qiter *it, uint32_t target)
 	return leaf_settle(li);
 }
 
-static double leaf_score(struct qiter *it, struct score_ctx *ctx)
+/*
+ * A leaf's BM25F from its keys' weighted frequencies per field (wtf[f] = Σ weight × tf),
+ * its title and body occurrences; records the word's slot data in ctx. The one formula
+ * of both the iterators and the bulk path (bulk_score), so both give the same scores.
+ */
+static double leaf_formula(const struct leaf *l, unsigned mask, const double wtf[N_FIELDS], uint32_t title,
+			   uint32_t body, struct score_ctx *ctx)
 {
-	struct leaf_iter *li = (struct leaf_iter *)it;
 	double tfn = 0, s;
-	uint32_t raw[N_FIELDS], title = 0, body = 0;
-	const double fw[N_FIELDS] = {
-		(li->mask & (1u << FIELD_TITLE)) ? ctx->fnorm[FIELD_TITLE] : 0,
-		(li->mask & (1u << FIELD_TAGS)) ? ctx->fnorm[FIELD_TAGS] : 0,
-		(li->mask & (1u << FIELD_BODY)) ? ctx->fnorm[FIELD_BODY] : 0,
-	};
 
-	for (uint32_t k = 0; k < li->n; k++) {
-		if (li->cur[k] != it->doc)
-			continue;
-		postings_freqs(li->p[k], raw);
-		tfn += li->w[k] * (raw[FIELD_TITLE] * fw[FIELD_TITLE] + raw[FIELD_TAGS] * fw[FIELD_TAGS] +
-				   raw[FIELD_BODY] * fw[FIELD_BODY]);
-		title += raw[FIELD_TITLE];
-		body += raw[FIELD_BODY];
-	}
-	s = li->leaf->idf * saturate(tfn);
-	int slot = li->leaf->slot;
-	if (slot >= 0 && (uint32_t)slot < ctx->n_slots) {
-		if (!ctx->slot_iter[slot])
-			ctx->slot_iter[slot] = li;
-		if (!(li->mask & (1u << FIELD_TITLE)))
+	for (int f = 0; f < N_FIELDS; f++)
+		if (mask & (1u << f))
+			tfn += wtf[f] * ctx->fnorm[f];
+	s = l->idf * saturate(tfn);
+	if (l->slot >= 0 && (uint32_t)l->slot < ctx->n_slots) {
+		uint32_t slot = (uint32_t)l->slot;
+		if (!(mask & (1u << FIELD_TITLE)))
 			title = 0;
 		if (title > ctx->slot_title_tf[slot])
 			ctx->slot_title_tf[slot] = title;
@@ -154,6 +151,27 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
+static double leaf_score(struct qiter *it, struct score_ctx *ctx)
+{
+	struct leaf_iter *li = (struct leaf_iter *)it;
+	double wtf[N_FIELDS] = { 0 };
+	uint32_t raw[N_FIELDS], title = 0, body = 0;
+
+	for (uint32_t k = 0; k < li->n; k++) {
+		if (li->cur[k] != it->doc)
+			continue;
+		postings_freqs(li->p[k], raw);
+		for (int f = 0; f < N_FIELDS; f++)
+			wtf[f] += li->w[k] * raw[f];
+		title += raw[FIELD_TITLE];
+		body += raw[FIELD_BODY];
+	}
+	int slot = li->leaf->slot;
+	if (slot >= 0 && (uint32_t)slot < ctx->n_slots && !ctx->slot_iter[slot])
+		ctx->slot_iter[slot] = li;
+	return leaf_formula(li->leaf, li->mask, wtf, title, body, ctx);
+}
+
 static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
@@ -161,6 +179,9 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint
 	double tfn = 0;
 
 	*last = QITER_END;
+	memset(li->bmax, 0, sizeof(li->bmax));
+	li->btitle = 0;
+	li->bnone = 0;
 	for (uint32_t k = 0; k < li->n; k++) {
 		int rc;
 		if (it->started && li->cur[k] == QITER_END)
@@ -172,6 +193,7 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint
 			/* No block data: no bound (the caller scores the document). */
 			*last = target;
 			*title_slots = ~0ull;
+			li->bnone = 1;
 			return 1e30;
 		}
 		uint32_t bl = postings_block_last(li->p[k]);
@@ -181,12 +203,28 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint
 		if (mtf[FIELD_TITLE] && (li->mask & (1u << FIELD_TITLE)) && li->leaf->slot >= 0)
 			*title_slots |= 1ull << (li->leaf->slot & 63);
 		for (int f = 0; f < N_FIELDS; f++)
-			if ((li->mask & (1u << f)) && mtf[f] > 0)
+			if ((li->mask & (1u << f)) && mtf[f] > 0) {
 				tfn += li->w[k] * field_w[f] * mtf[f] / (li->norm_a[f] + li->norm_b[f] * mlen[f]);
+				li->bmax[f] += li->w[k] * mtf[f];
+			}
+		if (li->mask & (1u << FIELD_TITLE))
+			li->btitle += mtf[FIELD_TITLE];
 	}
 	if (*last < target)
 		*last = target;
 	return li->leaf->idf * saturate(tfn);
+}
+
+static double leaf_doc_bound(struct qiter *it, struct score_ctx *ctx)
+{
+	struct leaf_iter *li = (struct leaf_iter *)it;
+
+	if (li->bnone)
+		return 1e30;
+	ctx->title_tf_ub += li->btitle;
+	return li->leaf->idf * saturate(li->bmax[FIELD_TITLE] * ctx->fnorm[FIELD_TITLE] +
+					li->bmax[FIELD_TAGS] * ctx->fnorm[FIELD_TAGS] +
+					li->bmax[FIELD_BODY] * ctx->fnorm[FIELD_BODY]);
 }
 
 static void leaf_free(struct qiter *it)
@@ -199,7 +237,8 @@ static void leaf_free(struct qiter *it)
 	as_free(li);
 }
 
-static const struct qiter_ops leaf_ops = { leaf_next, leaf_seek, leaf_score, leaf_bound, leaf_free };
+static const struct qiter_ops leaf_ops = { leaf_next,	 leaf_seek, leaf_score, leaf_bound,
+					  leaf_doc_bound, leaf_free };
 
 /* Merges sorted position lists (few keys: a repeated minimum is enough). */
 int leaf_iter_positions(struct leaf_iter *li, enum field f, const uint32_t **pos, uint32_t *n)
@@ -383,6 +422,16 @@ static double and_bound(struct qiter *it, uint32_t target, uint32_t *last, uint6
 	return s;
 }
 
+static double and_doc_bound(struct qiter *it, struct score_ctx *ctx)
+{
+	struct and_iter *a = (struct and_iter *)it;
+	double s = 0;
+
+	for (uint32_t i = 0; i < a->n; i++)
+		s += a->kids[i]->ops->doc_bound(a->kids[i], ctx);
+	return s;
+}
+
 static void and_free(struct qiter *it)
 {
 	struct and_iter *a = (struct and_iter *)it;
@@ -394,7 +443,8 @@ static void and_free(struct qiter *it)
 	as_free(a);
 }
 
-static const struct qiter_ops and_ops = { and_next, and_seek, and_score, and_bound, and_free };
+static const struct qiter_ops and_ops = { and_next,	and_seek, and_score, and_bound,
+					 and_doc_bound, and_free };
 
 /* ---- Disjunction: OR (scores add up) and MAX (the best alternative scores) --------- */
 
@@ -488,6 +538,24 @@ static double or_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64
 	return s;
 }
 
+static double or_doc_bound(struct qiter *it, struct score_ctx *ctx)
+{
+	struct or_iter *o = (struct or_iter *)it;
+	double s = 0;
+
+	for (uint32_t i = 0; i < o->n; i++) {
+		double k;
+		if (o->kids[i]->started && o->kids[i]->doc == QITER_END)
+			continue;
+		k = o->kids[i]->ops->doc_bound(o->kids[i], ctx);
+		if (!o->max)
+			s += k;
+		else if (k > s)
+			s = k;
+	}
+	return s;
+}
+
 static void or_free(struct qiter *it)
 {
 	struct or_iter *o = (struct or_iter *)it;
@@ -497,7 +565,8 @@ static void or_free(struct qiter *it)
 	as_free(o);
 }
 
-static const struct qiter_ops or_ops = { or_next, or_seek, or_score, or_bound, or_free };
+static const struct qiter_ops or_ops = { or_next,      or_seek, or_score, or_bound,
+					or_doc_bound, or_free };
 
 /* ---- Phrase: a conjunction of leaves at fixed relative positions ------------------- */
 
@@ -577,7 +646,354 @@ static int phrase_seek(struct qiter *it, uint32_t target)
 	return phrase_find((struct phrase_iter *)it, target);
 }
 
-static const struct qiter_ops phrase_ops = { phrase_next, phrase_seek, and_score, and_bound, and_free };
+static const struct qiter_ops phrase_ops = { phrase_next,   phrase_seek, and_score, and_bound,
+					    and_doc_bound, and_free };
+
+/* ---- Bulk: a word, or words that must all be there, list by list ------------------- */
+
+/* One word's frequencies in a candidate document, summed over its keys. */
+struct bulk_entry {
+	double wtf[N_FIELDS]; /* Σ key weight × tf, per field */
+	uint32_t title, body;
+};
+
+/* A key's posting while the driving word's keys are merged. */
+struct bulk_post {
+	uint32_t doc;
+	int pass;
+	struct bulk_entry e;
+};
+
+struct bulk {
+	const struct leaf **leaves; /* the root's words, in score order */
+	uint32_t n_leaves, leaves_cap;
+	uint32_t n, cap;            /* candidates */
+	uint32_t *docs;
+	struct bulk_entry *e;       /* word i of candidate c at i * cap + c */
+	uint8_t *hit, *alive;
+	struct bulk_post *tmp, *tmp2;
+	size_t tmp_cap;
+	size_t *runs;
+	uint32_t runs_cap;
+};
+
+int bulk_new(struct bulk **out)
+{
+	return (*out = as_calloc(1, sizeof(**out))) ? 0 : AS_ENOMEM;
+}
+
+void bulk_free(struct bulk *b)
+{
+	if (!b)
+		return;
+	as_free(b->leaves);
+	as_free(b->docs);
+	as_free(b->e);
+	as_free(b->hit);
+	as_free(b->alive);
+	as_free(b->tmp);
+	as_free(b->tmp2);
+	as_free(b->runs);
+	as_free(b);
+}
+
+/* Adds a posting to an entry: what leaf_score() sums; returns whether it passes the
+ * word's field mask (`title:word` needs it in the title). */
+static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, const uint32_t *tf[N_FIELDS], uint32_t i)
+{
+	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
+
+	e->wtf[FIELD_TITLE] += w * t;
+	e->wtf[FIELD_TAGS] += w * g;
+	e->wtf[FIELD_BODY] += w * d;
+	e->title += t;
+	e->body += d;
+	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
+	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
+	       ((fields & (1u << FIELD_BODY)) && d);
+}
+
+/*
+ * Merges the sorted runs (one per key) of b->tmp into document order, bottom-up, equal
+ * documents keeping key order (their sums then add in the iterators' order). Returns
+ * the buffer holding the result: tmp or tmp2.
+ */
+static struct bulk_post *merge_runs(struct bulk *b, size_t *runs, uint32_t n_runs)
+{
+	struct bulk_post *from = b->tmp, *to = b->tmp2;
+
+	while (n_runs > 1) {
+		uint32_t m = 0;
+		for (uint32_t r = 0; r < n_runs; r += 2) {
+			size_t lo = runs[r], mid = runs[r + 1], hi = r + 2 <= n_runs ? runs[r + 2] : mid;
+			size_t i = lo, j = mid, o = lo;
+			if (r + 1 >= n_runs)
+				hi = mid = runs[r + 1];
+			while (i < mid && j < hi)
+				to[o++] = from[j].doc < from[i].doc ? from[j++] : from[i++];
+			while (i < mid)
+				to[o++] = from[i++];
+			while (j < hi)
+				to[o++] = from[j++];
+			runs[m++] = lo;
+		}
+		runs[m] = runs[n_runs];
+		n_runs = m;
+		struct bulk_post *t = from;
+		from = to;
+		to = t;
+	}
+	return from;
+}
+
+static int bulk_reserve(struct bulk *b, uint64_t n)
+{
+	if (n <= b->cap)
+		return 0;
+	uint64_t cap = n + n / 2 + 64;
+	if (cap * b->n_leaves > SIZE_MAX / sizeof(struct bulk_entry))
+		return AS_ENOMEM;
+	as_free(b->docs);
+	as_free(b->e);
+	as_free(b->hit);
+	as_free(b->alive);
+	b->docs = as_malloc(cap * sizeof(*b->docs));
+	b->e = as_malloc(cap * b->n_leaves * sizeof(*b->e));
+	b->hit = as_malloc(cap);
+	b->alive = as_malloc(cap);
+	if (!b->docs || !b->e || !b->hit || !b->alive) {
+		b->cap = 0;
+		return AS_ENOMEM;
+	}
+	b->cap = (uint32_t)cap;
+	return 0;
+}
+
+/* The driving word's documents: every key's list decoded, merged in key order. */
+static int bulk_drive(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, uint32_t li)
+{
+	uint32_t nk = l->seg_n_keys[s];
+	uint64_t df = 0;
+	size_t nt = 0;
+	int rc = 0;
+
+	for (uint32_t k = 0; k < nk; k++)
+		df += l->seg_keys[s][k].info.doc_freq;
+	if ((rc = bulk_reserve(b, df)) < 0)
+		return rc;
+	if (df > b->tmp_cap) {
+		as_free(b->tmp);
+		as_free(b->tmp2);
+		b->tmp = as_malloc(df * sizeof(*b->tmp));
+		b->tmp2 = as_malloc(df * sizeof(*b->tmp2));
+		if (!b->tmp || !b->tmp2) {
+			b->tmp_cap = 0;
+			return AS_ENOMEM;
+		}
+		b->tmp_cap = df;
+	}
+	if (nk + 1 > b->runs_cap) {
+		size_t *r = as_realloc(b->runs, (nk + 1) * sizeof(*r));
+		if (!r)
+			return AS_ENOMEM;
+		b->runs = r;
+		b->runs_cap = nk + 1;
+	}
+	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
+		const struct leaf_key *key = &l->seg_keys[s][k];
+		struct postings *p;
+		b->runs[k] = nt;
+		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+			break;
+		for (rc = postings_next(p); rc == 0;) {
+			const uint32_t *docs, *tf[N_FIELDS];
+			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+			for (uint32_t i = at; i < n && nt < df; i++) {
+				struct bulk_post *t = &b->tmp[nt];
+				memset(t, 0, sizeof(*t));
+				t->doc = docs[i];
+				nt++;
+				t->pass = bulk_add(&t->e, l->fields, key->w, tf, i);
+			}
+			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
+		}
+		postings_free(p);
+	}
+	if (rc < 0)
+		return rc;
+	b->runs[nk] = nt;
+	struct bulk_post *all = nk > 1 ? merge_runs(b, b->runs, nk) : b->tmp;
+	b->n = 0;
+	for (size_t i = 0; i < nt;) {
+		struct bulk_post *t = &all[i];
+		struct bulk_entry e = t->e;
+		int pass = t->pass;
+		size_t j = i + 1;
+		for (; j < nt && all[j].doc == t->doc; j++) {
+			for (int f = 0; f < N_FIELDS; f++)
+				e.wtf[f] += all[j].e.wtf[f];
+			e.title += all[j].e.title;
+			e.body += all[j].e.body;
+			pass |= all[j].pass;
+		}
+		if (pass) {
+			b->docs[b->n] = t->doc;
+			b->alive[b->n] = 1;
+			b->e[(size_t)li * b->cap + b->n] = e;
+			b->n++;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+/*
+ * Merges word l's keys with the candidates: entry li gets their frequencies, hit[c]
+ * says some key passing the field mask has candidate c. Each list is sought to the next
+ * candidate, so blocks without candidates are never decoded, then merged in step
+ * inside a block.
+ */
+static int bulk_probe(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, int li)
+{
+	int rc = 0;
+
+	memset(b->hit, 0, b->n);
+	if (li >= 0)
+		memset(b->e + (size_t)li * b->cap, 0, b->n * sizeof(*b->e));
+	for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
+		const struct leaf_key *key = &l->seg_keys[s][k];
+		struct bulk_entry scratch;
+		struct postings *p;
+		uint32_t c = 0;
+		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+			break;
+		while (c < b->n) {
+			const uint32_t *docs, *tf[N_FIELDS];
+			uint32_t i, n;
+			if (!b->alive[c]) {
+				c++;
+				continue;
+			}
+			if ((rc = postings_seek(p, b->docs[c])) != 0)
+				break;
+			n = postings_block_view(p, &docs, tf, &i);
+			while (c < b->n && i < n) {
+				if (docs[i] < b->docs[c]) {
+					i++;
+				} else if (docs[i] > b->docs[c]) {
+					c++;
+				} else {
+					struct bulk_entry *e = li >= 0 ? &b->e[(size_t)li * b->cap + c] : &scratch;
+					memset(&scratch, 0, sizeof(scratch));
+					if (bulk_add(e, l->fields, key->w, tf, i))
+						b->hit[c] = 1;
+					i++;
+					c++;
+				}
+			}
+		}
+		postings_free(p);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Keeps alive the candidates whose hit[] is `keep` (they are not moved: the entries of
+ * every word would have to be); returns how many are. */
+static uint32_t bulk_keep(struct bulk *b, int keep)
+{
+	uint32_t m = 0;
+
+	for (uint32_t c = 0; c < b->n; c++) {
+		b->alive[c] &= keep ? b->hit[c] : !b->hit[c];
+		m += b->alive[c];
+	}
+	return m;
+}
+
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint64_t min_df,
+	       uint32_t *n)
+{
+	const struct pnode *root = plan->root;
+	const struct segment *seg = index_segment(idx, s);
+	uint8_t done[QUERY_MAX_TERMS + 1] = { 0 };
+	uint32_t nl = root->kind == PN_LEAF ? 1 : root->n_kids, drive = 0, left;
+	uint64_t best = UINT64_MAX;
+	int rc;
+
+	*n = 0;
+	b->n = 0;
+	if (root->kind != PN_LEAF && root->kind != PN_AND)
+		return 1;
+	if (root->kind == PN_AND) {
+		if (nl > QUERY_MAX_TERMS)
+			return 1;
+		for (uint32_t i = 0; i < root->n_kids; i++)
+			if (root->kids[i]->kind != PN_LEAF)
+				return 1;
+		for (uint32_t i = 0; i < root->n_nots; i++)
+			if (root->nots[i]->kind != PN_LEAF)
+				return 1;
+	}
+	if (nl > b->leaves_cap) {
+		const struct leaf **l = as_realloc(b->leaves, nl * sizeof(*l));
+		if (!l)
+			return AS_ENOMEM;
+		b->leaves = l;
+		b->leaves_cap = nl;
+	}
+	if (nl != b->n_leaves) {
+		b->n_leaves = nl;
+		b->cap = 0; /* entries are laid out per word: reallocate */
+	}
+	for (uint32_t i = 0; i < nl; i++) {
+		const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
+		uint64_t df = 0;
+		b->leaves[i] = l;
+		for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
+			df += l->seg_keys[s][k].info.doc_freq;
+		if (df < best)
+			best = df, drive = i;
+	}
+	if (best == 0)
+		return 0;
+	if (best < min_df)
+		return 1;
+	if ((rc = bulk_drive(b, seg, b->leaves[drive], s, drive)) < 0)
+		return rc;
+	done[drive] = 1;
+	left = b->n;
+	for (uint32_t i = 0; i < nl && left; i++) {
+		if (done[i])
+			continue;
+		if ((rc = bulk_probe(b, seg, b->leaves[i], s, (int)i)) < 0)
+			return rc;
+		done[i] = 1;
+		left = bulk_keep(b, 1);
+	}
+	for (uint32_t i = 0; root->kind == PN_AND && i < root->n_nots && left; i++) {
+		if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1)) < 0)
+			return rc;
+		left = bulk_keep(b, 0);
+	}
+	*n = left ? b->n : 0;
+	return 0;
+}
+
+uint32_t bulk_doc(const struct bulk *b, uint32_t c)
+{
+	return b->alive[c] ? b->docs[c] : QITER_END;
+}
+
+double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx)
+{
+	double s = 0;
+
+	for (uint32_t i = 0; i < b->n_leaves; i++) {
+		const struct bulk_entry *e = &b->e[(size_t)i * b->cap + c];
+		s += leaf_formula(b->leaves[i], b->leaves[i]->fields, e->wtf, e->title, e->body, ctx);
+	}
+	return s;
+}
 
 /* ---- Building ------------------------------------------------------------------------- */
 

@@ -26,7 +26,11 @@
  * them (Ding & Suel, "Faster top-k document retrieval using block-max indexes",
  * SIGIR 2011); it does not move the iterator. It also ORs into *title_slots the bit
  * (1 << slot) of every query word that may occur in a title there, so the caller can
- * bound the title bonus too.
+ * bound the title bonus too. doc_bound(ctx) tightens that bound for one document of
+ * the range given its field lengths (ctx_set_doc): the block maxima of the last bound()
+ * call, normalised by this document's lengths rather than the block's shortest; it adds
+ * to ctx->title_tf_ub the most title occurrences the words can have there. Neither
+ * reads the postings, so both are much cheaper than moving to the document and scoring it.
  */
 #include <stdint.h>
 
@@ -49,6 +53,7 @@ struct score_ctx {
 	uint32_t *slot_title_tf;         /* [n_slots]: occurrences in the title */
 	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
 	uint64_t body_slots;             /* bit (1 << slot) of each word found in the body */
+	uint32_t title_tf_ub;            /* doc_bound(): the most title occurrences the words can have */
 };
 
 /* Sets the field lengths of the document about to be scored and their BM25F norms. */
@@ -59,6 +64,7 @@ struct qiter_ops {
 	int (*seek)(struct qiter *it, uint32_t target);
 	double (*score)(struct qiter *it, struct score_ctx *ctx);
 	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots);
+	double (*doc_bound)(struct qiter *it, struct score_ctx *ctx);
 	void (*free)(struct qiter *it);
 };
 
@@ -73,6 +79,25 @@ struct qiter {
 int iter_build(const struct plan *plan, const struct index *idx, uint32_t seg_no,
 	       const struct pnode *node, struct qiter **out);
 void iter_free(struct qiter *it);
+
+/*
+ * The bulk path, for the commonest plans: one word, or words that must all be there
+ * (with excluded words), matched list by list rather than through iterators: the
+ * rarest word's lists decoded whole, the others sought candidate by candidate and merged
+ * in step inside their blocks. Much cheaper per match, so every match is scored: exact
+ * totals and facets visit them all anyway. bulk_match(): 0 with *n candidates (in
+ * document order, not yet checked for deletion or filters), 1 when the plan has another
+ * shape or its rarest word matches fewer than min_df documents (use iterators: they
+ * skip more), <0 on error. bulk_doc() is candidate c's document, QITER_END
+ * for one that turned out not to match; bulk_score() is score() for a matching one.
+ */
+struct bulk;
+int bulk_new(struct bulk **out);
+void bulk_free(struct bulk *b);
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t seg_no, uint64_t min_df,
+	       uint32_t *n);
+uint32_t bulk_doc(const struct bulk *b, uint32_t c);
+double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx);
 
 /* Positions of a leaf's word in field f of its current document, merged over its keys;
  * owned by the iterator until it moves. 0, or <0 on error. */

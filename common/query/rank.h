@@ -95,6 +95,23 @@
 #define RANK_PROX_WINDOW 6
 #endif
 
+/* Proximity decodes positions, the dearest part of a score: it is the second phase,
+ * given to the RANK_RERANK best documents by the rest of the score (BM25F and the title
+ * bonus), which it reorders; a page deeper than that keeps the first phase's order
+ * below it. Reranking the best 30 changes nothing on the suite against reranking every
+ * match, and saves decoding the positions of the hundreds of near-equal matches a query
+ * of common words has. */
+#ifndef RANK_RERANK
+#define RANK_RERANK 30
+#endif
+
+/* The bulk path (iter.h) when the rarest word has at least this many documents: it
+ * costs less per match, but its candidates' proximity must be sought back, where the
+ * iterators, already on them, compute it as they go. */
+#ifndef RANK_BULK_MIN
+#define RANK_BULK_MIN 256
+#endif
+
 /* Title bonus, in units of Σ idf of the query words, when every query word is in the
  * title: RANK_TITLE_ALL, plus RANK_TITLE_EXACT · coverage² where coverage is the share
  * of the title's words that are query words (1 for an exact title match). Known-item

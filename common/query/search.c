@@ -22,12 +22,14 @@
 
 /*
  * search_run(): parse -> plan -> for each segment, one pass over every match that
- * counts it (total, facets: exact over all matches) and scores only the documents that
- * could still enter the top k: a document whose block-max bound (iter.h) plus the
- * largest possible bonuses cannot beat the k-th best score so far is counted and
- * skipped, and proximity (which decodes positions) is computed only when the rest of
- * the score leaves it a chance. Ties are broken by index order (segment, document),
- * so the pruned and the exhaustive runs return the same hits with the same scores.
+ * counts it (total, facets: exact over all matches) and gives the first-phase score
+ * (BM25F + title bonus) only to the documents that could still enter the best
+ * RANK_RERANK: a document whose block-max bound (iter.h) plus the largest title bonus
+ * cannot beat the worst kept score so far is counted and skipped (the bulk path,
+ * cheaper per match, scores them all). Then the second phase: the proximity bonus,
+ * which decodes positions, for the kept candidates only, and the final order. Ties are broken by index order (segment,
+ * document), so the pruned and the exhaustive runs return the same hits with the same
+ * scores.
  */
 
 enum { FACET_TYPE, FACET_YEAR, FACET_DEPARTMENT, N_FACETS };
@@ -37,7 +39,9 @@ static const char *const facet_names[N_FACETS] = { "type", "year", "department" 
 #define N_YEARS 256
 
 struct cand {
-	double score;
+	double score; /* first phase, then final once reranked */
+	double prox;  /* proximity bonus, if has_prox */
+	int has_prox;
 	int32_t date;
 	uint32_t seg, doc;
 	uint64_t body_slots; /* query words found in its body, for the snippet */
@@ -104,6 +108,7 @@ struct searcher {
 	uint32_t *counts[2]; /* per-segment counts by value id: type, department */
 	uint32_t count_cap[2];
 	uint32_t years[N_YEARS];
+	struct bulk *bulk;
 	struct buf tmp;
 };
 
@@ -265,6 +270,7 @@ void searcher_free(struct searcher *s)
 	synonyms_free(s->syn);
 	arena_free(s->arena);
 	as_free(s->heap);
+	bulk_free(s->bulk);
 	as_free(s->counts[0]);
 	as_free(s->counts[1]);
 	if (s->cache)
@@ -286,11 +292,13 @@ struct run {
 	const struct index *idx;
 	const struct search_request *req;
 	struct plan *plan;
-	uint32_t k, n_heap;
+	uint32_t k;     /* hits up to the end of the page */
+	uint32_t depth; /* candidates the first phase keeps */
+	uint32_t n_heap;
 	uint64_t total, n_scored;
-	double bonus_ub; /* the most the title and proximity bonuses can add */
-	double prox_ub;
 	double title_ub; /* the most the title bonus can add */
+	double idf_sum;  /* of the query words, the title bonus's unit */
+	int ctx_ready;   /* ctx already has the lengths of the document score_doc() scores */
 	uint64_t all_slots;
 	struct score_ctx ctx;
 };
@@ -329,7 +337,7 @@ static void heap_push(struct run *r, const struct cand *c)
 {
 	struct cand *h = r->s->heap;
 
-	if (r->n_heap < r->k) {
+	if (r->n_heap < r->depth) {
 		uint32_t i = r->n_heap++;
 		h[i] = *c;
 		while (i > 0 && worse(r, &h[i], &h[(i - 1) / 2])) {
@@ -344,11 +352,17 @@ static void heap_push(struct run *r, const struct cand *c)
 	}
 }
 
+/* A candidate the full heap would not keep. */
+static int would_drop(const struct run *r, const struct cand *c)
+{
+	return r->n_heap == r->depth && !worse(r, &r->s->heap[0], c);
+}
+
 /* Skips when bound cannot beat the worst kept score: a tie loses (later in index order).
  * The margin absorbs rounding between the bound's arithmetic and the score's. */
 static int cannot_enter(const struct run *r, double bound)
 {
-	return r->n_heap == r->k && bound + 1e-9 * (1.0 + fabs(bound)) <= r->s->heap[0].score;
+	return r->n_heap == r->depth && bound + 1e-9 * (1.0 + fabs(bound)) <= r->s->heap[0].score;
 }
 
 /* Smallest distance between occurrences of two words (b after a is closer than before). */
@@ -410,11 +424,31 @@ static int proximity(struct run *r, double *out)
 	return 0;
 }
 
+/* Title bonus: every query word in the title, more when the title is little else. */
+static double title_bonus(const struct plan *p, const struct score_ctx *ctx)
+{
+	uint32_t in_title = 0;
+	double idf = 0, cov;
+
+	if (p->n_slots == 0 || ctx->len[FIELD_TITLE] == 0)
+		return 0;
+	for (uint32_t s = 0; s < p->n_slots; s++) {
+		if (ctx->slot_title_tf[s] == 0)
+			return 0;
+		in_title += ctx->slot_title_tf[s];
+		idf += p->slot_idf[s];
+	}
+	cov = (double)in_title / ctx->len[FIELD_TITLE];
+	if (cov > 1)
+		cov = 1;
+	return (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * idf;
+}
+
 /*
- * The score of the root's current document: 0 with *score set, 1 when pruning shows it
- * cannot enter the top k (not scored to the end), <0 on error.
+ * The score of the root's current document: the first phase (BM25F and title bonus),
+ * plus the proximity bonus when with_prox. 0, or <0 on error.
  */
-static int score_doc(struct run *r, struct qiter *root, const struct segment *seg, uint32_t doc, int prune,
+static int score_doc(struct run *r, struct qiter *root, const struct segment *seg, uint32_t doc, int with_prox,
 		     double *score, struct parts *parts)
 {
 	const struct plan *p = r->plan;
@@ -422,37 +456,20 @@ static int score_doc(struct run *r, struct qiter *root, const struct segment *se
 	double base, title = 0, prox = 0;
 	int rc;
 
-	uint32_t len[N_FIELDS];
-	for (int f = 0; f < N_FIELDS; f++)
-		len[f] = segment_field_len(seg, doc, (enum field)f);
-	ctx_set_doc(ctx, p, len);
+	if (!r->ctx_ready) {
+		uint32_t len[N_FIELDS];
+		for (int f = 0; f < N_FIELDS; f++)
+			len[f] = segment_field_len(seg, doc, (enum field)f);
+		ctx_set_doc(ctx, p, len);
+	}
+	r->ctx_ready = 0;
 	memset(ctx->slot_iter, 0, p->n_slots * sizeof(*ctx->slot_iter));
 	memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
 	memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
 	ctx->body_slots = 0;
 	base = root->ops->score(root, ctx);
-	/* Title bonus: every query word in the title, more when the title is little else. */
-	if (p->n_slots > 0 && ctx->len[FIELD_TITLE] > 0) {
-		uint32_t in_title = 0;
-		double idf = 0;
-		for (uint32_t s = 0; s < p->n_slots; s++) {
-			in_title += ctx->slot_title_tf[s];
-			idf += p->slot_idf[s];
-			if (ctx->slot_title_tf[s] == 0) {
-				in_title = 0;
-				break;
-			}
-		}
-		if (in_title > 0) {
-			double cov = (double)in_title / ctx->len[FIELD_TITLE];
-			if (cov > 1)
-				cov = 1;
-			title = (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * idf;
-		}
-	}
-	if (prune && cannot_enter(r, base + title + r->prox_ub))
-		return 1;
-	if (r->plan->n_slots >= 2 && (rc = proximity(r, &prox)) < 0)
+	title = title_bonus(p, ctx);
+	if (with_prox && r->plan->n_slots >= 2 && (rc = proximity(r, &prox)) < 0)
 		return rc;
 	*score = base + title + prox;
 	if (parts) {
@@ -530,14 +547,108 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 	return rc;
 }
 
+/* Counts a match (total, facets) if it passes the filters: 1 counted, 0 filtered out. */
+static int count_doc(struct run *r, const struct segment *seg, uint32_t doc, uint16_t type_id, uint16_t dept_id,
+		     struct doc_values *dv)
+{
+	const struct search_request *req = r->req;
+	struct searcher *s = r->s;
+
+	if (!segment_is_live(seg, doc))
+		return 0;
+	segment_doc_values(seg, doc, dv);
+	if ((type_id && dv->type != type_id) || (dept_id && dv->department != dept_id) ||
+	    (req->from && (!dv->date || dv->date < req->from)) || (req->to && (!dv->date || dv->date > req->to)))
+		return 0;
+	r->total++;
+	if ((dv->type && count_value(s, 0, dv->type) < 0) || (dv->department && count_value(s, 1, dv->department) < 0))
+		return AS_ENOMEM;
+	if (dv->date) {
+		int y = dv->date / 10000 - YEAR_MIN;
+		if (y >= 0 && y < N_YEARS)
+			s->years[y]++;
+	}
+	return 1;
+}
+
+struct seg_pass {
+	struct qiter *root;
+	const struct segment *seg;
+	uint32_t s_no;
+	uint32_t blk_last;
+	double blk_bound;
+	int have_blk, prune;
+	int blk_title; /* every word may be in a title in this block */
+};
+
+/* The first phase for one counted match: pruned by its block's bound, else scored and
+ * offered to the candidates. */
+static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t date)
+{
+	struct qiter *root = sp->root;
+	struct cand c;
+	int rc;
+
+	if (sp->prune && r->n_heap == r->depth) {
+		if (!sp->have_blk || doc > sp->blk_last) {
+			/* The title bonus needs every word in the title: possible in this
+			 * block only if every word's block has title occurrences. */
+			uint64_t title_slots = 0;
+			sp->blk_bound = root->ops->bound(root, doc, &sp->blk_last, &title_slots);
+			sp->blk_title = (title_slots & r->all_slots) == r->all_slots;
+			if (sp->blk_title)
+				sp->blk_bound += r->title_ub;
+			sp->have_blk = 1;
+		}
+		if (cannot_enter(r, sp->blk_bound))
+			return 0;
+		/* The block's maxima with this document's lengths: long documents, long
+		 * titles, are bound much lower than by the block's shortest. */
+		uint32_t len[N_FIELDS];
+		for (int f = 0; f < N_FIELDS; f++)
+			len[f] = segment_field_len(sp->seg, doc, (enum field)f);
+		ctx_set_doc(&r->ctx, r->plan, len);
+		r->ctx.title_tf_ub = 0;
+		double b = root->ops->doc_bound(root, &r->ctx);
+		if (sp->blk_title && len[FIELD_TITLE] > 0) {
+			double cov = (double)r->ctx.title_tf_ub / len[FIELD_TITLE];
+			if (cov > 1)
+				cov = 1;
+			b += (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * r->idf_sum;
+		}
+		if (cannot_enter(r, b))
+			return 0;
+		r->ctx_ready = 1;
+	}
+	if ((rc = score_doc(r, root, sp->seg, doc, 0, &c.score, NULL)) < 0)
+		return rc;
+	r->n_scored++;
+	c.date = date;
+	c.seg = sp->s_no;
+	c.doc = doc;
+	c.prox = 0;
+	c.has_prox = 0;
+	/* Entering the candidates: its proximity now, while the lists are on it (a second
+	 * phase would seek them back). */
+	if (r->plan->n_slots >= 2 && !would_drop(r, &c)) {
+		if ((rc = proximity(r, &c.prox)) < 0)
+			return rc;
+		c.has_prox = 1;
+	}
+	c.seg = sp->s_no;
+	c.doc = doc;
+	c.body_slots = r->ctx.body_slots;
+	heap_push(r, &c);
+	return 0;
+}
+
 /*
- * One pass over a segment's matches: each is counted (total, facets), then scored only
- * if its block's bound (iter.h: BM25F block maxima, plus the title bonus where every
- * word can be in a title, plus the largest proximity bonus) can beat the k-th best
- * score so far; score_doc() decodes positions for proximity only when the rest of the
- * score leaves it a chance. (A two-pass variant that delayed every proximity until the
- * k best lower bounds were known was measured slower on the benchmark corpus: the
- * second pass pays for reopening and re-decoding the lists.)
+ * One pass over a segment's matches: each is counted (total, facets) and given its
+ * first-phase score. The commonest plans (a word, words that must all be there) take
+ * the bulk path (iter.h), which finds and scores every match cheaply; the others walk
+ * the iterators and score a match only if its block's bound (iter.h: BM25F block
+ * maxima, plus the title bonus where every word can be in a title), then its own, can
+ * beat the worst kept candidate.
  */
 static int run_segment(struct run *r, uint32_t s_no)
 {
@@ -545,66 +656,117 @@ static int run_segment(struct run *r, uint32_t s_no)
 	const struct search_request *req = r->req;
 	const struct segment *seg = index_segment(r->idx, s_no);
 	uint16_t type_id = 0, dept_id = 0;
-	struct qiter *root;
-	uint32_t blk_last = 0;
-	double blk_bound = 0;
-	int have_blk = 0, prune = !req->exhaustive && req->sort == SORT_RELEVANCE, rc;
+	struct seg_pass sp = { 0 };
+	struct doc_values dv;
+	uint32_t n;
+	int rc;
 
 	if (req->type && !(type_id = segment_value_id(seg, VALUE_TYPE, req->type)))
 		return 0; /* no document of this segment has that type */
 	if (req->department && !(dept_id = segment_value_id(seg, VALUE_DEPARTMENT, req->department)))
 		return 0;
-	if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &root)) < 0)
+	if (!s->bulk && (rc = bulk_new(&s->bulk)) < 0)
 		return rc;
-	for (rc = root->ops->next(root); rc == 0; rc = root->ops->next(root)) {
-		uint32_t doc = root->doc;
-		struct doc_values dv;
-		struct cand c;
-
-		if (!segment_is_live(seg, doc))
-			continue;
-		segment_doc_values(seg, doc, &dv);
-		if ((type_id && dv.type != type_id) || (dept_id && dv.department != dept_id) ||
-		    (req->from && (!dv.date || dv.date < req->from)) || (req->to && (!dv.date || dv.date > req->to)))
-			continue;
-		r->total++;
-		if ((dv.type && (rc = count_value(s, 0, dv.type)) < 0) ||
-		    (dv.department && (rc = count_value(s, 1, dv.department)) < 0))
-			break;
-		if (dv.date) {
-			int y = dv.date / 10000 - YEAR_MIN;
-			if (y >= 0 && y < N_YEARS)
-				s->years[y]++;
-		}
-		if (prune && r->n_heap == r->k) {
-			if (!have_blk || doc > blk_last) {
-				/* The title bonus needs every word in the title: possible in this
-				 * block only if every word's block has title occurrences. */
-				uint64_t title_slots = 0;
-				blk_bound = root->ops->bound(root, doc, &blk_last, &title_slots) + r->prox_ub;
-				if ((title_slots & r->all_slots) == r->all_slots)
-					blk_bound += r->title_ub;
-				have_blk = 1;
-			}
-			if (cannot_enter(r, blk_bound))
+	/* The exhaustive run (tests) walks the iterators without pruning: the reference the
+	 * bulk path and the pruned walk must both agree with. */
+	rc = req->exhaustive ? 1 : bulk_match(s->bulk, r->plan, r->idx, s_no, req->bulk ? 0 : RANK_BULK_MIN, &n);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		struct score_ctx *ctx = &r->ctx;
+		const struct plan *p = r->plan;
+		for (uint32_t c = 0; c < n; c++) {
+			uint32_t doc = bulk_doc(s->bulk, c), len[N_FIELDS];
+			struct cand cd;
+			if (doc == QITER_END)
 				continue;
+			if ((rc = count_doc(r, seg, doc, type_id, dept_id, &dv)) < 0)
+				return rc;
+			if (rc == 0)
+				continue;
+			for (int f = 0; f < N_FIELDS; f++)
+				len[f] = segment_field_len(seg, doc, (enum field)f);
+			ctx_set_doc(ctx, p, len);
+			memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
+			memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
+			ctx->body_slots = 0;
+			cd.score = bulk_score(s->bulk, c, ctx) + title_bonus(p, ctx);
+			cd.date = dv.date;
+			cd.seg = s_no;
+			cd.doc = doc;
+			cd.prox = 0;
+			cd.has_prox = 0;
+			cd.body_slots = ctx->body_slots;
+			r->n_scored++;
+			heap_push(r, &cd);
 		}
-		rc = score_doc(r, root, seg, doc, prune, &c.score, NULL);
+		return facets_merge(s, seg);
+	}
+	sp.seg = seg;
+	sp.s_no = s_no;
+	sp.prune = !req->exhaustive && req->sort == SORT_RELEVANCE;
+	if ((rc = iter_build(r->plan, r->idx, s_no, r->plan->root, &sp.root)) < 0)
+		return rc;
+	for (rc = sp.root->ops->next(sp.root); rc == 0; rc = sp.root->ops->next(sp.root)) {
+		uint32_t doc = sp.root->doc;
+		if ((rc = count_doc(r, seg, doc, type_id, dept_id, &dv)) > 0)
+			rc = consider(r, &sp, doc, dv.date);
 		if (rc < 0)
 			break;
-		if (rc > 0)
-			continue;
-		r->n_scored++;
-		c.date = dv.date;
-		c.seg = s_no;
-		c.doc = doc;
-		c.body_slots = r->ctx.body_slots;
-		heap_push(r, &c);
 	}
-	iter_free(root);
+	iter_free(sp.root);
 	if (rc < 0)
 		return rc;
 	return facets_merge(s, seg);
+}
+
+static int cmp_seg_doc(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->seg != y->seg)
+		return x->seg < y->seg ? -1 : 1;
+	return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/*
+ * The second phase: each kept candidate's proximity bonus, segment by segment in
+ * document order so each list moves forward only. The first phase kept RANK_RERANK of
+ * them whatever the page, so page 2 continues page 1.
+ */
+static int rerank(struct run *r)
+{
+	struct qiter *root = NULL;
+	uint32_t cur = UINT32_MAX;
+	int rc = 0;
+
+	if (r->plan->n_slots < 2 || r->n_heap == 0)
+		return 0;
+	/* The bulk path's candidates are sought back; the iterators' have theirs. */
+	qsort(r->s->heap, r->n_heap, sizeof(*r->s->heap), cmp_seg_doc);
+	for (uint32_t i = 0; i < r->n_heap && rc >= 0; i++) {
+		struct cand *c = &r->s->heap[i];
+		if (c->has_prox) {
+			c->score += c->prox;
+			continue;
+		}
+		if (c->seg != cur) {
+			iter_free(root);
+			root = NULL;
+			cur = c->seg;
+			if ((rc = iter_build(r->plan, r->idx, cur, r->plan->root, &root)) < 0)
+				break;
+		}
+		if ((rc = root->ops->seek(root, c->doc)) < 0)
+			break;
+		if (rc > 0 || root->doc != c->doc) {
+			rc = 0;
+			continue;
+		}
+		rc = score_doc(r, root, index_segment(r->idx, cur), c->doc, 1, &c->score, NULL);
+	}
+	iter_free(root);
+	return rc < 0 ? rc : 0;
 }
 
 static int run_plan(struct run *r)
@@ -625,21 +787,17 @@ static int run_plan(struct run *r)
 	memset(r->s->years, 0, sizeof(r->s->years));
 	if (!p->root || p->stats.n_docs == 0)
 		return 0;
-	/* Largest bonuses: every word in an exact title; every adjacent pair at distance 1. */
-	double idf = 0, prox = 0;
-	for (uint32_t s = 0; s < p->n_slots; s++) {
+	/* Largest title bonus: every word in an exact title. */
+	double idf = 0;
+	for (uint32_t s = 0; s < p->n_slots; s++)
 		idf += p->slot_idf[s];
-		if (s + 1 < p->n_slots)
-			prox += RANK_PROX_W * (p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1]);
-	}
-	r->prox_ub = p->n_slots >= 2 ? prox : 0;
+	r->idf_sum = idf;
 	r->title_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf;
-	r->bonus_ub = r->title_ub + r->prox_ub;
 	r->all_slots = p->n_slots >= 64 ? ~0ull : (1ull << p->n_slots) - 1;
 	for (uint32_t s = 0; s < p->n_segments; s++)
 		if ((rc = run_segment(r, s)) < 0)
 			return rc;
-	return 0;
+	return rerank(r);
 }
 
 /* Best first (qsort_r: the daemon runs searches on several threads at once). */
@@ -777,7 +935,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	struct qnode *q;
 	struct plan *plan;
 	struct run r;
-	uint32_t k;
+	uint32_t k, depth;
 	int rc;
 
 	*out = NULL;
@@ -795,14 +953,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 				    SEARCH_MAX_DEPTH, req->page, req->limit);
 	if (req->from && req->to && req->from > req->to)
 		return as_error_set(AS_EINVAL, "from: %d is after to: %d", req->from, req->to);
-	k = req->page * req->limit;
-	if (k > s->heap_cap) {
-		struct cand *h = as_realloc(s->heap, k * sizeof(*h));
-		if (!h)
-			return AS_ENOMEM;
-		s->heap = h;
-		s->heap_cap = k;
-	}
+
 	res->query = text;
 	res->page = req->page;
 	res->limit = req->limit;
@@ -811,12 +962,27 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		return rc;
 	if ((rc = plan_build(q, text, len, idx, s->an, s->syn, s->arena, &plan)) < 0)
 		return rc;
+	k = req->page * req->limit;
+	depth = k;
+	/* With proximity (two words or more), the first phase keeps RANK_RERANK candidates
+	 * whatever the page, so that page 2 continues page 1; sorted by date, proximity only
+	 * breaks ties between documents of the same date. */
+	if (plan->n_slots >= 2 && req->sort == SORT_RELEVANCE && k < RANK_RERANK)
+		depth = RANK_RERANK;
+	if (depth > s->heap_cap) {
+		struct cand *h = as_realloc(s->heap, depth * sizeof(*h));
+		if (!h)
+			return AS_ENOMEM;
+		s->heap = h;
+		s->heap_cap = depth;
+	}
 	memset(&r, 0, sizeof(r));
 	r.s = s;
 	r.idx = idx;
 	r.req = req;
 	r.plan = plan;
 	r.k = k;
+	r.depth = depth;
 	r.ctx.n_slots = plan->n_slots;
 	r.ctx.slot_iter = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_iter));
 	r.ctx.slot_title_tf = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_title_tf));

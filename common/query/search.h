@@ -30,7 +30,8 @@ struct search_request {
 	enum search_sort sort;
 	int explain;            /* fill each hit's score parts */
 	int no_snippets;        /* skip snippets (benchmarks, or callers that want ids) */
-	int exhaustive;         /* score every match, no dynamic pruning (tests compare both) */
+	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
+	int bulk;               /* the bulk path: 0 when it pays, 1 whenever the plan allows (tests) */
 };
 
 /* Defaults: page 1, limit 10, relevance, no filter. */

@@ -1,8 +1,9 @@
 /*
- * Dynamic pruning is exact: for many fixed-seed random queries over an index of
- * corpus/, the top k found with block-max pruning (search_run's default) are the same
- * documents with the same scores as exhaustive scoring of every match, and the totals
- * and facets (always counted over every match) agree.
+ * Dynamic pruning and the bulk path are exact: for many fixed-seed random queries over
+ * an index of corpus/, the top k found by search_run's default (block-max pruning, or
+ * the bulk path for dense words) and by the bulk path wherever the plan allows it are
+ * the same documents with the same scores as walking and scoring every match, and the
+ * totals (always counted over every match) agree. Pages continue each other.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,7 +118,9 @@ struct outcome {
 	double scores[100];
 };
 
-static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page, int exhaustive,
+enum mode { DEFAULT, BULK, EXHAUSTIVE };
+
+static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page, enum mode mode,
 		struct outcome *o)
 {
 	struct search_request req;
@@ -131,7 +134,8 @@ static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page,
 	assert_int_equal(search_request_set(&req, "limit", lim), 0);
 	assert_int_equal(search_request_set(&req, "page", pg), 0);
 	req.no_snippets = 1;
-	req.exhaustive = exhaustive;
+	req.exhaustive = mode == EXHAUSTIVE;
+	req.bulk = mode == BULK;
 	assert_int_equal(search_run(f->s, f->idx, &req, &res), 0);
 	o->total = search_result_total(res);
 	o->n = search_result_n_hits(res);
@@ -142,9 +146,21 @@ static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page,
 	}
 }
 
+static void same(const char *q, uint32_t limit, uint32_t page, const char *how, const struct outcome *a,
+		 const struct outcome *b)
+{
+	if (a->total != b->total || a->n != b->n)
+		fail_msg("query [%s] limit %u page %u: %s total %llu hits %u, exhaustive total %llu hits %u", q, limit,
+			 page, how, (unsigned long long)a->total, a->n, (unsigned long long)b->total, b->n);
+	for (uint32_t h = 0; h < a->n; h++)
+		if (strcmp(a->ids[h], b->ids[h]) != 0 || a->scores[h] != b->scores[h])
+			fail_msg("query [%s] limit %u page %u, hit %u: %s %s %.17g, exhaustive %s %.17g", q, limit, page,
+				 h, how, a->ids[h], a->scores[h], b->ids[h], b->scores[h]);
+}
+
 static void compare_many(struct fixture *f, uint64_t seed, int n_queries)
 {
-	static struct outcome a, b;
+	static struct outcome a, b, c;
 	char q[1024];
 	int pruned_differently = 0;
 	uint64_t scored_pruned = 0, scored_all = 0;
@@ -152,15 +168,11 @@ static void compare_many(struct fixture *f, uint64_t seed, int n_queries)
 	for (int i = 0; i < n_queries; i++) {
 		uint32_t limit = 1 + rnd(&seed) % 10, page = 1 + rnd(&seed) % 2;
 		random_query(f, &seed, q, sizeof(q));
-		run(f, q, limit, page, 0, &a);
-		run(f, q, limit, page, 1, &b);
-		if (a.total != b.total || a.n != b.n)
-			fail_msg("query [%s] limit %u page %u: pruned total %llu hits %u, exhaustive total %llu hits %u",
-				 q, limit, page, (unsigned long long)a.total, a.n, (unsigned long long)b.total, b.n);
-		for (uint32_t h = 0; h < a.n; h++)
-			if (strcmp(a.ids[h], b.ids[h]) != 0 || a.scores[h] != b.scores[h])
-				fail_msg("query [%s] limit %u page %u, hit %u: pruned %s %.17g, exhaustive %s %.17g",
-					 q, limit, page, h, a.ids[h], a.scores[h], b.ids[h], b.scores[h]);
+		run(f, q, limit, page, DEFAULT, &a);
+		run(f, q, limit, page, EXHAUSTIVE, &b);
+		run(f, q, limit, page, BULK, &c);
+		same(q, limit, page, "pruned", &a, &b);
+		same(q, limit, page, "bulk", &c, &b);
 		pruned_differently += a.total > a.n;
 		scored_pruned += a.scored;
 		scored_all += b.scored;
@@ -187,19 +199,41 @@ static void test_frequent_words(void **state)
 		"\"chambre de métiers\"", "toulouse OR montpellier OR nimes", "artisan* occitanie",
 	};
 	struct fixture *f = *state;
-	static struct outcome a, b;
+	static struct outcome a, b, c;
 
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
 		for (uint32_t limit = 1; limit <= 10; limit += 3) {
-			run(f, queries[i], limit, 1, 0, &a);
-			run(f, queries[i], limit, 1, 1, &b);
-			assert_int_equal(a.total, b.total);
+			run(f, queries[i], limit, 1, DEFAULT, &a);
+			run(f, queries[i], limit, 1, EXHAUSTIVE, &b);
+			run(f, queries[i], limit, 1, BULK, &c);
 			assert_true(a.scored <= b.scored);
-			assert_int_equal(a.n, b.n);
-			for (uint32_t h = 0; h < a.n; h++) {
-				if (strcmp(a.ids[h], b.ids[h]) != 0 || a.scores[h] != b.scores[h])
-					fail_msg("query [%s] limit %u hit %u: %s %.17g vs %s %.17g", queries[i], limit, h,
-						 a.ids[h], a.scores[h], b.ids[h], b.scores[h]);
+			same(queries[i], limit, 1, "pruned", &a, &b);
+			same(queries[i], limit, 1, "bulk", &c, &b);
+		}
+}
+
+/* Proximity reorders the first phase's best RANK_RERANK whatever the page: pages of 5
+ * are the slices of one list of 25, in both paths. */
+static void test_pages_continue(void **state)
+{
+	static const char *const queries[] = {
+		"artisanat occitanie", "chambre metiers", "formation apprentissage", "entreprise artisans",
+		"aide création entreprise", "cma toulouse", "contrat apprentissage employeur",
+	};
+	struct fixture *f = *state;
+	static struct outcome all, page;
+
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		for (enum mode m = DEFAULT; m <= BULK; m++) {
+			run(f, queries[i], 25, 1, m, &all);
+			for (uint32_t p = 1; p <= 5; p++) {
+				run(f, queries[i], 5, p, m, &page);
+				assert_int_equal(page.total, all.total);
+				for (uint32_t h = 0; h < page.n; h++)
+					if (strcmp(page.ids[h], all.ids[(p - 1) * 5 + h]) != 0)
+						fail_msg("query [%s] page %u hit %u: %s, but %s in the list of 25", queries[i],
+							 p, h, page.ids[h], all.ids[(p - 1) * 5 + h]);
+				assert_int_equal(page.n, all.n > (p - 1) * 5 ? (all.n - (p - 1) * 5 < 5 ? all.n - (p - 1) * 5 : 5) : 0);
 			}
 		}
 }
@@ -209,6 +243,7 @@ int main(void)
 	const struct CMUnitTest one[] = {
 		cmocka_unit_test(test_random_queries),
 		cmocka_unit_test(test_frequent_words),
+		cmocka_unit_test(test_pages_continue),
 	};
 	const struct CMUnitTest many[] = {
 		cmocka_unit_test(test_random_queries),

@@ -39,7 +39,7 @@ void varint_put(struct buf *b, uint64_t v)
 	buf_add(b, t, varint_write(t, v));
 }
 
-size_t varint_get(const uint8_t *in, size_t len, uint64_t *v)
+size_t varint_get_slow(const uint8_t *in, size_t len, uint64_t *v)
 {
 	uint64_t r = 0;
 	size_t i;
@@ -56,10 +56,10 @@ size_t varint_get(const uint8_t *in, size_t len, uint64_t *v)
 	return 0;
 }
 
-size_t varint_get32(const uint8_t *in, size_t len, uint32_t *v)
+size_t varint_get32_slow(const uint8_t *in, size_t len, uint32_t *v)
 {
 	uint64_t r;
-	size_t n = varint_get(in, len, &r);
+	size_t n = varint_get_slow(in, len, &r);
 
 	if (!n || r > UINT32_MAX)
 		return 0;

@@ -48,8 +48,27 @@ void varint_put(struct buf *b, uint64_t v);
 /* Writes v at p (at least 10 bytes of room); returns the bytes written. */
 size_t varint_write(uint8_t *p, uint64_t v);
 /* Decodes one varint of at most `max_bytes` (5: must fit 32 bits, 10: 64 bits). */
-size_t varint_get(const uint8_t *in, size_t len, uint64_t *v);
-size_t varint_get32(const uint8_t *in, size_t len, uint32_t *v);
+size_t varint_get_slow(const uint8_t *in, size_t len, uint64_t *v);
+size_t varint_get32_slow(const uint8_t *in, size_t len, uint32_t *v);
+
+/* Most varints of dictionaries and short lists are one byte: that case inline. */
+static inline size_t varint_get(const uint8_t *in, size_t len, uint64_t *v)
+{
+	if (len && in[0] < 0x80) {
+		*v = in[0];
+		return 1;
+	}
+	return varint_get_slow(in, len, v);
+}
+
+static inline size_t varint_get32(const uint8_t *in, size_t len, uint32_t *v)
+{
+	if (len && in[0] < 0x80) {
+		*v = in[0];
+		return 1;
+	}
+	return varint_get32_slow(in, len, v);
+}
 
 /* Bits needed for v (0 for 0). */
 static inline unsigned bits_needed(uint32_t v)

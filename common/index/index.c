@@ -506,6 +506,18 @@ uint32_t segment_field_len(const struct segment *seg, uint32_t doc, enum field f
 	return le32(seg->field_len + 12 * (size_t)doc + 4 * (size_t)f);
 }
 
+void segment_field_lens(const struct segment *seg, uint32_t doc, uint32_t len[N_FIELDS])
+{
+	const uint8_t *p = seg->field_len + 12 * (size_t)doc;
+
+	if (doc >= seg->n_docs) {
+		memset(len, 0, N_FIELDS * sizeof(*len));
+		return;
+	}
+	for (int f = 0; f < N_FIELDS; f++)
+		len[f] = le32(p + 4 * f);
+}
+
 void segment_doc_values(const struct segment *seg, uint32_t doc, struct doc_values *out)
 {
 	const uint8_t *v;

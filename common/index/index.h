@@ -73,6 +73,8 @@ uint32_t segment_n_docs(const struct segment *seg);
 int segment_is_live(const struct segment *seg, uint32_t doc);
 /* Length of a field in tokens (possibly quantized; never 0 for a non-empty field). */
 uint32_t segment_field_len(const struct segment *seg, uint32_t doc, enum field f);
+/* Every field's length at once (zeros for a document out of range): scoring reads them all. */
+void segment_field_lens(const struct segment *seg, uint32_t doc, uint32_t len[N_FIELDS]);
 
 /* Values for filters, facets and sorting, read without decompressing stored fields. */
 enum value_kind { VALUE_TYPE, VALUE_DEPARTMENT };

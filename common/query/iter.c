@@ -15,9 +15,22 @@ static const double field_b[N_FIELDS] = { RANK_B_TITLE, RANK_B_TAGS, RANK_B_BODY
 
 void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS])
 {
+	if (!ctx->len_w_set) {
+		for (int f = 0; f < N_FIELDS; f++)
+			ctx->len_w[f] = field_b[f] / plan->avg_len[f];
+		ctx->len_w_set = 1;
+	}
 	for (int f = 0; f < N_FIELDS; f++) {
+		double *c = ctx->norm_cache && len[f] < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len[f]]
+									: NULL;
 		ctx->len[f] = len[f];
-		ctx->fnorm[f] = field_w[f] / (1.0 - field_b[f] + field_b[f] * len[f] / plan->avg_len[f]);
+		if (c && *c != 0) {
+			ctx->fnorm[f] = *c;
+			continue;
+		}
+		ctx->fnorm[f] = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len[f]);
+		if (c)
+			*c = ctx->fnorm[f];
 	}
 }
 
@@ -667,9 +680,10 @@ struct bulk_post {
 struct bulk {
 	const struct leaf **leaves; /* the root's words, in score order */
 	uint32_t n_leaves, leaves_cap;
-	uint32_t n, cap;            /* candidates */
+	uint32_t n, cap;            /* candidates; cap is also the stride of e */
 	uint32_t *docs;
 	struct bulk_entry *e;       /* word i of candidate c at i * cap + c */
+	size_t docs_cap, e_cap;
 	uint8_t *hit, *alive;
 	struct bulk_post *tmp, *tmp2;
 	size_t tmp_cap;
@@ -746,26 +760,35 @@ static struct bulk_post *merge_runs(struct bulk *b, size_t *runs, uint32_t n_run
 	return from;
 }
 
+/* Room for n candidates of every word; kept from query to query (no page faults). */
 static int bulk_reserve(struct bulk *b, uint64_t n)
 {
-	if (n <= b->cap)
-		return 0;
-	uint64_t cap = n + n / 2 + 64;
-	if (cap * b->n_leaves > SIZE_MAX / sizeof(struct bulk_entry))
+	size_t ne;
+
+	if (n > UINT32_MAX || n * b->n_leaves > SIZE_MAX / sizeof(struct bulk_entry))
 		return AS_ENOMEM;
-	as_free(b->docs);
-	as_free(b->e);
-	as_free(b->hit);
-	as_free(b->alive);
-	b->docs = as_malloc(cap * sizeof(*b->docs));
-	b->e = as_malloc(cap * b->n_leaves * sizeof(*b->e));
-	b->hit = as_malloc(cap);
-	b->alive = as_malloc(cap);
-	if (!b->docs || !b->e || !b->hit || !b->alive) {
-		b->cap = 0;
-		return AS_ENOMEM;
+	ne = (size_t)n * b->n_leaves;
+	if (n > b->docs_cap) {
+		size_t cap = (size_t)n + (size_t)n / 2 + 64;
+		as_free(b->docs);
+		as_free(b->hit);
+		as_free(b->alive);
+		b->docs = as_malloc(cap * sizeof(*b->docs));
+		b->hit = as_malloc(cap);
+		b->alive = as_malloc(cap);
+		b->docs_cap = b->docs && b->hit && b->alive ? cap : 0;
+		if (!b->docs_cap)
+			return AS_ENOMEM;
 	}
-	b->cap = (uint32_t)cap;
+	if (ne > b->e_cap) {
+		size_t cap = ne + ne / 2 + 64;
+		as_free(b->e);
+		b->e = as_malloc(cap * sizeof(*b->e));
+		b->e_cap = b->e ? cap : 0;
+		if (!b->e)
+			return AS_ENOMEM;
+	}
+	b->cap = (uint32_t)n;
 	return 0;
 }
 
@@ -781,6 +804,29 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		df += l->seg_keys[s][k].info.doc_freq;
 	if ((rc = bulk_reserve(b, df)) < 0)
 		return rc;
+	b->n = 0;
+	if (nk == 1) {
+		/* One key: straight into the candidates. */
+		const struct leaf_key *key = &l->seg_keys[s][0];
+		struct bulk_entry *e = b->e + (size_t)li * b->cap;
+		struct postings *p;
+		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+			return rc;
+		for (rc = postings_next(p); rc == 0;) {
+			const uint32_t *docs, *tf[N_FIELDS];
+			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+			for (uint32_t i = at; i < n && b->n < df; i++) {
+				struct bulk_entry *x = &e[b->n];
+				memset(x, 0, sizeof(*x));
+				b->docs[b->n] = docs[i];
+				b->alive[b->n] = 1;
+				b->n += bulk_add(x, l->fields, key->w, tf, i);
+			}
+			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
+		}
+		postings_free(p);
+		return rc < 0 ? rc : 0;
+	}
 	if (df > b->tmp_cap) {
 		as_free(b->tmp);
 		as_free(b->tmp2);
@@ -822,8 +868,7 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 	if (rc < 0)
 		return rc;
 	b->runs[nk] = nt;
-	struct bulk_post *all = nk > 1 ? merge_runs(b, b->runs, nk) : b->tmp;
-	b->n = 0;
+	struct bulk_post *all = merge_runs(b, b->runs, nk);
 	for (size_t i = 0; i < nt;) {
 		struct bulk_post *t = &all[i];
 		struct bulk_entry e = t->e;
@@ -941,10 +986,7 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 		b->leaves = l;
 		b->leaves_cap = nl;
 	}
-	if (nl != b->n_leaves) {
-		b->n_leaves = nl;
-		b->cap = 0; /* entries are laid out per word: reallocate */
-	}
+	b->n_leaves = nl;
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
 		uint64_t df = 0;

@@ -54,7 +54,14 @@ struct score_ctx {
 	double *slot_score;              /* [n_slots]: its BM25F part, for --explain */
 	uint64_t body_slots;             /* bit (1 << slot) of each word found in the body */
 	uint32_t title_tf_ub;            /* doc_bound(): the most title occurrences the words can have */
+	double *norm_cache;              /* [N_FIELDS * CTX_NORM_CACHE], zeroed per query, or NULL */
+	double len_w[N_FIELDS];          /* B_f / avglen_f, set by the first ctx_set_doc() */
+	int len_w_set;
 };
+
+/* Field lengths below this have their norms cached by ctx_set_doc(): titles and tags are
+ * short, and a division per field per scored document shows in profiles. */
+#define CTX_NORM_CACHE 64
 
 /* Sets the field lengths of the document about to be scored and their BM25F norms. */
 void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS]);

@@ -458,8 +458,7 @@ static int score_doc(struct run *r, struct qiter *root, const struct segment *se
 
 	if (!r->ctx_ready) {
 		uint32_t len[N_FIELDS];
-		for (int f = 0; f < N_FIELDS; f++)
-			len[f] = segment_field_len(seg, doc, (enum field)f);
+		segment_field_lens(seg, doc, len);
 		ctx_set_doc(ctx, p, len);
 	}
 	r->ctx_ready = 0;
@@ -605,8 +604,7 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 		/* The block's maxima with this document's lengths: long documents, long
 		 * titles, are bound much lower than by the block's shortest. */
 		uint32_t len[N_FIELDS];
-		for (int f = 0; f < N_FIELDS; f++)
-			len[f] = segment_field_len(sp->seg, doc, (enum field)f);
+		segment_field_lens(sp->seg, doc, len);
 		ctx_set_doc(&r->ctx, r->plan, len);
 		r->ctx.title_tf_ub = 0;
 		double b = root->ops->doc_bound(root, &r->ctx);
@@ -684,20 +682,21 @@ static int run_segment(struct run *r, uint32_t s_no)
 				return rc;
 			if (rc == 0)
 				continue;
-			for (int f = 0; f < N_FIELDS; f++)
-				len[f] = segment_field_len(seg, doc, (enum field)f);
+			segment_field_lens(seg, doc, len);
 			ctx_set_doc(ctx, p, len);
-			memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
-			memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
+			for (uint32_t sl = 0; sl < p->n_slots; sl++)
+				ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
 			ctx->body_slots = 0;
 			cd.score = bulk_score(s->bulk, c, ctx) + title_bonus(p, ctx);
+			r->n_scored++;
+			if (r->n_heap == r->depth && req->sort == SORT_RELEVANCE && cd.score < s->heap[0].score)
+				continue; /* cannot enter, whatever the tie-break */
 			cd.date = dv.date;
 			cd.seg = s_no;
 			cd.doc = doc;
 			cd.prox = 0;
 			cd.has_prox = 0;
 			cd.body_slots = ctx->body_slots;
-			r->n_scored++;
 			heap_push(r, &cd);
 		}
 		return facets_merge(s, seg);
@@ -987,6 +986,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	r.ctx.slot_iter = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_iter));
 	r.ctx.slot_title_tf = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_title_tf));
 	r.ctx.slot_score = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_score));
+	r.ctx.norm_cache = arena_calloc(s->arena, N_FIELDS * CTX_NORM_CACHE, sizeof(*r.ctx.norm_cache));
 	if (!r.ctx.slot_iter || !r.ctx.slot_title_tf || !r.ctx.slot_score)
 		return AS_ENOMEM;
 	if ((rc = run_plan(&r)) < 0)

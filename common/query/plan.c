@@ -769,6 +769,7 @@ static void on_typo(void *ctx, const char *key, size_t len, unsigned dist, uint3
 		i = tc->n++;
 	}
 	memcpy(tc->c[i].word, key, len);
+	tc->c[i].word[len] = '\0'; /* a replaced entry may hold a longer word */
 	tc->c[i].len = len;
 	tc->c[i].dist = dist;
 	tc->c[i].df = df;

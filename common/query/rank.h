@@ -98,11 +98,12 @@
 /* Proximity decodes positions, the dearest part of a score: it is the second phase,
  * given to the RANK_RERANK best documents by the rest of the score (BM25F and the title
  * bonus), which it reorders; a page deeper than that keeps the first phase's order
- * below it. Reranking the best 30 changes nothing on the suite against reranking every
- * match, and saves decoding the positions of the hundreds of near-equal matches a query
- * of common words has. */
+ * below it. On the suite, nDCG@10 is 0.9451 reranking the best 20 or 30 (0.9448 with
+ * 10), as when every match had its proximity; 20 keeps two pages of 10 consistent and
+ * saves decoding the positions of the hundreds of near-equal matches a query of common
+ * words has. */
 #ifndef RANK_RERANK
-#define RANK_RERANK 30
+#define RANK_RERANK 20
 #endif
 
 /* The bulk path (iter.h) when the rarest word has at least this many documents: it

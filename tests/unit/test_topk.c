@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/index/index.h"
+#include "common/query/rank.h"
 #include "common/query/search.h"
 #include "common/util/buf.h"
 #include "tests/unit/query_fixture.h"
@@ -213,7 +214,7 @@ static void test_frequent_words(void **state)
 }
 
 /* Proximity reorders the first phase's best RANK_RERANK whatever the page: pages of 5
- * are the slices of one list of 25, in both paths. */
+ * are the slices of one list of RANK_RERANK, in both paths. */
 static void test_pages_continue(void **state)
 {
 	static const char *const queries[] = {
@@ -225,13 +226,13 @@ static void test_pages_continue(void **state)
 
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
 		for (enum mode m = DEFAULT; m <= BULK; m++) {
-			run(f, queries[i], 25, 1, m, &all);
-			for (uint32_t p = 1; p <= 5; p++) {
+			run(f, queries[i], RANK_RERANK, 1, m, &all);
+			for (uint32_t p = 1; p <= RANK_RERANK / 5; p++) {
 				run(f, queries[i], 5, p, m, &page);
 				assert_int_equal(page.total, all.total);
 				for (uint32_t h = 0; h < page.n; h++)
 					if (strcmp(page.ids[h], all.ids[(p - 1) * 5 + h]) != 0)
-						fail_msg("query [%s] page %u hit %u: %s, but %s in the list of 25", queries[i],
+						fail_msg("query [%s] page %u hit %u: %s, but %s in the whole list", queries[i],
 							 p, h, page.ids[h], all.ids[(p - 1) * 5 + h]);
 				assert_int_equal(page.n, all.n > (p - 1) * 5 ? (all.n - (p - 1) * 5 < 5 ? all.n - (p - 1) * 5 : 5) : 0);
 			}

@@ -113,9 +113,11 @@ static const char *default_index(void)
 	return e && *e ? e : "data/index";
 }
 
+/* A one-shot query does not read the whole index to check its CRCs (index.h); the
+ * structure is still checked, and `artisearch check` reads everything. */
 static int open_index(const char *dir, struct index **idx)
 {
-	int rc = index_open(dir, idx);
+	int rc = index_open_flags(dir, 0, idx);
 
 	if (rc == AS_ENOENT)
 		return fail(rc, "%s", "no index here: build one with `artisearch-index --index DIR CORPUS`");

@@ -118,7 +118,8 @@ static int corrupt(const struct dict_reader *d, const char *what)
 	return as_error_set(AS_ECORRUPT, "%s: %s dictionary: %s", d->name, d->terms ? "term" : "word", what);
 }
 
-int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit)
+int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit,
+		     unsigned flags)
 {
 	const uint8_t *t;
 	uint64_t index_off, prev = 0, off;
@@ -130,7 +131,7 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 	d->terms = terms;
 	d->post_limit = post_limit;
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	rc = ixfile_open(&d->f, path, name, terms ? "TERM" : "WORD");
+	rc = ixfile_open(&d->f, path, name, terms ? "TERM" : "WORD", flags);
 	if (rc)
 		return rc;
 	if (d->f.body_len < DICT_TAIL)

@@ -45,9 +45,13 @@ struct ixfile {
 /*
  * Maps path and verifies size, CRC, magic, kind and version: 0, AS_ENOENT (no such
  * file), AS_ECORRUPT or AS_EVERSION with as_error_set() naming `name` (the path shown to
- * the user), or AS_EIO.
+ * the user), or AS_EIO. Without IXFILE_VERIFY in flags, a file over IXFILE_TRUST_MIN
+ * bytes is mapped lazily and its CRC not checked: its readers bounds-check every access,
+ * and a one-shot query must not read a whole large index to answer.
  */
-int ixfile_open(struct ixfile *f, const char *path, const char *name, const char kind[4]);
+enum { IXFILE_VERIFY = 1 };
+#define IXFILE_TRUST_MIN (256 * 1024)
+int ixfile_open(struct ixfile *f, const char *path, const char *name, const char kind[4], unsigned flags);
 void ixfile_close(struct ixfile *f);
 
 /* fsync a directory. */

@@ -30,7 +30,7 @@ int manifest_read(const char *gen_dir, const char *shown, struct manifest *m)
 	memset(m, 0, sizeof(*m));
 	snprintf(path, sizeof(path), "%s/manifest", gen_dir);
 	snprintf(name, sizeof(name), "%s/manifest", shown);
-	if ((rc = ixfile_open(&f, path, name, "MANI")) < 0)
+	if ((rc = ixfile_open(&f, path, name, "MANI", IXFILE_VERIFY)) < 0)
 		return rc;
 	p = f.body;
 	left = f.body_len;
@@ -111,7 +111,7 @@ static int open_part(struct segment *seg, const char *gen_dir, const char *ext, 
 
 	snprintf(path, sizeof(path), "%s/%s.%s", gen_dir, seg->name, ext);
 	snprintf(name, sizeof(name), "%s.%s", seg->name, ext);
-	return ixfile_open(f, path, name, kind);
+	return ixfile_open(f, path, name, kind, seg->open_flags);
 }
 
 static int seg_corrupt(const struct segment *seg, const char *ext, const char *what)
@@ -220,7 +220,7 @@ static int parse_stor(struct segment *seg)
 	return 0;
 }
 
-int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, struct segment **out)
+int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, unsigned flags, struct segment **out)
 {
 	struct segment *seg = as_calloc(1, sizeof(*seg));
 	char path[PATH_MAX], shown[PATH_MAX];
@@ -234,6 +234,7 @@ int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, stru
 		as_free(seg);
 		return AS_ENOMEM;
 	}
+	seg->open_flags = flags;
 	if ((rc = open_part(seg, gen_dir, "post", "POST", &seg->post)) < 0)
 		goto fail;
 	post_limit = seg->post.size - 4 - POST_TAIL;
@@ -243,11 +244,11 @@ int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, stru
 	}
 	snprintf(path, sizeof(path), "%s/%s.terms", gen_dir, name);
 	snprintf(shown, sizeof(shown), "%s.terms", name);
-	if ((rc = dict_reader_open(&seg->dicts[DICT_TERMS], path, shown, 1, post_limit)) < 0)
+	if ((rc = dict_reader_open(&seg->dicts[DICT_TERMS], path, shown, 1, post_limit, flags)) < 0)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/%s.words", gen_dir, name);
 	snprintf(shown, sizeof(shown), "%s.words", name);
-	if ((rc = dict_reader_open(&seg->dicts[DICT_WORDS], path, shown, 0, post_limit)) < 0)
+	if ((rc = dict_reader_open(&seg->dicts[DICT_WORDS], path, shown, 0, post_limit, flags)) < 0)
 		goto fail;
 	if ((rc = open_part(seg, gen_dir, "docs", "DOCS", &seg->docs)) < 0 || (rc = parse_docs(seg)) < 0)
 		goto fail;
@@ -316,7 +317,7 @@ void index_close(struct index *idx)
 	as_free(idx);
 }
 
-int index_open_generation(const char *dir, const char *generation, struct index **out)
+static int open_generation(const char *dir, const char *generation, unsigned flags, struct index **out)
 {
 	struct index *idx;
 	struct manifest m;
@@ -346,7 +347,7 @@ int index_open_generation(const char *dir, const char *generation, struct index 
 	idx->next_segment = m.next_segment;
 	for (i = 0; i < m.n_segments; i++) {
 		struct segment *seg;
-		if ((rc = segment_open(gen_dir, m.segs[i].name, m.segs[i].n_deleted, &seg)) < 0)
+		if ((rc = segment_open(gen_dir, m.segs[i].name, m.segs[i].n_deleted, flags, &seg)) < 0)
 			goto fail;
 		idx->segs[idx->n_segments++] = seg;
 		if (seg->n_docs != m.segs[i].n_docs) {
@@ -393,7 +394,17 @@ int index_read_current(const char *dir, char *name, size_t size)
 	return 0;
 }
 
+int index_open_generation(const char *dir, const char *generation, struct index **out)
+{
+	return open_generation(dir, generation, IXFILE_VERIFY, out);
+}
+
 int index_open(const char *dir, struct index **out)
+{
+	return index_open_flags(dir, INDEX_VERIFY, out);
+}
+
+int index_open_flags(const char *dir, unsigned flags, struct index **out)
 {
 	char name[64], again[64];
 	int rc, tries;
@@ -402,7 +413,7 @@ int index_open(const char *dir, struct index **out)
 	for (tries = 0; tries < 3; tries++) {
 		if ((rc = index_read_current(dir, name, sizeof(name))) < 0)
 			return rc;
-		rc = index_open_generation(dir, name, out);
+		rc = open_generation(dir, name, flags & INDEX_VERIFY ? IXFILE_VERIFY : 0, out);
 		/* A writer may have published and removed this generation between our read of
 		 * CURRENT and our open: follow CURRENT again rather than fail. */
 		if (rc >= 0 || index_read_current(dir, again, sizeof(again)) < 0 || !strcmp(name, again))

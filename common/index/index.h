@@ -46,8 +46,18 @@ struct segment;
 
 /* ---- Opening ---------------------------------------------------------------- */
 
-/* Opens the generation named by DIR/CURRENT. You own *out; release with index_close(). */
+/* Opens the generation named by DIR/CURRENT, every file checked against its CRC. You own
+ * *out; release with index_close(). */
 int index_open(const char *dir, struct index **out);
+/*
+ * The same, with INDEX_VERIFY or without: then the large files (postings, stored
+ * fields, dictionaries over 256 KB) are mapped lazily and not checksummed, their
+ * readers still bounds-checking every access, so corruption there surfaces as an
+ * AS_ECORRUPT error when a query reads it. For one-shot queries (the CLI), whose open
+ * must not read the whole index; a server checks everything once before serving.
+ */
+enum { INDEX_VERIFY = 1 };
+int index_open_flags(const char *dir, unsigned flags, struct index **out);
 /* Opens DIR/GENERATION (e.g. "gen-000042"), published or not (for `artisearch check`). */
 int index_open_generation(const char *dir, const char *generation, struct index **out);
 void index_close(struct index *idx);

@@ -40,6 +40,7 @@ struct dict_reader {
 
 struct segment {
 	char *name;
+	unsigned open_flags;
 	struct dict_reader dicts[2];
 	struct ixfile post, docs, stor, del;
 	uint32_t n_docs, n_deleted;
@@ -62,7 +63,8 @@ struct index {
 };
 
 /* Opens the files of segment `name` in gen_dir; `n_deleted` > 0 maps name.del too. */
-int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, struct segment **out);
+/* flags: IXFILE_VERIFY (file.h) to check every byte of every file against its CRC. */
+int segment_open(const char *gen_dir, const char *name, uint32_t n_deleted, unsigned flags, struct segment **out);
 void segment_close(struct segment *seg);
 const char *segment_doc_id(const struct segment *seg, uint32_t doc);
 const uint8_t *segment_doc_hash(const struct segment *seg, uint32_t doc);
@@ -71,7 +73,8 @@ const uint8_t *segment_doc_hash(const struct segment *seg, uint32_t doc);
 int index_read_current(const char *dir, char *name, size_t size);
 
 /* Dictionaries. */
-int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit);
+int dict_reader_open(struct dict_reader *d, const char *path, const char *name, int terms, uint64_t post_limit,
+		     unsigned flags);
 void dict_reader_close(struct dict_reader *d);
 
 /* Stored records, raw: the meta or body record of doc, inflated into arena memory, or

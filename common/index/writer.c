@@ -780,7 +780,7 @@ static int seg_reader(struct index_writer *w, struct wseg *s)
 
 	if (s->rd)
 		return 0;
-	rc = segment_open(w->new_gen_dir, s->name, 0, &s->rd);
+	rc = segment_open(w->new_gen_dir, s->name, 0, IXFILE_VERIFY, &s->rd);
 	if (rc == 0)
 		s->rd_owned = 1;
 	return rc;

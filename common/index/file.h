@@ -50,7 +50,7 @@ struct ixfile {
  * and a one-shot query must not read a whole large index to answer.
  */
 enum { IXFILE_VERIFY = 1 };
-#define IXFILE_TRUST_MIN (256 * 1024)
+#define IXFILE_TRUST_MIN (1024 * 1024)
 int ixfile_open(struct ixfile *f, const char *path, const char *name, const char kind[4], unsigned flags);
 void ixfile_close(struct ixfile *f);
 

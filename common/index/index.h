@@ -51,7 +51,7 @@ struct segment;
 int index_open(const char *dir, struct index **out);
 /*
  * The same, with INDEX_VERIFY or without: then the large files (postings, stored
- * fields, dictionaries over 256 KB) are mapped lazily and not checksummed, their
+ * fields, dictionaries over 1 MB) are mapped lazily and not checksummed, their
  * readers still bounds-checking every access, so corruption there surfaces as an
  * AS_ECORRUPT error when a query reads it. For one-shot queries (the CLI), whose open
  * must not read the whole index; a server checks everything once before serving.

@@ -902,7 +902,7 @@ static int explain_hit(struct run *r, struct search_hit *h)
 		return rc;
 	rc = root->ops->seek(root, h->doc);
 	if (rc == 0 && root->doc == h->doc)
-		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 0, &score, &parts);
+		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 1, &score, &parts);
 	if (rc == 0) {
 		buf_reset(&s->tmp);
 		buf_addstr(&s->tmp, "words");

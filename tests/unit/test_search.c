@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,19 @@ static void test_scores_and_explain(void **state)
 	search_result_json(res, &out);
 	assert_non_null(strstr(out.ptr, "\"explain\": \"words"));
 	assert_non_null(strstr(out.ptr, "proximity"));
+	/* Each hit's explanation adds up to its score (proximity included). */
+	int n = 0;
+	for (const char *p = strstr(out.ptr, "\"score\": "); p; p = strstr(p, "\"score\": ")) {
+		double score = strtod(p + 9, NULL), total;
+		const char *t = strstr(p, "; total ");
+		assert_non_null(t);
+		total = strtod(t + 8, NULL);
+		if (fabs(score - total) > 0.002)
+			fail_msg("hit %d: score %.4f, explanation's total %.4f", n, score, total);
+		p = t;
+		n++;
+	}
+	assert_int_equal(n, (int)search_result_n_hits(res));
 	buf_release(&out);
 }
 

@@ -250,8 +250,8 @@ static void leaf_free(struct qiter *it)
 	as_free(li);
 }
 
-static const struct qiter_ops leaf_ops = { leaf_next,	 leaf_seek, leaf_score, leaf_bound,
-					  leaf_doc_bound, leaf_free };
+static const struct qiter_ops leaf_ops = { leaf_next, leaf_seek, leaf_score, leaf_bound, leaf_doc_bound,
+					  leaf_free };
 
 /* Merges sorted position lists (few keys: a repeated minimum is enough). */
 int leaf_iter_positions(struct leaf_iter *li, enum field f, const uint32_t **pos, uint32_t *n)
@@ -456,8 +456,7 @@ static void and_free(struct qiter *it)
 	as_free(a);
 }
 
-static const struct qiter_ops and_ops = { and_next,	and_seek, and_score, and_bound,
-					 and_doc_bound, and_free };
+static const struct qiter_ops and_ops = { and_next, and_seek, and_score, and_bound, and_doc_bound, and_free };
 
 /* ---- Disjunction: OR (scores add up) and MAX (the best alternative scores) --------- */
 
@@ -578,8 +577,7 @@ static void or_free(struct qiter *it)
 	as_free(o);
 }
 
-static const struct qiter_ops or_ops = { or_next,      or_seek, or_score, or_bound,
-					or_doc_bound, or_free };
+static const struct qiter_ops or_ops = { or_next, or_seek, or_score, or_bound, or_doc_bound, or_free };
 
 /* ---- Phrase: a conjunction of leaves at fixed relative positions ------------------- */
 
@@ -659,8 +657,8 @@ static int phrase_seek(struct qiter *it, uint32_t target)
 	return phrase_find((struct phrase_iter *)it, target);
 }
 
-static const struct qiter_ops phrase_ops = { phrase_next,   phrase_seek, and_score, and_bound,
-					    and_doc_bound, and_free };
+static const struct qiter_ops phrase_ops = { phrase_next, phrase_seek, and_score, and_bound, and_doc_bound,
+					    and_free };
 
 /* ---- Bulk: a word, or words that must all be there, list by list ------------------- */
 

@@ -633,8 +633,6 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 			return rc;
 		c.has_prox = 1;
 	}
-	c.seg = sp->s_no;
-	c.doc = doc;
 	c.body_slots = r->ctx.body_slots;
 	heap_push(r, &c);
 	return 0;

@@ -42,6 +42,7 @@ struct cand {
 	double score; /* first phase, then final once reranked */
 	double prox;  /* proximity bonus, if has_prox */
 	int has_prox;
+	int reranked; /* score includes prox: among the RANK_RERANK best of the first phase */
 	int32_t date;
 	uint32_t seg, doc;
 	uint64_t body_slots; /* query words found in its body, for the snippet */
@@ -626,6 +627,7 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 	c.doc = doc;
 	c.prox = 0;
 	c.has_prox = 0;
+	c.reranked = 0;
 	/* Entering the candidates: its proximity now, while the lists are on it (a second
 	 * phase would seek them back). */
 	if (r->plan->n_slots >= 2 && !would_drop(r, &c)) {
@@ -694,6 +696,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			cd.doc = doc;
 			cd.prox = 0;
 			cd.has_prox = 0;
+			cd.reranked = 0;
 			cd.body_slots = ctx->body_slots;
 			heap_push(r, &cd);
 		}
@@ -726,23 +729,32 @@ static int cmp_seg_doc(const void *a, const void *b)
 	return (x->doc > y->doc) - (x->doc < y->doc);
 }
 
+/* Best first (qsort_r: the daemon runs searches on several threads at once). */
+static int cmp_cand(const void *a, const void *b, void *run)
+{
+	return worse(run, b, a) ? -1 : worse(run, a, b) ? 1 : 0;
+}
+
 /*
- * The second phase: each kept candidate's proximity bonus, segment by segment in
- * document order so each list moves forward only. The first phase kept RANK_RERANK of
- * them whatever the page, so page 2 continues page 1.
+ * The second phase, on the candidates sorted best first by the first: the best
+ * RANK_RERANK get their proximity bonus and are reordered; the rest keep the first
+ * phase's order after them. The order of every match is thus the same whatever the
+ * page asked, so pages never overlap nor skip. The bulk path's candidates are sought
+ * back, segment by segment in document order so that each list moves forward only; the
+ * iterators computed theirs on the way.
  */
 static int rerank(struct run *r)
 {
 	struct qiter *root = NULL;
-	uint32_t cur = UINT32_MAX;
+	uint32_t cur = UINT32_MAX, m = r->n_heap < RANK_RERANK ? r->n_heap : RANK_RERANK;
 	int rc = 0;
 
-	if (r->plan->n_slots < 2 || r->n_heap == 0)
+	if (r->plan->n_slots < 2 || m == 0)
 		return 0;
-	/* The bulk path's candidates are sought back; the iterators' have theirs. */
-	qsort(r->s->heap, r->n_heap, sizeof(*r->s->heap), cmp_seg_doc);
-	for (uint32_t i = 0; i < r->n_heap && rc >= 0; i++) {
+	qsort(r->s->heap, m, sizeof(*r->s->heap), cmp_seg_doc);
+	for (uint32_t i = 0; i < m && rc >= 0; i++) {
 		struct cand *c = &r->s->heap[i];
+		c->reranked = 1;
 		if (c->has_prox) {
 			c->score += c->prox;
 			continue;
@@ -763,7 +775,10 @@ static int rerank(struct run *r)
 		rc = score_doc(r, root, index_segment(r->idx, cur), c->doc, 1, &c->score, NULL);
 	}
 	iter_free(root);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	qsort_r(r->s->heap, m, sizeof(*r->s->heap), cmp_cand, r);
+	return 0;
 }
 
 static int run_plan(struct run *r)
@@ -794,13 +809,7 @@ static int run_plan(struct run *r)
 	for (uint32_t s = 0; s < p->n_segments; s++)
 		if ((rc = run_segment(r, s)) < 0)
 			return rc;
-	return rerank(r);
-}
-
-/* Best first (qsort_r: the daemon runs searches on several threads at once). */
-static int cmp_cand(const void *a, const void *b, void *run)
-{
-	return worse(run, b, a) ? -1 : worse(run, a, b) ? 1 : 0;
+	return 0;
 }
 
 static int cmp_facet_count(const void *a, const void *b)
@@ -888,7 +897,7 @@ static double now_ms(void)
 }
 
 /* The --explain line of a hit: its score parts, word by word. */
-static int explain_hit(struct run *r, struct search_hit *h)
+static int explain_hit(struct run *r, struct search_hit *h, int with_prox)
 {
 	struct searcher *s = r->s;
 	struct qiter *root;
@@ -900,7 +909,7 @@ static int explain_hit(struct run *r, struct search_hit *h)
 		return rc;
 	rc = root->ops->seek(root, h->doc);
 	if (rc == 0 && root->doc == h->doc)
-		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, 1, &score, &parts);
+		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, with_prox, &score, &parts);
 	if (rc == 0) {
 		buf_reset(&s->tmp);
 		buf_addstr(&s->tmp, "words");
@@ -1001,6 +1010,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		res->suggestion = plan->suggestion;
 	if (r.n_heap > 1)
 		qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
+	if ((rc = rerank(&r)) < 0)
+		return rc;
 	uint32_t first = (req->page - 1) * req->limit;
 	res->n_hits = r.n_heap > first ? r.n_heap - first : 0;
 	if (res->n_hits > req->limit)
@@ -1042,7 +1053,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 			if (!(hit->snippet = arena_strndup(s->arena, s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len)))
 				return AS_ENOMEM;
 		}
-		if (req->explain && (rc = explain_hit(&r, hit)) < 0)
+		if (req->explain && (rc = explain_hit(&r, hit, c->reranked)) < 0)
 			return rc;
 	}
 	for (int f = 0; f < N_FACETS; f++) {

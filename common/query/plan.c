@@ -548,26 +548,26 @@ static struct leaf *primary_leaf(struct pnode *n)
  */
 static uint32_t phrase_synonyms(struct builder *b, struct pnode **kids, uint32_t nk)
 {
-	uint32_t n_groups = synonyms_n_groups(b->syn);
-
 	for (uint32_t i = 0; i < nk && !b->rc; i++) {
 		const struct syn_group *best_g = NULL;
-		uint32_t best_len = 0;
-		for (uint32_t g = 0; g < n_groups; g++) {
-			const struct syn_group *grp = synonyms_group(b->syn, g);
-			for (uint32_t m = 0; m < grp->n_members; m++) {
-				const struct syn_member *mem = &grp->members[m];
-				uint32_t j;
-				if (mem->n_terms < 2 || mem->n_terms <= best_len || i + mem->n_terms > nk)
-					continue;
-				for (j = 0; j < mem->n_terms; j++) {
-					struct leaf *l = primary_leaf(kids[i + j]);
-					if (!l || strcmp(l->terms[0].term, mem->terms[j]) != 0)
-						break;
-				}
-				if (j == mem->n_terms)
-					best_g = grp, best_len = mem->n_terms;
+		const struct syn_ref *refs;
+		struct leaf *l0 = primary_leaf(kids[i]);
+		uint32_t best_len = 0, n_refs;
+		if (!l0)
+			continue;
+		n_refs = synonyms_starting(b->syn, l0->terms[0].term, l0->terms[0].term_len, &refs);
+		for (uint32_t r = 0; r < n_refs; r++) {
+			const struct syn_member *mem = refs[r].member;
+			uint32_t j;
+			if (mem->n_terms < 2 || mem->n_terms <= best_len || i + mem->n_terms > nk)
+				continue;
+			for (j = 1; j < mem->n_terms; j++) {
+				struct leaf *l = primary_leaf(kids[i + j]);
+				if (!l || strcmp(l->terms[0].term, mem->terms[j]) != 0)
+					break;
 			}
+			if (j == mem->n_terms)
+				best_g = refs[r].group, best_len = mem->n_terms;
 		}
 		if (!best_g)
 			continue;

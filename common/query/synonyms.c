@@ -1,5 +1,6 @@
 #include "common/query/synonyms.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/text/analyzer.h"
@@ -14,7 +15,46 @@ struct synonyms {
 	struct arena *arena;
 	struct syn_group *groups;
 	uint32_t n_groups;
+	struct syn_ref *refs; /* every member, by first term then list order */
+	uint32_t n_refs;
 };
+
+static int cmp_term(const char *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : (al > bl) - (al < bl);
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct syn_ref *x = a, *y = b;
+	int c = cmp_term(x->member->terms[0], x->member->term0_len, y->member->terms[0], y->member->term0_len);
+
+	if (c)
+		return c;
+	/* List order: groups are one array, members one array per group. */
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return (x->member > y->member) - (x->member < y->member);
+}
+
+static int index_refs(struct synonyms *syn)
+{
+	uint32_t n = 0;
+
+	for (uint32_t g = 0; g < syn->n_groups; g++)
+		n += syn->groups[g].n_members;
+	if (!(syn->refs = arena_alloc(syn->arena, (n ? n : 1) * sizeof(*syn->refs))))
+		return AS_ENOMEM;
+	for (uint32_t g = 0; g < syn->n_groups; g++)
+		for (uint32_t m = 0; m < syn->groups[g].n_members; m++) {
+			syn->refs[syn->n_refs].group = &syn->groups[g];
+			syn->refs[syn->n_refs++].member = &syn->groups[g].members[m];
+		}
+	qsort(syn->refs, syn->n_refs, sizeof(*syn->refs), cmp_ref);
+	return 0;
+}
 
 static int analyse_member(struct synonyms *syn, struct analyzer *an, const char *s, size_t len,
 			  struct syn_member *m)
@@ -113,6 +153,8 @@ int synonyms_new(struct analyzer *an, const char *text, size_t len, struct synon
 		memcpy(g->members, members, n * sizeof(*members));
 		g->n_members = n;
 	}
+	if ((rc = index_refs(syn)) < 0)
+		goto fail;
 	*out = syn;
 	return 0;
 fail:
@@ -133,34 +175,44 @@ void synonyms_free(struct synonyms *syn)
 	as_free(syn);
 }
 
-uint32_t synonyms_n_groups(const struct synonyms *syn)
+uint32_t synonyms_starting(const struct synonyms *syn, const char *term, size_t len, const struct syn_ref **out)
 {
-	return syn ? syn->n_groups : 0;
-}
+	uint32_t lo = 0, hi, first;
 
-const struct syn_group *synonyms_group(const struct synonyms *syn, uint32_t i)
-{
-	return &syn->groups[i];
+	*out = NULL;
+	if (!syn)
+		return 0;
+	hi = syn->n_refs;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct syn_member *m = syn->refs[mid].member;
+		if (cmp_term(m->terms[0], m->term0_len, term, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < syn->n_refs && syn->refs[lo].member->term0_len == len &&
+	       memcmp(syn->refs[lo].member->terms[0], term, len) == 0)
+		lo++;
+	*out = syn->refs + first;
+	return lo - first;
 }
 
 void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,
 		     void (*fn)(void *ctx, const struct syn_member *m), void *ctx)
 {
-	if (!syn)
-		return;
-	for (uint32_t g = 0; g < syn->n_groups; g++) {
-		const struct syn_group *grp = &syn->groups[g];
-		uint32_t hit = UINT32_MAX;
-		for (uint32_t i = 0; i < grp->n_members && hit == UINT32_MAX; i++) {
-			const struct syn_member *m = &grp->members[i];
-			if (m->n_terms == 1 && m->term0_len == len && m->terms[0][0] == term[0] &&
-			    memcmp(m->terms[0], term, len) == 0)
-				hit = i;
-		}
-		if (hit == UINT32_MAX)
+	const struct syn_ref *r;
+	const struct syn_group *done = NULL;
+	uint32_t n = synonyms_starting(syn, term, len, &r);
+
+	/* Each group once, at its first one-word member equal to the term. */
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].member->n_terms != 1 || r[i].group == done)
 			continue;
-		for (uint32_t i = 0; i < grp->n_members; i++)
-			if (i != hit)
-				fn(ctx, &grp->members[i]);
+		done = r[i].group;
+		for (uint32_t k = 0; k < done->n_members; k++)
+			if (&done->members[k] != r[i].member)
+				fn(ctx, &done->members[k]);
 	}
 }

@@ -45,9 +45,18 @@ void synonyms_free(struct synonyms *syn);
 void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,
 		     void (*fn)(void *ctx, const struct syn_member *m), void *ctx);
 
-uint32_t synonyms_n_groups(const struct synonyms *syn);
-/* Group i (< synonyms_n_groups()), owned by syn: for matching several query words
- * against a longer member (`centre de formation d'apprentis` -> `cfa`). */
-const struct syn_group *synonyms_group(const struct synonyms *syn, uint32_t i);
+/* A member and its group. */
+struct syn_ref {
+	const struct syn_group *group;
+	const struct syn_member *member;
+};
+
+/*
+ * Every member whose first term is term[0..len), in the list's order (group by group):
+ * sets *out to them and returns how many (owned by syn). For matching several query
+ * words against a longer member (`centre de formation d'apprentis` -> `cfa`). A binary
+ * search: planning looks up every query word, and a scan of the list showed in profiles.
+ */
+uint32_t synonyms_starting(const struct synonyms *syn, const char *term, size_t len, const struct syn_ref **out);
 
 #endif

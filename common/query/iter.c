@@ -185,6 +185,28 @@ static double leaf_score(struct qiter *it, struct score_ctx *ctx)
 	return leaf_formula(li->leaf, li->mask, wtf, title, body, ctx);
 }
 
+static void leaf_mark(struct qiter *it, struct score_ctx *ctx)
+{
+	struct leaf_iter *li = (struct leaf_iter *)it;
+	uint32_t raw[N_FIELDS], title = 0;
+	int slot = li->leaf->slot;
+
+	if (slot < 0 || (uint32_t)slot >= ctx->n_slots)
+		return;
+	for (uint32_t k = 0; k < li->n; k++) {
+		if (li->cur[k] != it->doc)
+			continue;
+		postings_freqs(li->p[k], raw);
+		title += raw[FIELD_TITLE];
+	}
+	if (!ctx->slot_iter[slot])
+		ctx->slot_iter[slot] = li;
+	if (!(li->mask & (1u << FIELD_TITLE)))
+		title = 0;
+	if (title > ctx->slot_title_tf[slot])
+		ctx->slot_title_tf[slot] = title;
+}
+
 static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots)
 {
 	struct leaf_iter *li = (struct leaf_iter *)it;
@@ -251,7 +273,7 @@ static void leaf_free(struct qiter *it)
 }
 
 static const struct qiter_ops leaf_ops = { leaf_next, leaf_seek, leaf_score, leaf_bound, leaf_doc_bound,
-					  leaf_free };
+					  leaf_mark, leaf_free };
 
 /* Merges sorted position lists (few keys: a repeated minimum is enough). */
 int leaf_iter_positions(struct leaf_iter *li, enum field f, const uint32_t **pos, uint32_t *n)
@@ -445,6 +467,14 @@ static double and_doc_bound(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
+static void and_mark(struct qiter *it, struct score_ctx *ctx)
+{
+	struct and_iter *a = (struct and_iter *)it;
+
+	for (uint32_t i = 0; i < a->n; i++)
+		a->kids[i]->ops->mark(a->kids[i], ctx);
+}
+
 static void and_free(struct qiter *it)
 {
 	struct and_iter *a = (struct and_iter *)it;
@@ -456,7 +486,8 @@ static void and_free(struct qiter *it)
 	as_free(a);
 }
 
-static const struct qiter_ops and_ops = { and_next, and_seek, and_score, and_bound, and_doc_bound, and_free };
+static const struct qiter_ops and_ops = { and_next, and_seek, and_score, and_bound, and_doc_bound, and_mark,
+					 and_free };
 
 /* ---- Disjunction: OR (scores add up) and MAX (the best alternative scores) --------- */
 
@@ -568,6 +599,15 @@ static double or_doc_bound(struct qiter *it, struct score_ctx *ctx)
 	return s;
 }
 
+static void or_mark(struct qiter *it, struct score_ctx *ctx)
+{
+	struct or_iter *o = (struct or_iter *)it;
+
+	for (uint32_t i = 0; i < o->n; i++)
+		if (o->kids[i]->doc == it->doc)
+			o->kids[i]->ops->mark(o->kids[i], ctx);
+}
+
 static void or_free(struct qiter *it)
 {
 	struct or_iter *o = (struct or_iter *)it;
@@ -577,7 +617,7 @@ static void or_free(struct qiter *it)
 	as_free(o);
 }
 
-static const struct qiter_ops or_ops = { or_next, or_seek, or_score, or_bound, or_doc_bound, or_free };
+static const struct qiter_ops or_ops = { or_next, or_seek, or_score, or_bound, or_doc_bound, or_mark, or_free };
 
 /* ---- Phrase: a conjunction of leaves at fixed relative positions ------------------- */
 
@@ -658,7 +698,7 @@ static int phrase_seek(struct qiter *it, uint32_t target)
 }
 
 static const struct qiter_ops phrase_ops = { phrase_next, phrase_seek, and_score, and_bound, and_doc_bound,
-					    and_free };
+					    and_mark, and_free };
 
 /* ---- Bulk: a word, or words that must all be there, list by list ------------------- */
 

@@ -31,6 +31,9 @@
  * call, normalised by this document's lengths rather than the block's shortest; it adds
  * to ctx->title_tf_ub the most title occurrences the words can have there. Neither
  * reads the postings, so both are much cheaper than moving to the document and scoring it.
+ * mark(ctx) records in ctx what score() records for the proximity bonus (each word's
+ * leaf on the document, its title occurrences) without scoring: for documents whose
+ * first-phase score is already known.
  */
 #include <stdint.h>
 
@@ -72,6 +75,7 @@ struct qiter_ops {
 	double (*score)(struct qiter *it, struct score_ctx *ctx);
 	double (*bound)(struct qiter *it, uint32_t target, uint32_t *last, uint64_t *title_slots);
 	double (*doc_bound)(struct qiter *it, struct score_ctx *ctx);
+	void (*mark)(struct qiter *it, struct score_ctx *ctx);
 	void (*free)(struct qiter *it);
 };
 

@@ -772,7 +772,13 @@ static int rerank(struct run *r)
 			rc = 0;
 			continue;
 		}
-		rc = score_doc(r, root, index_segment(r->idx, cur), c->doc, 1, &c->score, NULL);
+		/* Its first-phase score is known: only what proximity reads. */
+		memset(r->ctx.slot_iter, 0, r->plan->n_slots * sizeof(*r->ctx.slot_iter));
+		memset(r->ctx.slot_title_tf, 0, r->plan->n_slots * sizeof(*r->ctx.slot_title_tf));
+		root->ops->mark(root, &r->ctx);
+		if ((rc = proximity(r, &c->prox)) < 0)
+			break;
+		c->score += c->prox;
 	}
 	iter_free(root);
 	if (rc < 0)

@@ -141,7 +141,7 @@ static int leaf_seek(struct qiter *it, uint32_t target)
  * its title and body occurrences; records the word's slot data in ctx. The one formula
  * of both the iterators and the bulk path (bulk_score), so both give the same scores.
  */
-static double leaf_formula(const struct leaf *l, unsigned mask, const double wtf[N_FIELDS], uint32_t title,
+static inline double leaf_formula(const struct leaf *l, unsigned mask, const double wtf[N_FIELDS], uint32_t title,
 			   uint32_t body, struct score_ctx *ctx)
 {
 	double tfn = 0, s;

@@ -500,21 +500,30 @@ static struct pnode *build_phrase(struct builder *b, const struct qnode *q, int 
 
 	if (n <= 0)
 		return NULL;
-	/* A phrase is the sequence of its words: a compound's parts stand for it. */
+	/* A phrase is the sequence of its words: a compound's parts stand for it, unless it
+	 * has none of its own (`"d-c"`: the parts are too short to be words). */
+	unsigned skip = TOKEN_COMPOUND;
 	for (int i = 0; i < n; i++)
-		if (!(toks[i].t.flags & TOKEN_COMPOUND))
+		if (!(toks[i].t.flags & skip))
+			k++;
+	if (k == 0)
+		skip = 0;
+	k = 0;
+	for (int i = 0; i < n; i++)
+		if (!(toks[i].t.flags & skip))
 			pos[k++] = toks[i].t.position;
 	if (k == 1) {
-		toks[0].t.flags &= ~(unsigned)TOKEN_PREFIX;
 		for (int i = 0; i < n; i++)
-			if (!(toks[i].t.flags & TOKEN_COMPOUND))
+			if (!(toks[i].t.flags & skip)) {
+				toks[i].t.flags &= ~(unsigned)TOKEN_PREFIX;
 				return leaf_node(b, token_leaf(b, &toks[i], q->text, new_slot(b, negated), q->fields));
+			}
 	}
 	struct pnode *ph = node_new(b, PN_PHRASE, k);
 	if (!ph || !(ph->offsets = arena_calloc(b->arena, k, sizeof(uint32_t))))
 		return b->rc = AS_ENOMEM, NULL;
 	for (uint32_t i = 0, j = 0; i < (uint32_t)n; i++) {
-		if (toks[i].t.flags & TOKEN_COMPOUND)
+		if (toks[i].t.flags & skip)
 			continue;
 		toks[i].t.flags &= ~(unsigned)TOKEN_PREFIX;
 		struct leaf *l = token_leaf(b, &toks[i], q->text, new_slot(b, negated), q->fields);

@@ -5,6 +5,8 @@
  *     bits 0-1   sort date / explain / a type filter / a page 2 of limit 3
  *     bit  2     also ask /suggest and /documents/ with the same text
  *     bit  3     exhaustive scoring (no pruning)
+ *     bit  5     the bulk path wherever the plan allows it (the sample index is too
+ *                small for it to be chosen on its own)
  * Checks: query_parse never fails but for ENOMEM; search_run succeeds or says
  * AS_EINVAL (nothing left to search); the JSON of the result, of /suggest and of
  * /documents/ is valid JSON in valid UTF-8 whose snippets hold no markup but <mark>
@@ -109,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		req.exhaustive = (opt & 8) != 0;
+		req.bulk = (opt & 32) != 0;
 		rc = search_run(searcher, idx, &req, &res);
 		if (rc < 0) {
 			if (rc != AS_EINVAL) {

@@ -162,6 +162,11 @@ static void test_hostile_queries(void **state)
 	run("-", NULL);
 	run("a*", NULL);
 	run("title:", NULL);
+	/* A quoted compound whose parts are too short to be words: the compound itself. */
+	run("\"d-c\"", NULL);
+	run("am\"d-c\"\"g*", NULL);
+	run("-\"d-c\" apprentissage", NULL);
+	assert_true(search_result_total(run("\"a-b-c\" OR apprentissage", NULL)) > 0);
 	free(q);
 	/* Invalid UTF-8 is refused by search_request_set(); given directly, still no crash. */
 	struct search_request req;

@@ -97,11 +97,11 @@
 
 /* Proximity decodes positions, the dearest part of a score: it is the second phase,
  * given to the RANK_RERANK best documents by the rest of the score (BM25F and the title
- * bonus), which it reorders; a page deeper than that keeps the first phase's order
- * below it. On the suite, nDCG@10 is 0.9451 reranking the best 20 or 30 (0.9448 with
- * 10), as when every match had its proximity; 20 keeps two pages of 10 consistent and
- * saves decoding the positions of the hundreds of near-equal matches a query of common
- * words has. */
+ * bonus), which it reorders; the rest keep the first phase's order below them, whatever
+ * the page asked. On the suite, nDCG@10 is 0.9451 reranking the best 20 or 30 (0.9448
+ * with 10), as when every match had its proximity; 20 gives two pages of 10 their
+ * proximity and saves decoding the positions of the hundreds of near-equal matches a
+ * query of common words has. */
 #ifndef RANK_RERANK
 #define RANK_RERANK 20
 #endif

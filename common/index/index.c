@@ -581,12 +581,20 @@ static int store_inflate(const struct segment *seg, int stream, uint32_t doc, ui
 	}
 	*blk = lo;
 	*first = le32(ix + 12 * (size_t)lo);
-	b = seg->stor.map + le64(ix + 12 * (size_t)lo + 4);
+	uint64_t off = le64(ix + 12 * (size_t)lo + 4);
+	if (off > seg->stor.size - 4 || seg->stor.size - 4 - off < 12)
+		return seg_corrupt(seg, "stor", "bad block offset");
+	b = seg->stor.map + off;
 	*raw_len = le32(b);
 	*n = le32(b + 4);
 	*zlen = le32(b + 8);
 	*zdata = b + 12;
-	if (doc - *first >= *n || *raw_len > (1u << 30) || *n > *raw_len)
+	/* Sizes are checked against what the bytes can hold before anything is allocated
+	 * for them: deflate expands at most 1032 times, and a block holds documents of this
+	 * segment only. */
+	if (doc < *first || doc - *first >= *n || *raw_len > (1u << 30) || *n > *raw_len ||
+	    *n > seg->n_docs - *first || *zlen > seg->stor.size - 4 - off - 12 ||
+	    (uint64_t)*raw_len > (uint64_t)*zlen * 1032 + 64)
 		return seg_corrupt(seg, "stor", "bad block header");
 	return 0;
 }

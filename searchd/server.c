@@ -372,6 +372,22 @@ static enum MHD_Result send_not_modified(struct ctx *x, const char *etag, const 
 	return send_answer(x, &a);
 }
 
+/*
+ * The generation to answer from, its ETag written to etag (per generation: an answer
+ * changes only when the index does). NULL, nothing held, when the client's copy is that
+ * generation's: the caller sends a 304.
+ */
+static struct generation *acquire_fresh(struct ctx *x, char *etag, size_t size)
+{
+	struct generation *g = live_acquire(x->srv->live);
+
+	snprintf(etag, size, "W/\"%s\"", g->name);
+	if (!not_modified(x, etag))
+		return g;
+	live_release(g);
+	return NULL;
+}
+
 /* ---- Routes ----------------------------------------------------------------------------- */
 
 /* Answers cacheable by generation: revalidated each time, 304 while it is unchanged. */
@@ -446,12 +462,8 @@ static enum MHD_Result route_search(struct ctx *x, const struct request_target *
 	if (!(s = worker_searcher(x->w)))
 		return send_error(x, 503, NULL, AS_ENOMEM, "out of memory");
 
-	g = live_acquire(x->srv->live);
-	snprintf(etag, sizeof(etag), "W/\"%s\"", g->name);
-	if (not_modified(x, etag)) {
-		live_release(g);
+	if (!(g = acquire_fresh(x, etag, sizeof(etag))))
 		return send_not_modified(x, etag, CACHE_GENERATION, BODY_COMPRESS);
-	}
 	if (x->srv->cfg.cache_entries && !x->w->cache)
 		x->w->cache = result_cache_new(x->srv->cfg.cache_entries);
 	if (x->w->cache) {
@@ -517,12 +529,8 @@ static enum MHD_Result route_suggest(struct ctx *x, const struct request_target 
 	}
 	if (!(s = worker_searcher(x->w)))
 		return send_error(x, 503, NULL, AS_ENOMEM, "out of memory");
-	g = live_acquire(x->srv->live);
-	snprintf(etag, sizeof(etag), "W/\"%s\"", g->name);
-	if (not_modified(x, etag)) {
-		live_release(g);
+	if (!(g = acquire_fresh(x, etag, sizeof(etag))))
 		return send_not_modified(x, etag, CACHE_GENERATION, BODY_COMPRESS);
-	}
 	buf_reset(&x->w->out);
 	rc = search_suggest_json(s, g->idx, q->value, (uint32_t)limit, &x->w->out);
 	live_release(g);
@@ -543,12 +551,8 @@ static enum MHD_Result route_document(struct ctx *x, const char *id)
 		return send_error(x, 404, NULL, AS_ENOENT, "no document id after /documents/");
 	if (!(s = worker_searcher(x->w)))
 		return send_error(x, 503, NULL, AS_ENOMEM, "out of memory");
-	g = live_acquire(x->srv->live);
-	snprintf(etag, sizeof(etag), "W/\"%s\"", g->name);
-	if (not_modified(x, etag)) {
-		live_release(g);
+	if (!(g = acquire_fresh(x, etag, sizeof(etag))))
 		return send_not_modified(x, etag, CACHE_GENERATION, BODY_COMPRESS);
-	}
 	buf_reset(&x->w->out);
 	/* Only an id the index holds can match: "../../etc/passwd" is just an unknown id. */
 	rc = search_document_json(s, g->idx, id, &x->w->out);

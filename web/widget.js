@@ -11,7 +11,9 @@
  * default 6), data-artisearch-type (restrict to one type).
  *
  * Every string from a document is inserted as text, never as HTML; snippets are rebuilt
- * as text nodes and <mark> elements (see snippetNodes).
+ * as text nodes and <mark> elements (see snippetNodes). unescapeHtml and snippetNodes
+ * repeat app.js's on purpose: another site loads this one file alone, and the project
+ * has no bundling step to share them.
  */
 (function () {
   'use strict';

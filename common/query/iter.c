@@ -1,10 +1,8 @@
 #include "common/query/iter.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "common/query/limits.h"
 #include "common/query/plan.h"
 #include "common/query/rank.h"
 #include "common/util/error.h"
@@ -498,6 +496,12 @@ struct or_iter {
 	int max;
 };
 
+/* A kid's score or bound into the node's: OR adds them up, MAX keeps the best. */
+static double or_add(const struct or_iter *o, double s, double k)
+{
+	return o->max ? (k > s ? k : s) : s + k;
+}
+
 static int or_settle(struct or_iter *o)
 {
 	uint32_t m = QITER_END;
@@ -549,13 +553,8 @@ static double or_score(struct qiter *it, struct score_ctx *ctx)
 	double s = 0;
 
 	for (uint32_t i = 0; i < o->n; i++)
-		if (o->kids[i]->doc == it->doc) {
-			double k = o->kids[i]->ops->score(o->kids[i], ctx);
-			if (!o->max)
-				s += k;
-			else if (k > s)
-				s = k;
-		}
+		if (o->kids[i]->doc == it->doc)
+			s = or_add(o, s, o->kids[i]->ops->score(o->kids[i], ctx));
 	return s;
 }
 
@@ -573,10 +572,7 @@ static double or_bound(struct qiter *it, uint32_t target, uint32_t *last, uint64
 		k = o->kids[i]->ops->bound(o->kids[i], target, &l, title_slots);
 		if (l < *last)
 			*last = l;
-		if (!o->max)
-			s += k;
-		else if (k > s)
-			s = k;
+		s = or_add(o, s, k);
 	}
 	return s;
 }
@@ -586,16 +582,9 @@ static double or_doc_bound(struct qiter *it, struct score_ctx *ctx)
 	struct or_iter *o = (struct or_iter *)it;
 	double s = 0;
 
-	for (uint32_t i = 0; i < o->n; i++) {
-		double k;
-		if (o->kids[i]->started && o->kids[i]->doc == QITER_END)
-			continue;
-		k = o->kids[i]->ops->doc_bound(o->kids[i], ctx);
-		if (!o->max)
-			s += k;
-		else if (k > s)
-			s = k;
-	}
+	for (uint32_t i = 0; i < o->n; i++)
+		if (!(o->kids[i]->started && o->kids[i]->doc == QITER_END))
+			s = or_add(o, s, o->kids[i]->ops->doc_bound(o->kids[i], ctx));
 	return s;
 }
 
@@ -998,7 +987,6 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 {
 	const struct pnode *root = plan->root;
 	const struct segment *seg = index_segment(idx, s);
-	uint8_t done[QUERY_MAX_TERMS + 1] = { 0 };
 	uint32_t nl = root->kind == PN_LEAF ? 1 : root->n_kids, drive = 0, left;
 	uint64_t best = UINT64_MAX;
 	int rc;
@@ -1008,8 +996,6 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	if (root->kind != PN_LEAF && root->kind != PN_AND)
 		return 1;
 	if (root->kind == PN_AND) {
-		if (nl > QUERY_MAX_TERMS)
-			return 1;
 		for (uint32_t i = 0; i < root->n_kids; i++)
 			if (root->kids[i]->kind != PN_LEAF)
 				return 1;
@@ -1040,14 +1026,12 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 		return 1;
 	if ((rc = bulk_drive(b, seg, b->leaves[drive], s, drive)) < 0)
 		return rc;
-	done[drive] = 1;
 	left = b->n;
 	for (uint32_t i = 0; i < nl && left; i++) {
-		if (done[i])
+		if (i == drive)
 			continue;
 		if ((rc = bulk_probe(b, seg, b->leaves[i], s, (int)i)) < 0)
 			return rc;
-		done[i] = 1;
 		left = bulk_keep(b, 1);
 	}
 	for (uint32_t i = 0; root->kind == PN_AND && i < root->n_nots && left; i++) {

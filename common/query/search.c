@@ -293,13 +293,11 @@ struct run {
 	const struct index *idx;
 	const struct search_request *req;
 	struct plan *plan;
-	uint32_t k;     /* hits up to the end of the page */
 	uint32_t depth; /* candidates the first phase keeps */
 	uint32_t n_heap;
 	uint64_t total, n_scored;
 	double title_ub; /* the most the title bonus can add */
 	double idf_sum;  /* of the query words, the title bonus's unit */
-	int ctx_ready;   /* ctx already has the lengths of the document score_doc() scores */
 	uint64_t all_slots;
 	struct score_ctx ctx;
 };
@@ -445,24 +443,27 @@ static double title_bonus(const struct plan *p, const struct score_ctx *ctx)
 	return (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * idf;
 }
 
+/* The document about to be bounded or scored: its field lengths and norms in r->ctx. */
+static void set_doc(struct run *r, const struct segment *seg, uint32_t doc)
+{
+	uint32_t len[N_FIELDS];
+
+	segment_field_lens(seg, doc, len);
+	ctx_set_doc(&r->ctx, r->plan, len);
+}
+
 /*
- * The score of the root's current document: the first phase (BM25F and title bonus),
- * plus the proximity bonus when with_prox. 0, or <0 on error.
+ * The score of the root's current document, set_doc() already called for it: the first
+ * phase (BM25F and title bonus), plus the proximity bonus when with_prox. 0, or <0 on
+ * error.
  */
-static int score_doc(struct run *r, struct qiter *root, const struct segment *seg, uint32_t doc, int with_prox,
-		     double *score, struct parts *parts)
+static int score_doc(struct run *r, struct qiter *root, int with_prox, double *score, struct parts *parts)
 {
 	const struct plan *p = r->plan;
 	struct score_ctx *ctx = &r->ctx;
 	double base, title = 0, prox = 0;
 	int rc;
 
-	if (!r->ctx_ready) {
-		uint32_t len[N_FIELDS];
-		segment_field_lens(seg, doc, len);
-		ctx_set_doc(ctx, p, len);
-	}
-	r->ctx_ready = 0;
 	memset(ctx->slot_iter, 0, p->n_slots * sizeof(*ctx->slot_iter));
 	memset(ctx->slot_title_tf, 0, p->n_slots * sizeof(*ctx->slot_title_tf));
 	memset(ctx->slot_score, 0, p->n_slots * sizeof(*ctx->slot_score));
@@ -589,7 +590,9 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 	struct cand c;
 	int rc;
 
-	if (sp->prune && r->n_heap == r->depth) {
+	int full = sp->prune && r->n_heap == r->depth;
+
+	if (full) {
 		if (!sp->have_blk || doc > sp->blk_last) {
 			/* The title bonus needs every word in the title: possible in this
 			 * block only if every word's block has title occurrences. */
@@ -602,24 +605,24 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 		}
 		if (cannot_enter(r, sp->blk_bound))
 			return 0;
+	}
+	set_doc(r, sp->seg, doc);
+	if (full) {
 		/* The block's maxima with this document's lengths: long documents, long
 		 * titles, are bound much lower than by the block's shortest. */
-		uint32_t len[N_FIELDS];
-		segment_field_lens(sp->seg, doc, len);
-		ctx_set_doc(&r->ctx, r->plan, len);
+		uint32_t title_len = r->ctx.len[FIELD_TITLE];
 		r->ctx.title_tf_ub = 0;
 		double b = root->ops->doc_bound(root, &r->ctx);
-		if (sp->blk_title && len[FIELD_TITLE] > 0) {
-			double cov = (double)r->ctx.title_tf_ub / len[FIELD_TITLE];
+		if (sp->blk_title && title_len > 0) {
+			double cov = (double)r->ctx.title_tf_ub / title_len;
 			if (cov > 1)
 				cov = 1;
 			b += (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * r->idf_sum;
 		}
 		if (cannot_enter(r, b))
 			return 0;
-		r->ctx_ready = 1;
 	}
-	if ((rc = score_doc(r, root, sp->seg, doc, 0, &c.score, NULL)) < 0)
+	if ((rc = score_doc(r, root, 0, &c.score, NULL)) < 0)
 		return rc;
 	r->n_scored++;
 	c.date = date;
@@ -674,7 +677,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 		struct score_ctx *ctx = &r->ctx;
 		const struct plan *p = r->plan;
 		for (uint32_t c = 0; c < n; c++) {
-			uint32_t doc = bulk_doc(s->bulk, c), len[N_FIELDS];
+			uint32_t doc = bulk_doc(s->bulk, c);
 			struct cand cd;
 			if (doc == QITER_END)
 				continue;
@@ -682,8 +685,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 				return rc;
 			if (rc == 0)
 				continue;
-			segment_field_lens(seg, doc, len);
-			ctx_set_doc(ctx, p, len);
+			set_doc(r, seg, doc);
 			for (uint32_t sl = 0; sl < p->n_slots; sl++)
 				ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
 			ctx->body_slots = 0;
@@ -914,8 +916,10 @@ static int explain_hit(struct run *r, struct search_hit *h, int with_prox)
 	if ((rc = iter_build(r->plan, r->idx, h->seg, r->plan->root, &root)) < 0)
 		return rc;
 	rc = root->ops->seek(root, h->doc);
-	if (rc == 0 && root->doc == h->doc)
-		rc = score_doc(r, root, index_segment(r->idx, h->seg), h->doc, with_prox, &score, &parts);
+	if (rc == 0 && root->doc == h->doc) {
+		set_doc(r, index_segment(r->idx, h->seg), h->doc);
+		rc = score_doc(r, root, with_prox, &score, &parts);
+	}
 	if (rc == 0) {
 		buf_reset(&s->tmp);
 		buf_addstr(&s->tmp, "words");
@@ -993,7 +997,6 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	r.idx = idx;
 	r.req = req;
 	r.plan = plan;
-	r.k = k;
 	r.depth = depth;
 	r.ctx.n_slots = plan->n_slots;
 	r.ctx.slot_iter = arena_calloc(s->arena, plan->n_slots + 1, sizeof(*r.ctx.slot_iter));

@@ -3,6 +3,9 @@
  */
 #include "tests/fuzz/json_check.h"
 
+#include "common/util/buf.h"
+#include "tests/fuzz/fuzz.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -282,4 +285,16 @@ int json_check(const char *s, size_t len, char *why, size_t why_len)
 	if (j.p != j.end)
 		return fail(&j, "bytes after the value at offset %td", (const char *)j.p - s);
 	return 0;
+}
+
+void json_assert_valid(const struct buf *out, const char *what)
+{
+	char why[256];
+
+	FUZZ_ASSERT(!out->err);
+	if (json_check(out->ptr, out->len, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: invalid JSON: %s\n%.*s\n", what, why, (int)(out->len > 2000 ? 2000 : out->len),
+			out->ptr ? out->ptr : "");
+		FUZZ_ASSERT(!"valid JSON");
+	}
 }

@@ -14,4 +14,9 @@
 
 int json_check(const char *s, size_t len, char *why, size_t why_len);
 
+/* For the fuzz targets: aborts (FUZZ_ASSERT) unless out holds valid JSON, printing the
+ * reason and the start of the text; `what` names the output in the message. */
+struct buf;
+void json_assert_valid(const struct buf *out, const char *what);
+
 #endif

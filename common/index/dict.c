@@ -1,7 +1,8 @@
 /*
  * Dictionaries: front-coded blocks of DICT_BLOCK_KEYS keys behind a sparse index of one
  * fixed 16-byte entry per block (FORMAT.md "Dictionaries"). The reader works in the
- * mapping: nothing is loaded at open beyond a validation pass over the index.
+ * mapping: nothing is loaded at open beyond a validation pass over the index; seeks
+ * and typo walks build their in-memory samples on first use.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -128,6 +129,7 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 
 	memset(d, 0, sizeof(*d));
 	atomic_init(&d->keys, NULL);
+	atomic_init(&d->fine, NULL);
 	d->terms = terms;
 	d->post_limit = post_limit;
 	snprintf(d->name, sizeof(d->name), "%s", name);
@@ -169,9 +171,42 @@ static void keys_free(struct dict_keys *k)
 	as_free(k);
 }
 
+/*
+ * Every DICT_FINE_STRIDE-th key of a dictionary in memory, with where its entry starts:
+ * term_iter_seek() binary-searches these instead of the sparse index, then decodes at
+ * most DICT_FINE_STRIDE entries rather than half a block on average. Built on the first
+ * seek (one pass over the dictionary); about 6 bytes per key.
+ */
+#define DICT_FINE_STRIDE 8
+
+struct dict_fine {
+	uint32_t n;
+	uint64_t *prefix;    /* the first 8 bytes of each sample, as struct dict_keys has them */
+	uint32_t *off;       /* [n + 1]: sample i is bytes[off[i] .. off[i + 1]) */
+	char *bytes;
+	uint64_t *at;        /* file offset of the sample's entry */
+	uint64_t *next_post; /* postings offset of the sample's entry */
+	uint32_t *block;
+	uint8_t *left;       /* entries of its block from the sample on */
+};
+
+/* The dictionary could not be sampled (corrupt): seeks go through the sparse index,
+ * which reports the damage where they meet it. */
+static struct dict_fine fine_none;
+
+static void fine_free(struct dict_fine *f)
+{
+	if (!f || f == &fine_none)
+		return;
+	as_free(f->prefix);
+	as_free(f->bytes);
+	as_free(f);
+}
+
 void dict_reader_close(struct dict_reader *d)
 {
 	keys_free(atomic_exchange(&d->keys, NULL));
+	fine_free(atomic_exchange(&d->fine, NULL));
 	ixfile_close(&d->f);
 }
 
@@ -351,17 +386,258 @@ int term_iter_next(struct term_iter *it)
 	return iter_decode(it);
 }
 
-int term_iter_seek(struct term_iter *it, const char *key, size_t len)
+/*
+ * Steps over the entry at it->p, whose key (shared bytes of the current key, then
+ * suffix[0..sl)) precedes the seek's target: the key is kept, for the next one shares a
+ * prefix with it, and the postings offset advances; the checks are iter_decode()'s, but
+ * no term_info is filled for a key nobody asked for.
+ */
+static int iter_skip(struct term_iter *it, const uint8_t *p, uint32_t shared, uint32_t sl)
 {
-	uint32_t b;
+	const struct dict_reader *d = it->d;
+	const uint8_t *end = it->end;
+	uint32_t v, tf[N_FIELDS];
+	uint64_t plen;
+	size_t k;
+
+/* Most values here take one or two bytes: those inline, the rest (and errors) out of line. */
+#define GET32(x) do { \
+	if (end - p >= 2 && p[0] < 0x80) { (x) = p[0]; p++; } \
+	else if (end - p >= 2 && p[1] < 0x80) { (x) = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7; p += 2; } \
+	else if ((k = varint_get32(p, (size_t)(end - p), &(x)))) p += k; \
+	else return corrupt(d, "truncated entry"); \
+} while (0)
+	for (uint32_t i = 0; i < sl; i++)
+		it->key[shared + i] = (char)p[i];
+	it->key_len = shared + sl;
+	it->key[it->key_len] = '\0';
+	p += sl;
+	GET32(v);
+	if (!v)
+		return corrupt(d, "zero document frequency");
+	if (d->terms) {
+		for (int f = 0; f < N_FIELDS; f++)
+			GET32(tf[f]);
+		for (int f = 0; f < N_FIELDS; f++) {
+			if (tf[f] > TF_MAX)
+				return corrupt(d, "bad max tf");
+			if (tf[f])
+				GET32(v);
+		}
+		if (end - p >= 2 && p[0] < 0x80) {
+			plen = p[0], p++;
+		} else if (end - p >= 2 && p[1] < 0x80) {
+			plen = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7, p += 2;
+		} else if ((k = varint_get(p, (size_t)(end - p), &plen))) {
+			p += k;
+		} else {
+			return corrupt(d, "truncated entry");
+		}
+		if (plen == 0 || plen > d->post_limit || it->next_post > d->post_limit - plen)
+			return corrupt(d, "postings out of range");
+		it->next_post += plen;
+	}
+#undef GET32
+	it->p = p;
+	it->left--;
+	return 0;
+}
+
+/* The first 8 bytes of a key, big-endian, zero-padded (struct dict_keys's prefix). */
+static uint64_t key_prefix(const uint8_t *k, size_t len)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < len ? k[i] : 0);
+	return v;
+}
+
+static int fine_build(const struct dict_reader *d, struct dict_fine **out)
+{
+	struct term_iter it;
+	struct buf bytes = BUF_INIT;
+	struct dict_fine *f;
+	uint64_t max = (uint64_t)d->n_blocks * (DICT_BLOCK_KEYS / DICT_FINE_STRIDE);
+	size_t each = 3 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + 1;
+	uint32_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (max > UINT32_MAX - 1 || max > (SIZE_MAX - sizeof(uint32_t)) / each)
+		return AS_ENOMEM;
+	/* One allocation: the 8-byte arrays first, for their alignment. */
+	if (!(f = as_calloc(1, sizeof(*f))) || !(f->prefix = as_malloc((size_t)max * each + sizeof(uint32_t)))) {
+		as_free(f);
+		return AS_ENOMEM;
+	}
+	f->at = f->prefix + max;
+	f->next_post = f->at + max;
+	f->off = (uint32_t *)(f->next_post + max);
+	f->block = f->off + max + 1;
+	f->left = (uint8_t *)(f->block + max);
+	f->off[0] = 0;
+	memset(&it, 0, sizeof(it));
+	it.d = d;
+	for (uint32_t b = 0; b < d->n_blocks && rc == 0; b++) {
+		if ((rc = iter_load_block(&it, b)) < 0)
+			break;
+		for (uint32_t j = 0; it.left && rc == 0; j++) {
+			int sample = j % DICT_FINE_STRIDE == 0;
+			if (sample) {
+				if (n == max || bytes.len > UINT32_MAX - KEY_MAX) {
+					rc = corrupt(d, "more keys than its blocks hold");
+					break;
+				}
+				f->at[n] = (uint64_t)(it.p - d->f.map);
+				f->next_post[n] = it.next_post;
+				f->block[n] = b;
+				f->left[n] = (uint8_t)it.left;
+			}
+			if ((rc = iter_decode(&it)) < 0)
+				break;
+			if (sample) {
+				buf_add(&bytes, it.key, it.key_len);
+				f->prefix[n] = key_prefix((const uint8_t *)it.key, it.key_len);
+				f->off[++n] = (uint32_t)bytes.len;
+			}
+		}
+	}
+	if (rc == 0 && (bytes.err || !(f->bytes = buf_detach(&bytes, NULL))))
+		rc = AS_ENOMEM;
+	if (rc < 0) {
+		buf_release(&bytes);
+		fine_free(f);
+		return rc;
+	}
+	f->n = n;
+	*out = f;
+	return 0;
+}
+
+/* The dictionary's samples, &fine_none when it cannot have them. */
+static const struct dict_fine *fine_get(const struct dict_reader *d)
+{
+	/* Readers get a const reader; the cache is theirs to fill (segment_dict_keys()). */
+	struct dict_reader *w = (struct dict_reader *)d;
+	struct dict_fine *f = atomic_load_explicit(&w->fine, memory_order_acquire), *none = NULL;
+
 	int rc;
 
-	if (!it->d->n_blocks)
+	if (f)
+		return f;
+	if ((rc = fine_build(d, &f)) == AS_ENOMEM)
+		return &fine_none; /* this seek without them; the next one tries again */
+	if (rc < 0)
+		f = &fine_none;
+	if (!atomic_compare_exchange_strong_explicit(&w->fine, &none, f, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		fine_free(f);
+		f = none;
+	}
+	return f;
+}
+
+/* The last sample <= s[0..len), or 0 when s precedes every one. */
+static uint32_t fine_find(const struct dict_fine *f, const uint8_t *s, size_t len)
+{
+	uint64_t tp = key_prefix(s, len);
+	uint32_t lo = 0, hi = f->n; /* answer in [lo, hi) */
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int le = f->prefix[mid] < tp;
+		if (f->prefix[mid] == tp)
+			le = key_cmp(f->bytes + f->off[mid], f->off[mid + 1] - f->off[mid], s, len) <= 0;
+		if (le)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The key lengths of the entry at it->p: its first byte after them in *body. */
+static int entry_head(const struct term_iter *it, const uint8_t **body, uint32_t *shared, uint32_t *sl)
+{
+	const uint8_t *p = it->p;
+	size_t left = (size_t)(it->end - p), k;
+
+	if (!(k = varint_get32(p, left, shared)))
+		return corrupt(it->d, "truncated entry");
+	p += k, left -= k;
+	if (!(k = varint_get32(p, left, sl)))
+		return corrupt(it->d, "truncated entry");
+	p += k, left -= k;
+	if (*shared > it->key_len || (uint64_t)*shared + *sl > KEY_MAX || *shared + *sl == 0 || *sl > left)
+		return corrupt(it->d, "bad key lengths");
+	*body = p;
+	return 0;
+}
+
+/*
+ * Within the block, keys are compared with the target from where they differ from the
+ * key before: `same` bytes of the current key (which precedes the target) are the
+ * target's, so a key sharing more of the current one precedes it too, and a key sharing
+ * less follows it. Only the keys sharing exactly `same` bytes are compared, from there.
+ */
+int term_iter_seek(struct term_iter *it, const char *key, size_t len)
+{
+	const struct dict_reader *d = it->d;
+	const struct dict_fine *f;
+	const uint8_t *t = (const uint8_t *)key, *p;
+	size_t same = 0;
+	uint32_t b, shared, sl;
+	int rc;
+
+	if (!d->n_blocks)
 		return 1;
-	if ((rc = find_block(it->d, key, len, &b)) < 0)
-		return rc;
-	if ((rc = iter_load_block(it, b)) < 0)
-		return rc;
+	if ((f = fine_get(d)) != &fine_none && f->n) {
+		/* Start at the sample's entry: its own key holds the bytes it shares. */
+		uint32_t i = fine_find(f, t, len), kl = f->off[i + 1] - f->off[i];
+		const char *sk = f->bytes + f->off[i];
+		uint64_t s, e;
+		block_range(d, f->block[i], &s, &e);
+		it->block = f->block[i];
+		it->p = d->f.map + f->at[i];
+		it->end = d->f.map + e;
+		it->left = f->left[i];
+		it->next_post = f->next_post[i];
+		memcpy(it->key, sk, kl);
+		it->key_len = kl;
+		it->key[kl] = '\0';
+		while (same < kl && same < len && (uint8_t)sk[same] == t[same])
+			same++;
+		if (same == len || (same < kl && (uint8_t)sk[same] > t[same]))
+			return iter_decode(it); /* the sample is the target, or follows it (i = 0) */
+		if ((rc = entry_head(it, &p, &shared, &sl)) < 0 || (rc = iter_skip(it, p, shared, sl)) < 0)
+			return rc;
+	} else {
+		if ((rc = find_block(d, key, len, &b)) < 0)
+			return rc;
+		if ((rc = iter_load_block(it, b)) < 0)
+			return rc;
+	}
+	while (it->left) {
+		size_t m = 0;
+		int less;
+
+		if ((rc = entry_head(it, &p, &shared, &sl)) < 0)
+			return rc;
+		if (shared != same) {
+			less = shared > same;
+		} else {
+			while (m < sl && same + m < len && p[m] == t[same + m])
+				m++;
+			less = m < sl && same + m < len ? p[m] < t[same + m] : sl - m == 0 && same + m < len;
+		}
+		if (!less)
+			return iter_decode(it);
+		same += m;
+		if ((rc = iter_skip(it, p, shared, sl)) < 0)
+			return rc;
+	}
+	/* Every key of the block precedes the target: the next block's first follows it. */
 	for (;;) {
 		if ((rc = term_iter_next(it)) != 0)
 			return rc;

@@ -24,6 +24,8 @@
 #define STOR_TAIL 32
 #define POST_TAIL 16
 
+struct dict_fine;
+
 struct dict_reader {
 	struct ixfile f;
 	int terms;            /* 1: TERM payloads, 0: WORD */
@@ -36,6 +38,9 @@ struct dict_reader {
 	/* segment_dict_keys()'s, NULL until first asked for: the one thing that changes in
 	 * an opened index, set once with a compare-and-swap so that readers need no lock. */
 	_Atomic(struct dict_keys *) keys;
+	/* term_iter_seek()'s sample of every DICT_FINE_STRIDE-th key (dict.c), NULL until
+	 * the first seek, set the same way. */
+	_Atomic(struct dict_fine *) fine;
 };
 
 struct segment {

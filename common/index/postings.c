@@ -6,6 +6,7 @@
  * for block-max WAND (Ding & Suel, SIGIR 2011), positions decoded on demand, one document
  * at a time (random access inside the block's packed chunks).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "common/index/codec.h"
@@ -193,25 +194,34 @@ struct postings {
 	uint32_t n;                   /* documents in the decoded block */
 	int done;
 	/*
-	 * Positions of the decoded block, located lazily (pos_layout) so that one document's
-	 * positions are decoded alone: a phrase or proximity check asks for a few documents
-	 * of a block, not 128. pos_start are the block's prefix sums of tf (value index of
-	 * each document's first position in the block's intgroup), chunk_off the offset of
-	 * each packed chunk's width byte in the block's position bytes, tail the varint tail
-	 * decoded once when first needed. pos holds the positions of document pos_doc only.
+	 * Positions of the decoded block, located lazily so that one document's positions
+	 * are decoded alone: a phrase or proximity check asks for a few documents of a
+	 * block, not 128. pos_layout: pb, n_chunks and total are known. pos_start are the
+	 * block's prefix sums of tf (value index of each document's first position in the
+	 * block's intgroup), known up to pos_start[pos_known]. chunk_off is the offset of
+	 * each packed chunk's width byte in the block's position bytes, known for the first
+	 * chunks_known chunks (walk: the offset after them), since each chunk's place follows
+	 * from the widths of all before it: the walk goes no further than the chunk a
+	 * document needs (walked: it went to the end, which was checked). tail holds the
+	 * values of the varint tail, decoded as far as a document has needed: tail_n of them,
+	 * ending at byte tail_used. pos holds the positions of document pos_doc only.
 	 */
-	int pos_layout, tail_loaded;
+	int pos_layout, walked;
 	int32_t pos_doc;              /* document (index in the block) decoded in pos; -1 none */
+	uint32_t pos_known, total;
+	size_t tail_n, tail_used;
+	const uint8_t *pb;            /* the block's position bytes, pb_len of them */
+	size_t pb_len, n_chunks, chunks_known, walk;
+	size_t *chunk_off;
+	size_t chunk_cap;
+	uint32_t *pos;
+	size_t pos_cap;
+	/* The arrays last: each is written before it is read, and postings_open clears only
+	 * the fields above (calloc of the whole 3 kB cost more than a query's decoding). */
 	uint32_t docs[CODEC_BLOCK];
 	uint32_t tf[N_FIELDS][CODEC_BLOCK];
 	uint32_t pos_start[CODEC_BLOCK + 1];
-	const uint8_t *pb;            /* the block's position bytes, pb_len of them */
-	size_t pb_len, n_chunks, tail_off;
-	size_t *chunk_off;
-	size_t chunk_cap;
 	uint32_t tail[CODEC_BLOCK];
-	uint32_t *pos;
-	size_t pos_cap;
 };
 
 static int pcorrupt(const struct postings *p, const char *what)
@@ -251,9 +261,10 @@ int postings_open(const struct segment *seg, const struct term_info *info, unsig
 	    info->postings_len > seg->post.size - 4 - POST_TAIL - info->postings_offset ||
 	    !info->postings_len || info->doc_freq > seg->n_docs)
 		return as_error_set(AS_ECORRUPT, "%s.post: postings out of range", seg->name);
-	p = as_calloc(1, sizeof(*p));
+	p = as_malloc(sizeof(*p));
 	if (!p)
 		return AS_ENOMEM;
+	memset(p, 0, offsetof(struct postings, docs));
 	p->seg = seg;
 	p->info = *info;
 	p->flags = flags;
@@ -314,6 +325,22 @@ void postings_free(struct postings *p)
 	as_free(p);
 }
 
+/* One term frequency of a tail block entry: 0 when its field's bit is clear, else
+ * 1 + a varint. Returns the bytes read, SIZE_MAX for a bad value. */
+static inline size_t tail_tf(const uint8_t *in, size_t len, uint32_t present, uint32_t *tf)
+{
+	uint32_t v;
+	size_t u;
+
+	*tf = 0;
+	if (!present)
+		return 0;
+	if (!(u = varint_get32(in, len, &v)) || v >= TF_MAX)
+		return SIZE_MAX;
+	*tf = v + 1;
+	return u;
+}
+
 static int load_block(struct postings *p, uint32_t k)
 {
 	size_t ds, de, ps, pe, used = 0, m;
@@ -327,49 +354,57 @@ static int load_block(struct postings *p, uint32_t k)
 	m = de - ds;
 	n = (k + 1 < p->n_blocks || p->df % CODEC_BLOCK == 0) ? CODEC_BLOCK : p->df % CODEC_BLOCK;
 	if (n == CODEC_BLOCK) {
-		if (!(used = block_get(in, m, CODEC_BLOCK, p->docs)))
+		/*
+		 * Documents are prev + 1 + gap: they strictly increase, so the last one bounds
+		 * them all (the sum is taken in 64 bits, prev = -1 wrapping back, so it cannot
+		 * wrap around). Frequencies of at most 16 bits cannot exceed TF_MAX, so only a
+		 * wider block is checked value by value. No branch inside the zero check: it
+		 * vectorises.
+		 */
+		uint64_t last = (uint64_t)prev;
+		uint32_t zero = 0;
+		if (!(used = block_get_sums(in, m, CODEC_BLOCK, &last, p->docs)))
 			return pcorrupt(p, "bad document block");
+		if (last >= p->seg->n_docs)
+			return pcorrupt(p, "document number out of range");
 		for (f = 0; f < N_FIELDS; f++) {
 			size_t u = block_get(in + used, m - used, CODEC_BLOCK, p->tf[f]);
 			if (!u)
 				return pcorrupt(p, "bad frequency block");
+			if (in[used] > 16) {
+				for (i = 0; i < CODEC_BLOCK; i++)
+					if (p->tf[f][i] > TF_MAX)
+						return pcorrupt(p, "bad term frequency");
+			}
 			used += u;
 		}
-		for (i = 0; i < n; i++) {
-			int64_t d = prev + 1 + p->docs[i];
-			if (d >= p->seg->n_docs)
-				return pcorrupt(p, "document number out of range");
-			p->docs[i] = (uint32_t)d;
-			prev = d;
-			if (!(p->tf[0][i] | p->tf[1][i] | p->tf[2][i]) || p->tf[0][i] > TF_MAX ||
-			    p->tf[1][i] > TF_MAX || p->tf[2][i] > TF_MAX)
-				return pcorrupt(p, "bad term frequency");
-		}
+		for (i = 0; i < CODEC_BLOCK; i++)
+			zero |= (p->tf[0][i] | p->tf[1][i] | p->tf[2][i]) == 0;
+		if (zero)
+			return pcorrupt(p, "bad term frequency");
 	} else {
+		/* Documents strictly increase here too: the last one is checked for them all
+		 * (each gap is below n_docs, so 127 of them cannot overflow). */
 		for (i = 0; i < n; i++) {
 			uint64_t v;
-			uint32_t mask, tf;
-			int64_t d;
+			uint32_t mask;
 			size_t u = varint_get(in + used, m - used, &v);
 			if (!u)
 				return pcorrupt(p, "truncated tail block");
 			used += u;
 			mask = (uint32_t)(v & 7);
-			d = prev + 1 + (int64_t)(v >> 3);
-			if (!mask || (v >> 3) >= p->seg->n_docs || d >= p->seg->n_docs)
+			if (!mask || (v >> 3) >= p->seg->n_docs)
 				return pcorrupt(p, "bad tail block entry");
-			p->docs[i] = (uint32_t)d;
-			prev = d;
-			for (f = 0; f < N_FIELDS; f++) {
-				p->tf[f][i] = 0;
-				if (!(mask & (1u << f)))
-					continue;
-				if (!(u = varint_get32(in + used, m - used, &tf)) || tf >= TF_MAX)
-					return pcorrupt(p, "bad term frequency");
-				used += u;
-				p->tf[f][i] = tf + 1;
-			}
+			prev += 1 + (int64_t)(v >> 3);
+			p->docs[i] = (uint32_t)prev;
+			if ((u = tail_tf(in + used, m - used, mask & 1, &p->tf[0][i])) == SIZE_MAX ||
+			    (used += u, u = tail_tf(in + used, m - used, mask & 2, &p->tf[1][i])) == SIZE_MAX ||
+			    (used += u, u = tail_tf(in + used, m - used, mask & 4, &p->tf[2][i])) == SIZE_MAX)
+				return pcorrupt(p, "bad term frequency");
+			used += u;
 		}
+		if (prev >= p->seg->n_docs)
+			return pcorrupt(p, "bad tail block entry");
 	}
 	if (used != m)
 		return pcorrupt(p, "block length mismatch");
@@ -379,28 +414,30 @@ static int load_block(struct postings *p, uint32_t k)
 	p->n = n;
 	p->i = -1;
 	p->pos_layout = 0;
-	p->tail_loaded = 0;
 	p->pos_doc = -1;
 	return 0;
 }
 
 /*
- * Locates the packed chunks of the block's positions by walking their width bytes (each
- * chunk's length follows from its width), checking each against the block's bytes. A
- * block whose values are all in chunks must end exactly after the last one; the varint
- * tail's length is checked when it is decoded (load_tail).
+ * Starts the lazy layout of the block's positions: their bytes, how many values they
+ * hold and so how many packed chunks come before the varint tail.
  */
 static int pos_layout(struct postings *p)
 {
-	size_t ds, de, ps, pe, total = 0, used = 0, c;
-	uint32_t i;
+	size_t ds, de, ps, pe;
+	uint32_t total = 0, i;
 
 	block_bytes(p, p->blk, &ds, &de, &ps, &pe);
-	for (i = 0; i < p->n; i++) {
-		p->pos_start[i] = (uint32_t)total;
-		total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
+	/* At most 3 * 128 * TF_MAX: no overflow. A full block's sum has a constant count: it
+	 * vectorises. */
+	if (p->n == CODEC_BLOCK) {
+		for (i = 0; i < CODEC_BLOCK; i++)
+			total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
+	} else {
+		for (i = 0; i < p->n; i++)
+			total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
 	}
-	p->pos_start[p->n] = (uint32_t)total;
+	p->total = total;
 	p->pb = p->pos_area + ps;
 	p->pb_len = pe - ps;
 	/* A packed chunk of width 0 codes 128 values in one byte: more is impossible. */
@@ -414,34 +451,78 @@ static int pos_layout(struct postings *p)
 		p->chunk_off = n;
 		p->chunk_cap = p->n_chunks;
 	}
-	for (c = 0; c < p->n_chunks; c++) {
+	p->pos_start[0] = 0;
+	p->pos_known = 0;
+	p->chunks_known = 0;
+	p->walk = 0;
+	p->walked = 0;
+	p->tail_n = 0;
+	p->pos_layout = 1;
+	return 0;
+}
+
+/*
+ * Locates the packed chunks up to chunk `upto` (n_chunks or more: all of them) by walking
+ * their width bytes (each chunk's length follows from its width), checking each against
+ * the block's bytes. Once all are located, a block whose values are all in chunks must
+ * end exactly after the last one; the varint tail's length is checked when it is decoded
+ * (load_tail).
+ */
+static int walk_chunks(struct postings *p, size_t upto)
+{
+	size_t c = p->chunks_known, used = p->walk;
+
+	for (; c <= upto && c < p->n_chunks; c++) {
 		if (used >= p->pb_len || p->pb[used] > 32 ||
 		    packed_bytes(CODEC_BLOCK, p->pb[used]) > p->pb_len - used - 1)
 			return pcorrupt(p, "bad positions block");
 		p->chunk_off[c] = used;
 		used += 1 + packed_bytes(CODEC_BLOCK, p->pb[used]);
 	}
-	p->tail_off = used;
-	/* Each tail value takes at least one byte. */
-	if (total % CODEC_BLOCK ? total % CODEC_BLOCK > p->pb_len - used : used != p->pb_len)
-		return pcorrupt(p, "bad positions block");
-	p->pos_layout = 1;
+	/* Each tail value takes at least one byte. Until this holds, the walk is redone (and
+	 * fails again) on every call that reaches the end. */
+	if (c == p->n_chunks && !p->walked) {
+		if (p->total % CODEC_BLOCK ? p->total % CODEC_BLOCK > p->pb_len - used : used != p->pb_len)
+			return pcorrupt(p, "bad positions block");
+		p->walked = 1;
+	}
+	p->chunks_known = c;
+	p->walk = used;
 	return 0;
 }
 
-/* Decodes the varints after the last packed chunk, which must end the block's bytes. */
-static int load_tail(struct postings *p)
+/*
+ * Decodes the varints after the last packed chunk up to value `upto` (exclusive), on
+ * from where the last call stopped. Once all are decoded they must end the block's
+ * bytes; until that holds, the last values are decoded again (and fail again) on every
+ * call that needs them. Most are one byte: that case first.
+ */
+static int load_tail(struct postings *p, size_t upto)
 {
-	size_t n = p->pos_start[p->n] % CODEC_BLOCK, used = p->tail_off, i, k;
+	size_t n = p->total % CODEC_BLOCK, i = p->tail_n, used, k, len;
+	const uint8_t *pb;
+	int rc;
 
-	for (i = 0; i < n; i++) {
-		if (!(k = varint_get32(p->pb + used, p->pb_len - used, &p->tail[i])))
+	if (!i) {
+		if ((rc = walk_chunks(p, p->n_chunks)) < 0)
+			return rc;
+		p->tail_used = p->walk;
+	}
+	used = p->tail_used;
+	pb = p->pb, len = p->pb_len;
+	for (; i < upto; i++) {
+		if (used < len && pb[used] < 0x80) {
+			p->tail[i] = pb[used++];
+			continue;
+		}
+		if (!(k = varint_get32_slow(pb + used, len - used, &p->tail[i])))
 			return pcorrupt(p, "bad positions block");
 		used += k;
 	}
-	if (used != p->pb_len)
+	if (i == n && used != len)
 		return pcorrupt(p, "bad positions block");
-	p->tail_loaded = 1;
+	p->tail_n = i;
+	p->tail_used = used;
 	return 0;
 }
 
@@ -452,8 +533,17 @@ static int load_doc_positions(struct postings *p, uint32_t i)
 	uint32_t j, k = 0;
 	int rc, f;
 
+	p->pos_doc = -1; /* pos is overwritten from here on */
 	if (!p->pos_layout && (rc = pos_layout(p)) < 0)
 		return rc;
+	if (p->pos_known <= i) {
+		uint32_t sum = p->pos_start[p->pos_known];
+		for (j = p->pos_known; j <= i; j++) {
+			sum += p->tf[0][j] + p->tf[1][j] + p->tf[2][j];
+			p->pos_start[j + 1] = sum;
+		}
+		p->pos_known = i + 1;
+	}
 	start = p->pos_start[i];
 	cnt = p->pos_start[i + 1] - start;
 	if (cnt > p->pos_cap) {
@@ -473,27 +563,34 @@ static int load_doc_positions(struct postings *p, uint32_t i)
 		if (run > cnt - at)
 			run = cnt - at;
 		if (c < p->n_chunks) {
-			const uint8_t *chunk = p->pb + p->chunk_off[c];
+			const uint8_t *chunk;
+			if (c >= p->chunks_known && (rc = walk_chunks(p, c)) < 0)
+				return rc;
+			chunk = p->pb + p->chunk_off[c];
 			if (run == CODEC_BLOCK)
 				pack_get(chunk + 1, CODEC_BLOCK, chunk[0], p->pos + at);
 			else
 				pack_get_at(chunk + 1, from, run, chunk[0], p->pos + at);
 		} else {
-			if (!p->tail_loaded && (rc = load_tail(p)) < 0)
+			if (from + run > p->tail_n && (rc = load_tail(p, from + run)) < 0)
 				return rc;
 			memcpy(p->pos + at, p->tail + from, run * sizeof(*p->pos));
 		}
 		at += run;
 	}
+	/*
+	 * Within a field, positions are previous + 1 + delta (the first: delta itself, as
+	 * the sum starts at -1): they strictly increase, so the last one bounds them all (the
+	 * sum is in 64 bits and cannot wrap).
+	 */
 	for (f = 0; f < N_FIELDS; f++) {
-		uint64_t prev = 0;
+		uint64_t v = UINT64_MAX;
 		for (j = 0; j < p->tf[f][i]; j++, k++) {
-			uint64_t v = j ? prev + p->pos[k] + 1 : p->pos[k];
-			if (v >= (1u << 31))
-				return pcorrupt(p, "position out of range");
+			v += 1 + (uint64_t)p->pos[k];
 			p->pos[k] = (uint32_t)v;
-			prev = v;
 		}
+		if (p->tf[f][i] && v >= (1u << 31))
+			return pcorrupt(p, "position out of range");
 	}
 	p->pos_doc = (int32_t)i;
 	return 0;

@@ -374,7 +374,8 @@ static int cannot_enter(const struct run *r, double bound)
 	return r->n_heap == r->depth && bound + 1e-9 * (1.0 + fabs(bound)) <= r->s->heap[0].score;
 }
 
-/* Smallest distance between occurrences of two words (b after a is closer than before). */
+/* Smallest distance between occurrences of two words (b after a is closer than before):
+ * one linear merge, left as soon as the distance is 1, the least there is. */
 static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
 {
 	uint32_t i = 0, j = 0, best = UINT32_MAX;
@@ -388,16 +389,22 @@ static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b, 
 			d = a[i] - b[j] + 1;
 			j++;
 		}
-		if (d < best)
-			best = d;
+		if (d < best && (best = d) == 1)
+			break;
 	}
 	return best;
 }
 
+/* Adjacent words s and s + 1 can be near: both on the document, as two leaves. */
+static int prox_pair(const struct score_ctx *ctx, uint32_t s)
+{
+	return ctx->slot_iter[s] && ctx->slot_iter[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1];
+}
+
 static int proximity(struct run *r, double *out)
 {
-	static const enum field fields[] = { FIELD_TITLE, FIELD_BODY };
 	const struct plan *p = r->plan;
+	const struct score_ctx *ctx = &r->ctx;
 	const uint32_t *pos[QUERY_MAX_TERMS + 1];
 	uint32_t n[QUERY_MAX_TERMS + 1], best[QUERY_MAX_TERMS + 1];
 	uint32_t ns = p->n_slots < QUERY_MAX_TERMS ? p->n_slots : QUERY_MAX_TERMS;
@@ -407,23 +414,35 @@ static int proximity(struct run *r, double *out)
 	for (uint32_t s = 0; s < ns; s++)
 		best[s] = UINT32_MAX;
 	/* Field by field, each word's positions fetched once (valid until its leaf is asked
-	 * for another field). */
-	for (size_t fi = 0; fi < 2; fi++) {
-		enum field f = fields[fi];
-		for (uint32_t s = 0; s < ns; s++) {
-			n[s] = 0;
-			if (!r->ctx.slot_iter[s] || (f == FIELD_TITLE && !r->ctx.slot_title_tf[s]))
-				continue;
-			if ((rc = leaf_iter_positions(r->ctx.slot_iter[s], f, &pos[s], &n[s])) < 0)
-				return rc;
-		}
-		for (uint32_t s = 0; s + 1 < ns; s++)
-			if (n[s] && n[s + 1] && r->ctx.slot_iter[s] != r->ctx.slot_iter[s + 1]) {
-				uint32_t d = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
-				if (d < best[s])
-					best[s] = d;
-			}
+	 * for another field), and only when a pair they belong to can still get closer:
+	 * decoding positions is the dearest part of the bonus. In the title both words must
+	 * be there; in the body, a pair already at distance 1 in the title is done. */
+	for (uint32_t s = 0; s < ns; s++) {
+		n[s] = 0;
+		if (!ctx->slot_title_tf[s] ||
+		    !((s > 0 && prox_pair(ctx, s - 1) && ctx->slot_title_tf[s - 1]) ||
+		      (s + 1 < ns && prox_pair(ctx, s) && ctx->slot_title_tf[s + 1])))
+			continue;
+		if ((rc = leaf_iter_positions(ctx->slot_iter[s], FIELD_TITLE, &pos[s], &n[s])) < 0)
+			return rc;
 	}
+	for (uint32_t s = 0; s + 1 < ns; s++)
+		if (n[s] && n[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1])
+			best[s] = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
+	for (uint32_t s = 0; s < ns; s++) {
+		n[s] = 0;
+		if (!((s > 0 && prox_pair(ctx, s - 1) && best[s - 1] > 1) ||
+		      (s + 1 < ns && prox_pair(ctx, s) && best[s] > 1)))
+			continue;
+		if ((rc = leaf_iter_positions(ctx->slot_iter[s], FIELD_BODY, &pos[s], &n[s])) < 0)
+			return rc;
+	}
+	for (uint32_t s = 0; s + 1 < ns; s++)
+		if (n[s] && n[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1]) {
+			uint32_t d = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
+			if (d < best[s])
+				best[s] = d;
+		}
 	for (uint32_t s = 0; s + 1 < ns; s++)
 		if (best[s] <= RANK_PROX_WINDOW) {
 			double idf = p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1];
@@ -796,13 +815,38 @@ static int cmp_cand(const void *a, const void *b, void *run)
 	return worse(run, b, a) ? -1 : worse(run, a, b) ? 1 : 0;
 }
 
+/* Sorts the first n candidates best first, or by segment and document when by_doc.
+ * Both orders are total, so any sort gives the same result: the few dozen a top-k
+ * keeps are sorted by insertion, cheaper than qsort's indirect calls. */
+static void sort_cands(struct run *r, uint32_t n, int by_doc)
+{
+	struct cand *h = r->s->heap;
+
+	if (n > 32) {
+		if (by_doc)
+			qsort(h, n, sizeof(*h), cmp_seg_doc);
+		else
+			qsort_r(h, n, sizeof(*h), cmp_cand, r);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		struct cand c = h[i];
+		uint32_t j = i;
+		while (j > 0 && (by_doc ? cmp_seg_doc(&c, &h[j - 1]) < 0 : worse(r, &h[j - 1], &c))) {
+			h[j] = h[j - 1];
+			j--;
+		}
+		h[j] = c;
+	}
+}
+
 /*
- * The second phase, on the candidates sorted best first by the first: the best
- * RANK_RERANK get their proximity bonus and are reordered; the rest keep the first
- * phase's order after them. The order of every match is thus the same whatever the
- * page asked, so pages never overlap nor skip. The bulk path's candidates are sought
- * back, segment by segment in document order so that each list moves forward only; the
- * iterators computed theirs on the way.
+ * The second phase, and the final order of the heap: the best RANK_RERANK of the first
+ * phase get their proximity bonus and are reordered; the rest keep the first phase's
+ * order after them. The order of every match is thus the same whatever the page asked,
+ * so pages never overlap nor skip. The bulk path's candidates are sought back, segment
+ * by segment in document order so that each list moves forward only; the iterators
+ * computed theirs on the way.
  */
 static int rerank(struct run *r)
 {
@@ -810,9 +854,13 @@ static int rerank(struct run *r)
 	uint32_t cur = UINT32_MAX, m = r->n_heap < RANK_RERANK ? r->n_heap : RANK_RERANK;
 	int rc = 0;
 
+	/* The first phase's order picks the candidates reranked; when all of them are, the
+	 * order by document below replaces it. */
+	if (r->plan->n_slots < 2 || r->n_heap > m)
+		sort_cands(r, r->n_heap, 0);
 	if (r->plan->n_slots < 2 || m == 0)
 		return 0;
-	qsort(r->s->heap, m, sizeof(*r->s->heap), cmp_seg_doc);
+	sort_cands(r, m, 1);
 	for (uint32_t i = 0; i < m && rc >= 0; i++) {
 		struct cand *c = &r->s->heap[i];
 		c->reranked = 1;
@@ -844,7 +892,7 @@ static int rerank(struct run *r)
 	iter_free(root);
 	if (rc < 0)
 		return rc;
-	qsort_r(r->s->heap, m, sizeof(*r->s->heap), cmp_cand, r);
+	sort_cands(r, m, 0);
 	return 0;
 }
 
@@ -1076,8 +1124,6 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	res->n_scored = r.n_scored;
 	if (plan->suggestion && r.total > 0)
 		res->suggestion = plan->suggestion;
-	if (r.n_heap > 1)
-		qsort_r(s->heap, r.n_heap, sizeof(*s->heap), cmp_cand, &r);
 	if ((rc = rerank(&r)) < 0)
 		return rc;
 	uint32_t first = (req->page - 1) * req->limit;

@@ -320,6 +320,91 @@ static void test_dict_keys(void **state)
 	}
 }
 
+/* A seek lands where a scan from the first key does, on every key and between keys. */
+static int seek_expect(char **keys, size_t n, const char *k, size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, ml = strlen(keys[mid]), m = ml < len ? ml : len;
+		int c = memcmp(keys[mid], k, m);
+		if (c < 0 || (c == 0 && ml < len))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int)lo;
+}
+
+static void assert_info_equal(const struct term_info *a, const struct term_info *b)
+{
+	assert_int_equal(a->doc_freq, b->doc_freq);
+	for (int f = 0; f < N_FIELDS; f++) {
+		assert_int_equal(a->max_tf[f], b->max_tf[f]);
+		assert_int_equal(a->min_len[f], b->min_len[f]);
+	}
+	assert_int_equal(a->postings_offset, b->postings_offset);
+	assert_int_equal(a->postings_len, b->postings_len);
+}
+
+static void test_dict_seek(void **state)
+{
+	(void)state;
+	for (uint32_t sg = 0; sg < index_n_segments(idx); sg++)
+		for (int dict = DICT_TERMS; dict <= DICT_WORDS; dict++) {
+			const struct segment *seg = index_segment(idx, sg);
+			struct term_iter *it;
+			struct term_info *infos = NULL;
+			char **keys = NULL, probe[300];
+			size_t n = 0, len;
+			int rc;
+
+			assert_int_equal(term_iter_new(seg, dict, &it), 0);
+			for (rc = term_iter_next(it); rc == 0; rc = term_iter_next(it), n++) {
+				const char *k = term_iter_key(it, &len);
+				assert_non_null(keys = realloc(keys, (n + 1) * sizeof(*keys)));
+				assert_non_null(infos = realloc(infos, (n + 1) * sizeof(*infos)));
+				assert_non_null(keys[n] = strndup(k, len));
+				infos[n] = *term_iter_info(it);
+			}
+			assert_int_equal(rc, 1);
+			assert_true(n > 64); /* several blocks */
+			for (size_t i = 0; i < n; i++) {
+				size_t kl = strlen(keys[i]);
+				/* The key itself, then just after it, then a prefix of it. */
+				for (int v = 0; v < 3; v++) {
+					size_t pl = v == 0 ? kl : v == 1 ? kl + 1 : kl / 2;
+					memcpy(probe, keys[i], kl);
+					probe[kl] = '\0';
+					int want = seek_expect(keys, n, probe, pl);
+					rc = term_iter_seek(it, probe, pl);
+					if ((size_t)want == n) {
+						assert_int_equal(rc, 1);
+						continue;
+					}
+					assert_int_equal(rc, 0);
+					const char *k = term_iter_key(it, &len);
+					assert_int_equal(len, strlen(keys[want]));
+					assert_memory_equal(k, keys[want], len);
+					assert_info_equal(term_iter_info(it), &infos[want]);
+					/* The scan goes on from there. */
+					if ((size_t)want + 1 < n) {
+						assert_int_equal(term_iter_next(it), 0);
+						k = term_iter_key(it, &len);
+						assert_memory_equal(k, keys[want + 1], len);
+						assert_info_equal(term_iter_info(it), &infos[want + 1]);
+					}
+				}
+			}
+			assert_int_equal(term_iter_seek(it, "\xff\xff", 2), 1);
+			term_iter_free(it);
+			for (size_t i = 0; i < n; i++)
+				free(keys[i]);
+			free(keys);
+			free(infos);
+		}
+}
+
 static void *keys_thread(void *arg)
 {
 	const struct segment *seg = arg;
@@ -673,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_exact_title_first), cmocka_unit_test(test_scores_and_explain),
 		cmocka_unit_test(test_prefix),         cmocka_unit_test(test_typo),
 		cmocka_unit_test(test_dict_keys),      cmocka_unit_test(test_dict_keys_threads),
+		cmocka_unit_test(test_dict_seek),
 		cmocka_unit_test(test_typo_walk_exhaustive),
 		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),

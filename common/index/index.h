@@ -151,7 +151,7 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 
 /*
  * Enumerates keys in byte order over the mapped dictionary (front-coded blocks behind a
- * sparse index); the first seek samples every 8th key in memory (about 6 bytes a key,
+ * sparse index); the first seek samples every 4th key in memory (about 11 bytes a key,
  * shared by every thread until index_close()), so that a seek decodes a few entries,
  * not half a block. Loop idiom:
  *
@@ -179,7 +179,7 @@ void term_iter_free(struct term_iter *it);
  * A dictionary's keys in memory, in byte order: key i is bytes[off[i] .. off[i + 1])
  * (not NUL-terminated), with its document frequency. For walks that seek hundreds of
  * times per query (typo tolerance), where each term_iter_seek() costs a binary search
- * and up to 8 entries decoded. Built on the first call for
+ * and up to 4 entries decoded. Built on the first call for
  * a segment (one pass over the dictionary), then shared by every thread until
  * index_close(). Costs 16 bytes per key plus the keys' bytes (1 MB for 44,000 words).
  * 0 or <0 (AS_ENOMEM, AS_ECORRUPT).

@@ -799,13 +799,16 @@ static int cmp_typo(const void *a, const void *b)
 static void correct(struct builder *b, struct leaf *l)
 {
 	struct plan *p = b->plan;
-	struct typo_ctx tc = { .n = 0, .word = l->word, .len = l->word_len };
+	struct typo_ctx tc; /* 2.5 KB: filled only for the words that are corrected */
 	unsigned k = typo_max_edits(l->word, l->word_len);
-	uint64_t df = leaf_df(l, p, 1);
+	uint64_t df;
 	uint32_t from = l->n_terms, n;
 
-	if (k == 0 || l->word_len > TYPO_MAX_WORD || df >= TYPO_RARE_DF)
+	if (k == 0 || l->word_len > TYPO_MAX_WORD || (df = leaf_df(l, p, 1)) >= TYPO_RARE_DF)
 		return;
+	tc.n = 0;
+	tc.word = l->word;
+	tc.len = l->word_len;
 	/* One edit first: only the closest corrections are kept, and a one-edit automaton
 	 * visits a small fraction of the keys a two-edit one does. */
 	for (unsigned e = 1; e <= k && tc.n == 0; e++)

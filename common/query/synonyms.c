@@ -17,7 +17,21 @@ struct synonyms {
 	uint32_t n_groups;
 	struct syn_ref *refs; /* every member, by first term then list order */
 	uint32_t n_refs;
+	/* Open addressing over the distinct first terms: 1 + the index of the term's first
+	 * ref, 0 for an empty slot. Most query words are in no group: one probe says so. */
+	uint32_t *slots;
+	uint32_t mask;
 };
+
+/* FNV-1a. */
+static uint32_t term_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
 
 static int cmp_term(const char *a, size_t al, const char *b, size_t bl)
 {
@@ -53,6 +67,21 @@ static int index_refs(struct synonyms *syn)
 			syn->refs[syn->n_refs++].member = &syn->groups[g].members[m];
 		}
 	qsort(syn->refs, syn->n_refs, sizeof(*syn->refs), cmp_ref);
+	uint32_t size = 16;
+	while (size < 4 * (uint64_t)syn->n_refs)
+		size *= 2;
+	if (!(syn->slots = arena_calloc(syn->arena, size, sizeof(*syn->slots))))
+		return AS_ENOMEM;
+	syn->mask = size - 1;
+	for (uint32_t i = 0; i < syn->n_refs; i++) {
+		const struct syn_member *m = syn->refs[i].member, *prev = i ? syn->refs[i - 1].member : NULL;
+		if (prev && cmp_term(prev->terms[0], prev->term0_len, m->terms[0], m->term0_len) == 0)
+			continue;
+		uint32_t h = term_hash(m->terms[0], m->term0_len) & syn->mask;
+		while (syn->slots[h])
+			h = (h + 1) & syn->mask;
+		syn->slots[h] = i + 1;
+	}
 	return 0;
 }
 
@@ -177,26 +206,25 @@ void synonyms_free(struct synonyms *syn)
 
 uint32_t synonyms_starting(const struct synonyms *syn, const char *term, size_t len, const struct syn_ref **out)
 {
-	uint32_t lo = 0, hi, first;
+	uint32_t h, first, n;
 
 	*out = NULL;
 	if (!syn)
 		return 0;
-	hi = syn->n_refs;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct syn_member *m = syn->refs[mid].member;
-		if (cmp_term(m->terms[0], m->term0_len, term, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	*out = syn->refs;
+	for (h = term_hash(term, len) & syn->mask; syn->slots[h]; h = (h + 1) & syn->mask) {
+		const struct syn_member *m = syn->refs[syn->slots[h] - 1].member;
+		if (m->term0_len == len && memcmp(m->terms[0], term, len) == 0)
+			break;
 	}
-	first = lo;
-	while (lo < syn->n_refs && syn->refs[lo].member->term0_len == len &&
-	       memcmp(syn->refs[lo].member->terms[0], term, len) == 0)
-		lo++;
+	if (!syn->slots[h])
+		return 0;
+	first = n = syn->slots[h] - 1;
+	while (n < syn->n_refs && syn->refs[n].member->term0_len == len &&
+	       memcmp(syn->refs[n].member->terms[0], term, len) == 0)
+		n++;
 	*out = syn->refs + first;
-	return lo - first;
+	return n - first;
 }
 
 void synonyms_lookup(const struct synonyms *syn, const char *term, size_t len,

@@ -54,8 +54,8 @@ struct syn_ref {
 /*
  * Every member whose first term is term[0..len), in the list's order (group by group):
  * sets *out to them and returns how many (owned by syn). For matching several query
- * words against a longer member (`centre de formation d'apprentis` -> `cfa`). A binary
- * search: planning looks up every query word, and a scan of the list showed in profiles.
+ * words against a longer member (`centre de formation d'apprentis` -> `cfa`). A hash
+ * look-up: planning looks up every query word twice, and most are in no group.
  */
 uint32_t synonyms_starting(const struct synonyms *syn, const char *term, size_t len, const struct syn_ref **out);
 

@@ -529,6 +529,16 @@ void segment_field_lens(const struct segment *seg, uint32_t doc, uint32_t len[N_
 		len[f] = le32(p + 4 * f);
 }
 
+void segment_tables(const struct segment *seg, struct segment_tables *out)
+{
+	out->n_docs = seg->n_docs;
+	out->field_len = seg->field_len;
+	out->values = seg->values;
+	out->del = seg->del_bits;
+	out->n_names[0] = seg->n_names[0];
+	out->n_names[1] = seg->n_names[1];
+}
+
 void segment_doc_values(const struct segment *seg, uint32_t doc, struct doc_values *out)
 {
 	const uint8_t *v;

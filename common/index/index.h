@@ -94,6 +94,19 @@ struct doc_values {
 	uint16_t department; /* an id of this segment's VALUE_DEPARTMENT table, 0 = none */
 };
 void segment_doc_values(const struct segment *seg, uint32_t doc, struct doc_values *out);
+/*
+ * The per-document arrays themselves, for loops over many documents that a call per
+ * document would slow down. n_docs entries each, little-endian: field_len has N_FIELDS
+ * u32 per document (segment_field_lens()), values a u32 date, a u16 type and a u16
+ * department (segment_doc_values()); del is one bit per document, set when deleted,
+ * or NULL when none is. n_names: the largest value id of each kind.
+ */
+struct segment_tables {
+	uint32_t n_docs;
+	const uint8_t *field_len, *values, *del;
+	uint32_t n_names[2];
+};
+void segment_tables(const struct segment *seg, struct segment_tables *out);
 /* The name of a value id ("communique", "31"); NULL for 0 or an unknown id. Owned by the segment. */
 const char *segment_value_name(const struct segment *seg, enum value_kind kind, uint16_t id);
 /* The id of a name in this segment, or 0 when no document of the segment has it. */

@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/index/codec.h"
+#include "common/query/limits.h"
 #include "common/query/plan.h"
 #include "common/query/rank.h"
 #include "common/util/error.h"
@@ -11,13 +13,18 @@
 static const double field_w[N_FIELDS] = { RANK_W_TITLE, RANK_W_TAGS, RANK_W_BODY };
 static const double field_b[N_FIELDS] = { RANK_B_TITLE, RANK_B_TAGS, RANK_B_BODY };
 
-void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS])
+static void ctx_len_w(struct score_ctx *ctx, const struct plan *plan)
 {
 	if (!ctx->len_w_set) {
 		for (int f = 0; f < N_FIELDS; f++)
 			ctx->len_w[f] = field_b[f] / plan->avg_len[f];
 		ctx->len_w_set = 1;
 	}
+}
+
+void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS])
+{
+	ctx_len_w(ctx, plan);
 	for (int f = 0; f < N_FIELDS; f++) {
 		double *c = ctx->norm_cache && len[f] < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len[f]]
 									: NULL;
@@ -896,22 +903,25 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		return rc;
 	b->runs[nk] = nt;
 	struct bulk_post *all = merge_runs(b, b->runs, nk);
+	/* Summed in place: a summing copy on the stack, then stored whole, stalls on
+	 * store forwarding. */
+	struct bulk_entry *e = b->e + (size_t)li * b->cap;
 	for (size_t i = 0; i < nt;) {
-		struct bulk_post *t = &all[i];
-		struct bulk_entry e = t->e;
+		const struct bulk_post *t = &all[i];
+		struct bulk_entry *x = &e[b->n];
 		int pass = t->pass;
 		size_t j = i + 1;
+		*x = t->e;
 		for (; j < nt && all[j].doc == t->doc; j++) {
 			for (int f = 0; f < N_FIELDS; f++)
-				e.wtf[f] += all[j].e.wtf[f];
-			e.title += all[j].e.title;
-			e.body += all[j].e.body;
+				x->wtf[f] += all[j].e.wtf[f];
+			x->title += all[j].e.title;
+			x->body += all[j].e.body;
 			pass |= all[j].pass;
 		}
 		if (pass) {
 			b->docs[b->n] = t->doc;
 			b->alive[b->n] = 1;
-			b->e[(size_t)li * b->cap + b->n] = e;
 			b->n++;
 		}
 		i = j;
@@ -932,9 +942,14 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 	memset(b->hit, 0, b->n);
 	if (li >= 0)
 		memset(b->e + (size_t)li * b->cap, 0, b->n * sizeof(*b->e));
+	/* Excluded words' frequencies go to scratch too. */
+	struct bulk_entry scratch, *e = li >= 0 ? b->e + (size_t)li * b->cap : NULL;
+	const uint32_t *cdocs = b->docs;
+	uint8_t *hit = b->hit;
+	const uint32_t cn = b->n;
+	memset(&scratch, 0, sizeof(scratch));
 	for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
 		const struct leaf_key *key = &l->seg_keys[s][k];
-		struct bulk_entry scratch;
 		struct postings *p;
 		uint32_t c = 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
@@ -949,19 +964,15 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 			if ((rc = postings_seek(p, b->docs[c])) != 0)
 				break;
 			n = postings_block_view(p, &docs, tf, &i);
-			while (c < b->n && i < n) {
-				if (docs[i] < b->docs[c]) {
-					i++;
-				} else if (docs[i] > b->docs[c]) {
-					c++;
-				} else {
-					struct bulk_entry *e = li >= 0 ? &b->e[(size_t)li * b->cap + c] : &scratch;
-					memset(&scratch, 0, sizeof(scratch));
-					if (bulk_add(e, l->fields, key->w, tf, i))
-						b->hit[c] = 1;
-					i++;
-					c++;
-				}
+			/* Branch-free merge: the comparisons of two interleaved lists are coin
+			 * flips to a branch predictor. Non-matching steps add to a scratch entry. */
+			while (c < cn && i < n) {
+				uint32_t d = docs[i], t = cdocs[c];
+				int eq = d == t;
+				struct bulk_entry *x = eq && e ? e + c : &scratch;
+				hit[c] |= (uint8_t)(bulk_add(x, l->fields, key->w, tf, i) & eq);
+				i += d <= t;
+				c += d >= t;
 			}
 		}
 		postings_free(p);
@@ -973,11 +984,14 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
  * every word would have to be); returns how many are. */
 static uint32_t bulk_keep(struct bulk *b, int keep)
 {
-	uint32_t m = 0;
+	uint8_t *alive = b->alive;
+	const uint8_t *hit = b->hit;
+	uint32_t m = 0, n = b->n;
 
-	for (uint32_t c = 0; c < b->n; c++) {
-		b->alive[c] &= keep ? b->hit[c] : !b->hit[c];
-		m += b->alive[c];
+	/* Locals: through b, every store to alive[] would reload b->alive and b->hit. */
+	for (uint32_t c = 0; c < n; c++) {
+		alive[c] &= keep ? hit[c] : !hit[c];
+		m += alive[c];
 	}
 	return m;
 }
@@ -1046,6 +1060,99 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 uint32_t bulk_doc(const struct bulk *b, uint32_t c)
 {
 	return b->alive[c] ? b->docs[c] : QITER_END;
+}
+
+/*
+ * bulk_score() without the score_ctx per candidate: leaf by leaf over all of them, so the
+ * divisions of one leaf's candidates overlap instead of waiting on each other's
+ * bookkeeping. The same operations in the same order as set_doc() + bulk_score(), hence
+ * the same scores.
+ */
+void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
+		    const uint32_t *cs, uint32_t n, double *out, uint8_t *title)
+{
+	uint64_t all = plan->n_slots >= 64 ? ~0ull : (1ull << plan->n_slots) - 1;
+	uint32_t nl = b->n_leaves;
+	struct segment_tables t;
+	const struct bulk_entry *e[QUERY_MAX_TERMS];
+	uint64_t bit[QUERY_MAX_TERMS];
+	unsigned mask[QUERY_MAX_TERMS];
+
+	if (nl > QUERY_MAX_TERMS) {
+		/* Not a plan the parser makes: the caller's exact path for each. */
+		memset(title, 1, n);
+		return;
+	}
+	ctx_len_w(ctx, plan);
+	segment_tables(seg, &t);
+	for (uint32_t i = 0; i < nl; i++) {
+		const struct leaf *l = b->leaves[i];
+		e[i] = b->e + (size_t)i * b->cap;
+		mask[i] = l->fields;
+		bit[i] = l->slot >= 0 && (uint32_t)l->slot < ctx->n_slots && (l->fields & (1u << FIELD_TITLE))
+				 ? 1ull << (l->slot & 63)
+				 : 0;
+	}
+	/*
+	 * A field's norm is worked out only when some word occurs in it (a zero frequency
+	 * adds exactly nothing), and a word's saturation only when its tf~ differs from the
+	 * previous word's: the commonest match, every word once in the body, needs one
+	 * division for the body's norm and one for all its words. Same operations in the
+	 * same order as set_doc() + bulk_score() otherwise, hence the same scores.
+	 */
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t c = cs[j], doc = b->docs[c];
+		const uint8_t *lp = doc < t.n_docs ? t.field_len + 12 * (size_t)doc : NULL;
+		double fn[N_FIELDS], s = 0, last_tfn = -1, last_sat = 0;
+		unsigned have = 0;
+		uint64_t tbits = 0;
+		for (uint32_t i = 0; i < nl; i++) {
+			const struct bulk_entry *x = &e[i][c];
+			double tfn = 0;
+			for (int f = 0; f < N_FIELDS; f++) {
+				if (!(mask[i] & (1u << f)) || x->wtf[f] == 0)
+					continue;
+				if (!(have & (1u << f))) {
+					uint32_t len = lp ? le32(lp + 4 * f) : 0;
+					double *cache = ctx->norm_cache && len < CTX_NORM_CACHE
+								? &ctx->norm_cache[f * CTX_NORM_CACHE + len]
+								: NULL;
+					if (cache && *cache != 0) {
+						fn[f] = *cache;
+					} else {
+						fn[f] = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
+						if (cache)
+							*cache = fn[f];
+					}
+					have |= 1u << f;
+				}
+				tfn += x->wtf[f] * fn[f];
+			}
+			if (tfn != last_tfn) {
+				last_tfn = tfn;
+				last_sat = saturate(tfn);
+			}
+			s += b->leaves[i]->idf * last_sat;
+			if (x->title)
+				tbits |= bit[i];
+		}
+		out[j] = s;
+		/* The title bonus needs every word in the title (and a title): only there
+		 * is it worth the caller's exact scoring through the context. */
+		title[j] = lp && le32(lp + 4 * FIELD_TITLE) && all && (tbits & all) == all;
+	}
+}
+
+uint64_t bulk_body_slots(const struct bulk *b, uint32_t c, uint32_t n_slots)
+{
+	uint64_t bits = 0;
+
+	for (uint32_t i = 0; i < b->n_leaves; i++) {
+		const struct leaf *l = b->leaves[i];
+		if (l->slot >= 0 && (uint32_t)l->slot < n_slots && b->e[(size_t)i * b->cap + c].body)
+			bits |= 1ull << (l->slot & 63);
+	}
+	return bits;
 }
 
 double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/index/codec.h"
 #include "common/index/index.h"
 #include "common/query/iter.h"
 #include "common/query/limits.h"
@@ -110,6 +111,11 @@ struct searcher {
 	uint32_t count_cap[2];
 	uint32_t years[N_YEARS];
 	struct bulk *bulk;
+	uint32_t *b_cand;    /* the bulk path's counted candidates, their dates, scores */
+	int32_t *b_date;
+	double *b_score;
+	uint8_t *b_title;
+	size_t b_cap;
 	struct buf tmp;
 };
 
@@ -272,6 +278,10 @@ void searcher_free(struct searcher *s)
 	arena_free(s->arena);
 	as_free(s->heap);
 	bulk_free(s->bulk);
+	as_free(s->b_cand);
+	as_free(s->b_date);
+	as_free(s->b_score);
+	as_free(s->b_title);
 	as_free(s->counts[0]);
 	as_free(s->counts[1]);
 	if (s->cache)
@@ -662,6 +672,24 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 	return 0;
 }
 
+/* Room for n candidates of the bulk path; kept from query to query. */
+static int bulk_scratch(struct searcher *s, uint32_t n)
+{
+	if (n <= s->b_cap)
+		return 0;
+	size_t cap = (size_t)n + n / 2 + 64;
+	as_free(s->b_cand);
+	as_free(s->b_date);
+	as_free(s->b_score);
+	as_free(s->b_title);
+	s->b_cand = as_malloc(cap * sizeof(*s->b_cand));
+	s->b_date = as_malloc(cap * sizeof(*s->b_date));
+	s->b_score = as_malloc(cap * sizeof(*s->b_score));
+	s->b_title = as_malloc(cap);
+	s->b_cap = s->b_cand && s->b_date && s->b_score && s->b_title ? cap : 0;
+	return s->b_cap ? 0 : AS_ENOMEM;
+}
+
 /*
  * One pass over a segment's matches: each is counted (total, facets) and given its
  * first-phase score. The commonest plans (a word, words that must all be there) take
@@ -695,30 +723,61 @@ static int run_segment(struct run *r, uint32_t s_no)
 	if (rc == 0) {
 		struct score_ctx *ctx = &r->ctx;
 		const struct plan *p = r->plan;
+		uint32_t m = 0;
+		if ((rc = bulk_scratch(s, n)) < 0)
+			return rc;
+		/* count_doc() over the segment's tables, without a call per match. */
+		struct segment_tables t;
+		segment_tables(seg, &t);
 		for (uint32_t c = 0; c < n; c++) {
 			uint32_t doc = bulk_doc(s->bulk, c);
+			if (doc >= t.n_docs || (t.del && (t.del[doc >> 3] >> (doc & 7) & 1)))
+				continue;
+			const uint8_t *v = t.values + 8 * (size_t)doc;
+			int32_t date = (int32_t)le32(v);
+			uint16_t type = le16(v + 4), dept = le16(v + 6);
+			if ((type_id && type != type_id) || (dept_id && dept != dept_id) ||
+			    (req->from && (!date || date < req->from)) || (req->to && (!date || date > req->to)))
+				continue;
+			r->total++;
+			if (type && type < s->count_cap[0])
+				s->counts[0][type]++;
+			else if (type && count_value(s, 0, type) < 0)
+				return AS_ENOMEM;
+			if (dept && dept < s->count_cap[1])
+				s->counts[1][dept]++;
+			else if (dept && count_value(s, 1, dept) < 0)
+				return AS_ENOMEM;
+			if (date) {
+				int y = date / 10000 - YEAR_MIN;
+				if (y >= 0 && y < N_YEARS)
+					s->years[y]++;
+			}
+			s->b_cand[m] = c;
+			s->b_date[m++] = date;
+		}
+		bulk_score_all(s->bulk, ctx, p, seg, s->b_cand, m, s->b_score, s->b_title);
+		r->n_scored += m;
+		for (uint32_t j = 0; j < m; j++) {
+			uint32_t c = s->b_cand[j];
 			struct cand cd;
-			if (doc == QITER_END)
-				continue;
-			if ((rc = count_doc(r, seg, doc, type_id, dept_id, &dv)) < 0)
-				return rc;
-			if (rc == 0)
-				continue;
-			set_doc(r, seg, doc);
-			for (uint32_t sl = 0; sl < p->n_slots; sl++)
-				ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
-			ctx->body_slots = 0;
-			cd.score = bulk_score(s->bulk, c, ctx) + title_bonus(p, ctx);
-			r->n_scored++;
+			cd.score = s->b_score[j];
+			if (s->b_title[j]) {
+				set_doc(r, seg, bulk_doc(s->bulk, c));
+				for (uint32_t sl = 0; sl < p->n_slots; sl++)
+					ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
+				ctx->body_slots = 0;
+				cd.score = bulk_score(s->bulk, c, ctx) + title_bonus(p, ctx);
+			}
 			if (r->n_heap == r->depth && req->sort == SORT_RELEVANCE && cd.score < s->heap[0].score)
 				continue; /* cannot enter, whatever the tie-break */
-			cd.date = dv.date;
+			cd.date = s->b_date[j];
 			cd.seg = s_no;
-			cd.doc = doc;
+			cd.doc = bulk_doc(s->bulk, c);
 			cd.prox = 0;
 			cd.has_prox = 0;
 			cd.reranked = 0;
-			cd.body_slots = ctx->body_slots;
+			cd.body_slots = bulk_body_slots(s->bulk, c, ctx->n_slots);
 			heap_push(r, &cd);
 		}
 		return facets_merge(s, seg);

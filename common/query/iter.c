@@ -1102,6 +1102,21 @@ uint32_t bulk_doc(const struct bulk *b, uint32_t c)
  * bookkeeping. The same operations in the same order as set_doc() + bulk_score(), hence
  * the same scores.
  */
+/* ctx_set_doc()'s norm of field f, from a document's row of lengths (NULL: none). */
+static inline double bulk_norm(struct score_ctx *ctx, int f, const uint8_t *lens)
+{
+	uint32_t len = lens ? le32(lens + 4 * f) : 0;
+	double *cache = ctx->norm_cache && len < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len] : NULL;
+	double v;
+
+	if (cache && *cache != 0)
+		return *cache;
+	v = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
+	if (cache)
+		*cache = v;
+	return v;
+}
+
 void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
 		    const uint32_t *cs, uint32_t n, double *out, uint8_t *title)
 {
@@ -1111,6 +1126,7 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 	const struct bulk_entry *e[QUERY_MAX_TERMS];
 	uint64_t bit[QUERY_MAX_TERMS];
 	unsigned mask[QUERY_MAX_TERMS];
+	double idf[QUERY_MAX_TERMS];
 
 	if (nl > QUERY_MAX_TERMS) {
 		/* Not a plan the parser makes: the caller's exact path for each. */
@@ -1123,6 +1139,7 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 		const struct leaf *l = b->leaves[i];
 		e[i] = b->e + (size_t)i * b->cap;
 		mask[i] = l->fields;
+		idf[i] = l->idf;
 		bit[i] = l->slot >= 0 && (uint32_t)l->slot < ctx->n_slots && (l->fields & (1u << FIELD_TITLE))
 				 ? 1ull << (l->slot & 63)
 				 : 0;
@@ -1143,30 +1160,29 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 		for (uint32_t i = 0; i < nl; i++) {
 			const struct bulk_entry *x = &e[i][c];
 			double tfn = 0;
-			for (int f = 0; f < N_FIELDS; f++) {
-				if (!(mask[i] & (1u << f)) || x->wtf[f] == 0)
-					continue;
-				if (!(have & (1u << f))) {
-					uint32_t len = lp ? le32(lp + 4 * f) : 0;
-					double *cache = ctx->norm_cache && len < CTX_NORM_CACHE
-								? &ctx->norm_cache[f * CTX_NORM_CACHE + len]
-								: NULL;
-					if (cache && *cache != 0) {
-						fn[f] = *cache;
-					} else {
-						fn[f] = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
-						if (cache)
-							*cache = fn[f];
-					}
-					have |= 1u << f;
+			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && (mask[i] & (1u << FIELD_BODY))) {
+				/* The commonest: the word in the body only. */
+				if (!(have & (1u << FIELD_BODY))) {
+					fn[FIELD_BODY] = bulk_norm(ctx, FIELD_BODY, lp);
+					have |= 1u << FIELD_BODY;
 				}
-				tfn += x->wtf[f] * fn[f];
+				tfn = x->wtf[FIELD_BODY] * fn[FIELD_BODY];
+			} else {
+				for (int f = 0; f < N_FIELDS; f++) {
+					if (!(mask[i] & (1u << f)) || x->wtf[f] == 0)
+						continue;
+					if (!(have & (1u << f))) {
+						fn[f] = bulk_norm(ctx, f, lp);
+						have |= 1u << f;
+					}
+					tfn += x->wtf[f] * fn[f];
+				}
 			}
 			if (tfn != last_tfn) {
 				last_tfn = tfn;
 				last_sat = saturate(tfn);
 			}
-			s += b->leaves[i]->idf * last_sat;
+			s += idf[i] * last_sat;
 			if (x->title)
 				tbits |= bit[i];
 		}

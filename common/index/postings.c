@@ -196,32 +196,34 @@ struct postings {
 	/*
 	 * Positions of the decoded block, located lazily so that one document's positions
 	 * are decoded alone: a phrase or proximity check asks for a few documents of a
-	 * block, not 128. pos_layout: pb, n_chunks and total are known. pos_start are the
-	 * block's prefix sums of tf (value index of each document's first position in the
-	 * block's intgroup), known up to pos_start[pos_known]. chunk_off is the offset of
+	 * block, not 128. pos_layout: pb, n_chunks and total are known. sum_at, sum_below:
+	 * the sum of tf over the block's documents before sum_at (the value index of its
+	 * first position in the block's intgroup), from the last document asked for, so that
+	 * documents asked for in order sum each tf once. chunk_off is the offset of
 	 * each packed chunk's width byte in the block's position bytes, known for the first
 	 * chunks_known chunks (walk: the offset after them), since each chunk's place follows
 	 * from the widths of all before it: the walk goes no further than the chunk a
 	 * document needs (walked: it went to the end, which was checked). tail holds the
 	 * values of the varint tail, decoded as far as a document has needed: tail_n of them,
-	 * ending at byte tail_used. pos holds the positions of document pos_doc only.
+	 * ending at byte tail_used. pos holds the positions of document pos_doc only: in
+	 * pos_buf when they fit (most do), else in pos_heap.
 	 */
 	int pos_layout, walked;
 	int32_t pos_doc;              /* document (index in the block) decoded in pos; -1 none */
-	uint32_t pos_known, total;
+	uint32_t sum_at, sum_below, total;
 	size_t tail_n, tail_used;
 	const uint8_t *pb;            /* the block's position bytes, pb_len of them */
 	size_t pb_len, n_chunks, chunks_known, walk;
 	size_t *chunk_off;
 	size_t chunk_cap;
-	uint32_t *pos;
+	uint32_t *pos, *pos_heap;
 	size_t pos_cap;
 	/* The arrays last: each is written before it is read, and postings_open clears only
 	 * the fields above (calloc of the whole 3 kB cost more than a query's decoding). */
 	uint32_t docs[CODEC_BLOCK];
 	uint32_t tf[N_FIELDS][CODEC_BLOCK];
-	uint32_t pos_start[CODEC_BLOCK + 1];
 	uint32_t tail[CODEC_BLOCK];
+	uint32_t pos_buf[64];
 };
 
 static int pcorrupt(const struct postings *p, const char *what)
@@ -320,7 +322,7 @@ void postings_free(struct postings *p)
 {
 	if (!p)
 		return;
-	as_free(p->pos);
+	as_free(p->pos_heap);
 	as_free(p->chunk_off);
 	as_free(p);
 }
@@ -419,24 +421,41 @@ static int load_block(struct postings *p, uint32_t k)
 }
 
 /*
+ * The sum of tf over the block's documents from .. to-1: at most 3 * 128 * TF_MAX, no
+ * overflow. Four documents at a time in vector lanes (SSE2 on x86-64, whatever the
+ * target has elsewhere: GCC and Clang lower generic vectors), since a prefix sum up to
+ * a document picked by the rerank is otherwise one dependent add per document.
+ */
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+
+static uint32_t tf_sum(const struct postings *p, uint32_t from, uint32_t to)
+{
+	u32x4 acc = { 0, 0, 0, 0 }, a, b, c;
+	uint32_t s;
+
+	for (; from + 4 <= to; from += 4) {
+		memcpy(&a, &p->tf[0][from], sizeof(a));
+		memcpy(&b, &p->tf[1][from], sizeof(b));
+		memcpy(&c, &p->tf[2][from], sizeof(c));
+		acc += a + b + c;
+	}
+	s = acc[0] + acc[1] + acc[2] + acc[3];
+	for (; from < to; from++)
+		s += p->tf[0][from] + p->tf[1][from] + p->tf[2][from];
+	return s;
+}
+
+/*
  * Starts the lazy layout of the block's positions: their bytes, how many values they
  * hold and so how many packed chunks come before the varint tail.
  */
 static int pos_layout(struct postings *p)
 {
 	size_t ds, de, ps, pe;
-	uint32_t total = 0, i;
+	uint32_t total;
 
 	block_bytes(p, p->blk, &ds, &de, &ps, &pe);
-	/* At most 3 * 128 * TF_MAX: no overflow. A full block's sum has a constant count: it
-	 * vectorises. */
-	if (p->n == CODEC_BLOCK) {
-		for (i = 0; i < CODEC_BLOCK; i++)
-			total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
-	} else {
-		for (i = 0; i < p->n; i++)
-			total += p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
-	}
+	total = tf_sum(p, 0, p->n);
 	p->total = total;
 	p->pb = p->pos_area + ps;
 	p->pb_len = pe - ps;
@@ -451,8 +470,8 @@ static int pos_layout(struct postings *p)
 		p->chunk_off = n;
 		p->chunk_cap = p->n_chunks;
 	}
-	p->pos_start[0] = 0;
-	p->pos_known = 0;
+	p->sum_at = 0;
+	p->sum_below = 0;
 	p->chunks_known = 0;
 	p->walk = 0;
 	p->walked = 0;
@@ -536,22 +555,23 @@ static int load_doc_positions(struct postings *p, uint32_t i)
 	p->pos_doc = -1; /* pos is overwritten from here on */
 	if (!p->pos_layout && (rc = pos_layout(p)) < 0)
 		return rc;
-	if (p->pos_known <= i) {
-		uint32_t sum = p->pos_start[p->pos_known];
-		for (j = p->pos_known; j <= i; j++) {
-			sum += p->tf[0][j] + p->tf[1][j] + p->tf[2][j];
-			p->pos_start[j + 1] = sum;
+	if (i >= p->sum_at)
+		start = p->sum_below + tf_sum(p, p->sum_at, i);
+	else
+		start = tf_sum(p, 0, i);
+	p->sum_at = i, p->sum_below = (uint32_t)start;
+	cnt = p->tf[0][i] + p->tf[1][i] + p->tf[2][i];
+	if (cnt <= sizeof(p->pos_buf) / sizeof(p->pos_buf[0])) {
+		p->pos = p->pos_buf;
+	} else {
+		if (cnt > p->pos_cap) {
+			uint32_t *n = as_realloc(p->pos_heap, cnt * sizeof(*n));
+			if (!n)
+				return AS_ENOMEM;
+			p->pos_heap = n;
+			p->pos_cap = cnt;
 		}
-		p->pos_known = i + 1;
-	}
-	start = p->pos_start[i];
-	cnt = p->pos_start[i + 1] - start;
-	if (cnt > p->pos_cap) {
-		uint32_t *n = as_realloc(p->pos, cnt * sizeof(*n));
-		if (!n)
-			return AS_ENOMEM;
-		p->pos = n;
-		p->pos_cap = cnt;
+		p->pos = p->pos_heap;
 	}
 	/* Raw deltas: random access inside packed chunks, then the cached varint tail. */
 	while (at < cnt) {
@@ -584,13 +604,15 @@ static int load_doc_positions(struct postings *p, uint32_t i)
 	 * sum is in 64 bits and cannot wrap).
 	 */
 	for (f = 0; f < N_FIELDS; f++) {
+		uint32_t *q = p->pos + k, nf = p->tf[f][i];
 		uint64_t v = UINT64_MAX;
-		for (j = 0; j < p->tf[f][i]; j++, k++) {
-			v += 1 + (uint64_t)p->pos[k];
-			p->pos[k] = (uint32_t)v;
+		for (j = 0; j < nf; j++) {
+			v += 1 + (uint64_t)q[j];
+			q[j] = (uint32_t)v;
 		}
-		if (p->tf[f][i] && v >= (1u << 31))
+		if (nf && v >= (1u << 31))
 			return pcorrupt(p, "position out of range");
+		k += nf;
 	}
 	p->pos_doc = (int32_t)i;
 	return 0;
@@ -688,10 +710,15 @@ uint32_t postings_doc(const struct postings *p)
 
 void postings_freqs(const struct postings *p, uint32_t tf[N_FIELDS])
 {
+	uint32_t v[N_FIELDS] = { 0 };
 	int f;
 
+	/* Read all, then write: tf could alias p->tf for all the compiler knows. */
+	if (p->i >= 0 && p->blk != UINT32_MAX)
+		for (f = 0; f < N_FIELDS; f++)
+			v[f] = p->tf[f][p->i];
 	for (f = 0; f < N_FIELDS; f++)
-		tf[f] = p->i >= 0 && p->blk != UINT32_MAX ? p->tf[f][p->i] : 0;
+		tf[f] = v[f];
 }
 
 int postings_positions(struct postings *p, enum field f, const uint32_t **pos, uint32_t *n)

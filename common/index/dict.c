@@ -175,20 +175,27 @@ static void keys_free(struct dict_keys *k)
  * Every DICT_FINE_STRIDE-th key of a dictionary in memory, with where its entry starts:
  * term_iter_seek() binary-searches these instead of the sparse index, then decodes at
  * most DICT_FINE_STRIDE entries rather than half a block on average. Built on the first
- * seek (one pass over the dictionary); about 11 bytes a key (the first 8 bytes of a
+ * seek (one pass over the dictionary); about 12 bytes a key (the first 8 bytes of a
  * sample, its offsets and its key).
  */
 #define DICT_FINE_STRIDE 4
 
+/* Where a sample's entry is: one cache line's half, read once the search has found it. */
+struct dict_sample {
+	uint64_t at;        /* file offset of the entry */
+	uint64_t next_post; /* postings offset of the entry */
+	uint32_t block;
+	uint32_t span;      /* bytes from the entry to the end of its block */
+	uint32_t off;       /* its key: bytes[off .. off + len) */
+	uint8_t len;
+	uint8_t left;       /* entries of its block from this one on */
+};
+
 struct dict_fine {
 	uint32_t n;
-	uint64_t *prefix;    /* the first 8 bytes of each sample, as struct dict_keys has them */
-	uint32_t *off;       /* [n + 1]: sample i is bytes[off[i] .. off[i + 1]) */
+	uint64_t *prefix; /* the first 8 bytes of each sample, as struct dict_keys has them */
+	struct dict_sample *s;
 	char *bytes;
-	uint64_t *at;        /* file offset of the sample's entry */
-	uint64_t *next_post; /* postings offset of the sample's entry */
-	uint32_t *block;
-	uint8_t *left;       /* entries of its block from the sample on */
 };
 
 /* The dictionary could not be sampled (corrupt): seeks go through the sparse index,
@@ -200,6 +207,7 @@ static void fine_free(struct dict_fine *f)
 	if (!f || f == &fine_none)
 		return;
 	as_free(f->prefix);
+	as_free(f->s);
 	as_free(f->bytes);
 	as_free(f);
 }
@@ -356,11 +364,18 @@ int term_iter_new(const struct segment *seg, enum dict dict, struct term_iter **
 
 	if ((unsigned)dict > DICT_WORDS)
 		return as_error_set(AS_EINVAL, "term_iter_new: bad dictionary");
-	it = as_calloc(1, sizeof(*it));
+	/* Not zeroed whole: the key buffer is 256 bytes, and planning makes one per query. */
+	it = as_malloc(sizeof(*it));
 	if (!it)
 		return AS_ENOMEM;
 	it->d = &seg->dicts[dict];
 	it->block = UINT32_MAX;
+	it->left = 0;
+	it->p = it->end = NULL;
+	it->next_post = 0;
+	it->key[0] = '\0';
+	it->key_len = 0;
+	memset(&it->info, 0, sizeof(it->info));
 	*out = it;
 	return 0;
 }
@@ -460,24 +475,17 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 	struct buf bytes = BUF_INIT;
 	struct dict_fine *f;
 	uint64_t max = (uint64_t)d->n_blocks * (DICT_BLOCK_KEYS / DICT_FINE_STRIDE);
-	size_t each = 3 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + 1;
 	uint32_t n = 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (max > UINT32_MAX - 1 || max > (SIZE_MAX - sizeof(uint32_t)) / each)
+	if (max > UINT32_MAX - 1 || max > SIZE_MAX / sizeof(struct dict_sample))
 		return AS_ENOMEM;
-	/* One allocation: the 8-byte arrays first, for their alignment. */
-	if (!(f = as_calloc(1, sizeof(*f))) || !(f->prefix = as_malloc((size_t)max * each + sizeof(uint32_t)))) {
-		as_free(f);
+	if (!(f = as_calloc(1, sizeof(*f))) || !(f->prefix = as_malloc((size_t)(max ? max : 1) * sizeof(*f->prefix))) ||
+	    !(f->s = as_malloc((size_t)(max ? max : 1) * sizeof(*f->s)))) {
+		fine_free(f);
 		return AS_ENOMEM;
 	}
-	f->at = f->prefix + max;
-	f->next_post = f->at + max;
-	f->off = (uint32_t *)(f->next_post + max);
-	f->block = f->off + max + 1;
-	f->left = (uint8_t *)(f->block + max);
-	f->off[0] = 0;
 	memset(&it, 0, sizeof(it));
 	it.d = d;
 	for (uint32_t b = 0; b < d->n_blocks && rc == 0; b++) {
@@ -490,17 +498,19 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 					rc = corrupt(d, "more keys than its blocks hold");
 					break;
 				}
-				f->at[n] = (uint64_t)(it.p - d->f.map);
-				f->next_post[n] = it.next_post;
-				f->block[n] = b;
-				f->left[n] = (uint8_t)it.left;
+				f->s[n].at = (uint64_t)(it.p - d->f.map);
+				f->s[n].next_post = it.next_post;
+				f->s[n].block = b;
+				f->s[n].span = (uint32_t)(it.end - it.p);
+				f->s[n].left = (uint8_t)it.left;
 			}
 			if ((rc = iter_decode(&it)) < 0)
 				break;
 			if (sample) {
-				buf_add(&bytes, it.key, it.key_len);
 				f->prefix[n] = key_prefix((const uint8_t *)it.key, it.key_len);
-				f->off[++n] = (uint32_t)bytes.len;
+				f->s[n].off = (uint32_t)bytes.len;
+				f->s[n++].len = (uint8_t)it.key_len;
+				buf_add(&bytes, it.key, it.key_len);
 			}
 		}
 	}
@@ -549,7 +559,7 @@ static uint32_t fine_find(const struct dict_fine *f, const uint8_t *s, size_t le
 		uint32_t mid = lo + (hi - lo) / 2;
 		int le = f->prefix[mid] < tp;
 		if (f->prefix[mid] == tp)
-			le = key_cmp(f->bytes + f->off[mid], f->off[mid + 1] - f->off[mid], s, len) <= 0;
+			le = key_cmp(f->bytes + f->s[mid].off, f->s[mid].len, s, len) <= 0;
 		if (le)
 			lo = mid;
 		else
@@ -595,15 +605,14 @@ int term_iter_seek(struct term_iter *it, const char *key, size_t len)
 		return 1;
 	if ((f = fine_get(d)) != &fine_none && f->n) {
 		/* Start at the sample's entry: its own key holds the bytes it shares. */
-		uint32_t i = fine_find(f, t, len), kl = f->off[i + 1] - f->off[i];
-		const char *sk = f->bytes + f->off[i];
-		uint64_t s, e;
-		block_range(d, f->block[i], &s, &e);
-		it->block = f->block[i];
-		it->p = d->f.map + f->at[i];
-		it->end = d->f.map + e;
-		it->left = f->left[i];
-		it->next_post = f->next_post[i];
+		const struct dict_sample *sm = &f->s[fine_find(f, t, len)];
+		const char *sk = f->bytes + sm->off;
+		uint32_t kl = sm->len;
+		it->block = sm->block;
+		it->p = d->f.map + sm->at;
+		it->end = it->p + sm->span;
+		it->left = sm->left;
+		it->next_post = sm->next_post;
 		memcpy(it->key, sk, kl);
 		it->key_len = kl;
 		it->key[kl] = '\0';

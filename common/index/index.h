@@ -151,7 +151,7 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 
 /*
  * Enumerates keys in byte order over the mapped dictionary (front-coded blocks behind a
- * sparse index); the first seek samples every 4th key in memory (about 11 bytes a key,
+ * sparse index); the first seek samples every 4th key in memory (about 12 bytes a key,
  * shared by every thread until index_close()), so that a seek decodes a few entries,
  * not half a block. Loop idiom:
  *

@@ -86,10 +86,13 @@ static struct leaf *leaf_new(struct builder *b, int slot, unsigned fields)
 	return l;
 }
 
-/* Adds a term to a leaf (once: a second origin keeps the better weight). */
-static void leaf_add_term(struct builder *b, struct leaf *l, const char *term, size_t term_len,
-			  const char *exact, size_t exact_len, const char *word, size_t word_len,
-			  enum term_origin origin, double w, int accent_typed)
+/*
+ * Adds a term to a leaf (once: a second origin keeps the better weight). The strings are
+ * copied unless `owned`: NUL-terminated copies in the arena already (analyse()'s).
+ */
+static void leaf_add_term_owned(struct builder *b, struct leaf *l, const char *term, size_t term_len,
+				const char *exact, size_t exact_len, const char *word, size_t word_len,
+				enum term_origin origin, double w, int accent_typed, int owned)
 {
 	struct leaf_term *t;
 
@@ -111,9 +114,9 @@ static void leaf_add_term(struct builder *b, struct leaf *l, const char *term, s
 	l->terms = t;
 	t = &l->terms[l->n_terms];
 	memset(t, 0, sizeof(*t));
-	t->term = dup(b, term, term_len);
-	t->exact = dup(b, exact, exact_len);
-	t->word = dup(b, word, word_len);
+	t->term = owned ? term : dup(b, term, term_len);
+	t->exact = owned ? exact : dup(b, exact, exact_len);
+	t->word = owned ? word : dup(b, word, word_len);
 	t->term_len = term_len;
 	t->exact_len = exact_len;
 	t->origin = origin;
@@ -121,6 +124,13 @@ static void leaf_add_term(struct builder *b, struct leaf *l, const char *term, s
 	t->accent_typed = accent_typed;
 	if (t->term && t->exact && t->word)
 		l->n_terms++;
+}
+
+static void leaf_add_term(struct builder *b, struct leaf *l, const char *term, size_t term_len,
+			  const char *exact, size_t exact_len, const char *word, size_t word_len,
+			  enum term_origin origin, double w, int accent_typed)
+{
+	leaf_add_term_owned(b, l, term, term_len, exact, exact_len, word, word_len, origin, w, accent_typed, 0);
 }
 
 /* Adds the term(s) of one word of the dictionary (prefix completion, correction). */
@@ -292,13 +302,20 @@ static int analyse(struct builder *b, const char *text, size_t len, struct qtok 
 	while ((rc = analyzer_next(b->an, &tok)) == 0) {
 		if (n == MAX_TOKS)
 			continue;
+		/* The analyzer's strings last until its next token: copied, in one allocation. */
+		size_t tl = tok.term_len, el = tok.exact_len, al = tok.alt ? tok.alt_len : 0, wl = tok.word_len;
+		char *m = arena_alloc(b->arena, tl + el + al + wl + 4);
+		if (!m)
+			return b->rc = AS_ENOMEM;
 		toks[n].t = tok;
-		toks[n].term = dup(b, tok.term, tok.term_len);
-		toks[n].exact = dup(b, tok.exact, tok.exact_len);
-		toks[n].alt = dup(b, tok.alt ? tok.alt : "", tok.alt_len);
-		toks[n].word = dup(b, tok.word, tok.word_len);
-		if (b->rc)
-			return b->rc;
+		toks[n].term = memcpy(m, tok.term, tl);
+		m[tl] = '\0', m += tl + 1;
+		toks[n].exact = memcpy(m, tok.exact, el);
+		m[el] = '\0', m += el + 1;
+		toks[n].alt = al ? memcpy(m, tok.alt, al) : m;
+		m[al] = '\0', m += al + 1;
+		toks[n].word = memcpy(m, tok.word, wl);
+		m[wl] = '\0';
 		n++;
 	}
 	if (rc < 0)
@@ -355,11 +372,11 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 		return l;
 	}
 	int accent_typed = t->t.exact_len != t->t.term_len || memcmp(t->exact, t->term, t->t.term_len) != 0;
-	leaf_add_term(b, l, t->term, t->t.term_len, t->exact, t->t.exact_len, t->word, t->t.word_len,
-		      ORIGIN_QUERY, RANK_W_EXACT, accent_typed);
+	leaf_add_term_owned(b, l, t->term, t->t.term_len, t->exact, t->t.exact_len, t->word, t->t.word_len,
+			    ORIGIN_QUERY, RANK_W_EXACT, accent_typed, 1);
 	if (t->t.alt_len)
-		leaf_add_term(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
-			      ORIGIN_QUERY, RANK_W_EXACT, 0);
+		leaf_add_term_owned(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
+				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
 	return l;
 }

@@ -1091,9 +1091,10 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	return 0;
 }
 
-uint32_t bulk_doc(const struct bulk *b, uint32_t c)
+void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **alive)
 {
-	return b->alive[c] ? b->docs[c] : QITER_END;
+	*docs = b->docs;
+	*alive = b->alive;
 }
 
 /*

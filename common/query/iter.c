@@ -707,7 +707,8 @@ struct bulk_entry {
 /* A key's posting while the driving word's keys are merged. */
 struct bulk_post {
 	uint32_t doc;
-	int pass;
+	uint16_t leaf;
+	uint8_t pass;
 	struct bulk_entry e;
 };
 
@@ -842,6 +843,30 @@ static int bulk_reserve(struct bulk *b, uint64_t n)
 	return 0;
 }
 
+/* Room for df postings in n_runs runs to merge; kept from query to query. */
+static int bulk_tmp(struct bulk *b, uint64_t df, uint32_t n_runs)
+{
+	if (df > b->tmp_cap) {
+		as_free(b->tmp);
+		as_free(b->tmp2);
+		b->tmp = as_malloc(df * sizeof(*b->tmp));
+		b->tmp2 = as_malloc(df * sizeof(*b->tmp2));
+		if (!b->tmp || !b->tmp2) {
+			b->tmp_cap = 0;
+			return AS_ENOMEM;
+		}
+		b->tmp_cap = df;
+	}
+	if (n_runs + 1 > b->runs_cap) {
+		size_t *r = as_realloc(b->runs, (n_runs + 1) * sizeof(*r));
+		if (!r)
+			return AS_ENOMEM;
+		b->runs = r;
+		b->runs_cap = n_runs + 1;
+	}
+	return 0;
+}
+
 /* The driving word's documents: every key's list decoded, merged in key order. */
 static int bulk_drive(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, uint32_t li)
 {
@@ -875,24 +900,8 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		postings_free(p);
 		return rc < 0 ? rc : 0;
 	}
-	if (df > b->tmp_cap) {
-		as_free(b->tmp);
-		as_free(b->tmp2);
-		b->tmp = as_malloc(df * sizeof(*b->tmp));
-		b->tmp2 = as_malloc(df * sizeof(*b->tmp2));
-		if (!b->tmp || !b->tmp2) {
-			b->tmp_cap = 0;
-			return AS_ENOMEM;
-		}
-		b->tmp_cap = df;
-	}
-	if (nk + 1 > b->runs_cap) {
-		size_t *r = as_realloc(b->runs, (nk + 1) * sizeof(*r));
-		if (!r)
-			return AS_ENOMEM;
-		b->runs = r;
-		b->runs_cap = nk + 1;
-	}
+	if ((rc = bulk_tmp(b, df, nk)) < 0)
+		return rc;
 	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
 		const struct leaf_key *key = &l->seg_keys[s][k];
 		struct postings *p;
@@ -907,7 +916,7 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 				memset(t, 0, sizeof(*t));
 				t->doc = docs[i];
 				nt++;
-				t->pass = bulk_add(&t->e, l->fields, key->w, tf, i);
+				t->pass = (uint8_t)bulk_add(&t->e, l->fields, key->w, tf, i);
 			}
 			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
@@ -1030,6 +1039,100 @@ static uint32_t bulk_keep(struct bulk *b, int keep)
 	return m;
 }
 
+/*
+ * Words of which any may be there (the visitor's OR, or a relaxed query): every key's
+ * list decoded, one run each, merged in document order (equal documents in word then
+ * key order, so sums add as the iterators add them); each document a candidate with its
+ * words' entries, zero for a word that is not there (nothing to add: or_score() skips
+ * it) or does not pass its field mask (the iterator skips such a document).
+ */
+static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
+{
+	uint32_t nl = b->n_leaves, nr = 0;
+	uint64_t df = 0;
+	size_t nt = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < nl; i++) {
+		nr += b->leaves[i]->seg_n_keys[s];
+		for (uint32_t k = 0; k < b->leaves[i]->seg_n_keys[s]; k++)
+			df += b->leaves[i]->seg_keys[s][k].info.doc_freq;
+	}
+	if ((rc = bulk_reserve(b, df)) < 0 || (rc = bulk_tmp(b, df, nr)) < 0)
+		return rc;
+	b->n = 0;
+	nr = 0;
+	for (uint32_t i = 0; i < nl && rc >= 0; i++) {
+		const struct leaf *l = b->leaves[i];
+		for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
+			const struct leaf_key *key = &l->seg_keys[s][k];
+			struct postings *p;
+			b->runs[nr++] = nt;
+			if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+				break;
+			for (rc = postings_next(p); rc == 0;) {
+				const uint32_t *docs, *tf[N_FIELDS];
+				uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+				for (uint32_t j = at; j < n && nt < df; j++) {
+					struct bulk_post *t = &b->tmp[nt++];
+					t->doc = docs[j];
+					t->leaf = (uint16_t)i;
+					t->pass = (uint8_t)bulk_set(&t->e, l->fields, key->w, tf, j);
+				}
+				rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
+			}
+			postings_free(p);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	b->runs[nr] = nt;
+	const struct bulk_post *all = nr ? merge_runs(b, b->runs, nr) : b->tmp;
+	uint64_t pass;
+	for (size_t j = 0; j < nt;) {
+		uint32_t doc = all[j].doc, c = b->n;
+		uint64_t seen = 0;
+		pass = 0;
+		for (; j < nt && all[j].doc == doc; j++) {
+			const struct bulk_post *t = &all[j];
+			struct bulk_entry *x = &b->e[(size_t)t->leaf * b->cap + c];
+			uint64_t bit = 1ull << t->leaf;
+			if (!(seen & bit)) {
+				*x = t->e; /* 0 + x is x */
+				seen |= bit;
+			} else {
+				for (int f = 0; f < N_FIELDS; f++)
+					x->wtf[f] += t->e.wtf[f];
+				x->title += t->e.title;
+				x->body += t->e.body;
+			}
+			pass |= (uint64_t)t->pass << t->leaf;
+		}
+		for (uint32_t i = 0; i < nl; i++)
+			if (!(pass >> i & 1))
+				memset(&b->e[(size_t)i * b->cap + c], 0, sizeof(*b->e));
+		if (pass) {
+			b->docs[c] = doc;
+			b->alive[c] = 1;
+			b->n++;
+		}
+	}
+	return 0;
+}
+
+static int bulk_leaves(struct bulk *b, uint32_t nl)
+{
+	if (nl > b->leaves_cap) {
+		const struct leaf **l = as_realloc(b->leaves, nl * sizeof(*l));
+		if (!l)
+			return AS_ENOMEM;
+		b->leaves = l;
+		b->leaves_cap = nl;
+	}
+	b->n_leaves = nl;
+	return 0;
+}
+
 int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint64_t min_df,
 	       uint32_t *n)
 {
@@ -1041,6 +1144,46 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 
 	*n = 0;
 	b->n = 0;
+	/* Any of the words: OR, or the relaxed query's AND of an OR with exclusions. */
+	const struct pnode *any = root->kind == PN_OR ? root
+				  : root->kind == PN_AND && root->n_kids == 1 && root->kids[0]->kind == PN_OR ? root->kids[0]
+													   : NULL;
+	if (any) {
+		uint64_t most = 0;
+		if (any->n_kids > 64)
+			return 1;
+		for (uint32_t i = 0; i < any->n_kids; i++)
+			if (any->kids[i]->kind != PN_LEAF)
+				return 1;
+		for (uint32_t i = 0; root != any && i < root->n_nots; i++)
+			if (root->nots[i]->kind != PN_LEAF)
+				return 1;
+		if ((rc = bulk_leaves(b, any->n_kids)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < any->n_kids; i++) {
+			const struct leaf *l = any->kids[i]->leaf;
+			uint64_t df = 0;
+			b->leaves[i] = l;
+			for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
+				df += l->seg_keys[s][k].info.doc_freq;
+			if (df > most)
+				most = df;
+		}
+		if (most == 0)
+			return 0;
+		if (most < min_df)
+			return 1;
+		if ((rc = bulk_union(b, seg, s)) < 0)
+			return rc;
+		left = b->n;
+		for (uint32_t i = 0; root != any && i < root->n_nots && left; i++) {
+			if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1)) < 0)
+				return rc;
+			left = bulk_keep(b, 0);
+		}
+		*n = left ? b->n : 0;
+		return 0;
+	}
 	if (root->kind != PN_LEAF && root->kind != PN_AND)
 		return 1;
 	if (root->kind == PN_AND) {
@@ -1051,14 +1194,8 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 			if (root->nots[i]->kind != PN_LEAF)
 				return 1;
 	}
-	if (nl > b->leaves_cap) {
-		const struct leaf **l = as_realloc(b->leaves, nl * sizeof(*l));
-		if (!l)
-			return AS_ENOMEM;
-		b->leaves = l;
-		b->leaves_cap = nl;
-	}
-	b->n_leaves = nl;
+	if ((rc = bulk_leaves(b, nl)) < 0)
+		return rc;
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
 		uint64_t df = 0;
@@ -1179,13 +1316,15 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 					tfn += x->wtf[f] * fn[f];
 				}
 			}
+			if (x->title)
+				tbits |= bit[i];
+			if (tfn == 0)
+				continue; /* a word not there (OR) adds +0: nothing */
 			if (tfn != last_tfn) {
 				last_tfn = tfn;
 				last_sat = saturate(tfn);
 			}
 			s += idf[i] * last_sat;
-			if (x->title)
-				tbits |= bit[i];
 		}
 		out[j] = s;
 		/* The title bonus needs every word in the title (and a title): only there

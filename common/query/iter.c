@@ -704,12 +704,12 @@ struct bulk_entry {
 	uint32_t title, body;
 };
 
-/* A key's posting while the driving word's keys are merged. */
+/* A key's posting while several keys' lists are merged: small, as the merge moves it
+ * around; its entry is made after the merge (post_fold). Frequencies are at most TF_MAX. */
 struct bulk_post {
 	uint32_t doc;
-	uint16_t leaf;
-	uint8_t pass;
-	struct bulk_entry e;
+	uint16_t leaf, key; /* key: its index among the leaf's keys of the segment */
+	uint16_t tf[N_FIELDS];
 };
 
 struct bulk {
@@ -746,8 +746,15 @@ void bulk_free(struct bulk *b)
 	as_free(b);
 }
 
-/* Adds a posting to an entry: what leaf_score() sums; returns whether it passes the
- * word's field mask (`title:word` needs it in the title). */
+/* Whether a posting passes the word's field mask (`title:word` needs it in the title). */
+static inline int bulk_passes(unsigned fields, uint32_t t, uint32_t g, uint32_t d)
+{
+	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
+	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
+	       ((fields & (1u << FIELD_BODY)) && d);
+}
+
+/* Adds a posting to an entry: what leaf_score() sums; returns whether it passes. */
 static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, const uint32_t *tf[N_FIELDS], uint32_t i)
 {
 	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
@@ -757,9 +764,7 @@ static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, cons
 	e->wtf[FIELD_BODY] += w * d;
 	e->title += t;
 	e->body += d;
-	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
-	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
-	       ((fields & (1u << FIELD_BODY)) && d);
+	return bulk_passes(fields, t, g, d);
 }
 
 /* bulk_add() to a zeroed entry, without reading it: a word's only key. 0 + x is x,
@@ -773,9 +778,42 @@ static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, cons
 	e->wtf[FIELD_BODY] = w * d;
 	e->title = t;
 	e->body = d;
-	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
-	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
-	       ((fields & (1u << FIELD_BODY)) && d);
+	return bulk_passes(fields, t, g, d);
+}
+
+/* A merged posting into its word's entry: set by the word's first key there, then added
+ * to, as bulk_set() and bulk_add() do. Returns whether it passes. */
+static inline int post_fold(struct bulk_entry *x, int first, const struct leaf *l, uint32_t s,
+			    const struct bulk_post *t)
+{
+	uint32_t tt = t->tf[FIELD_TITLE], g = t->tf[FIELD_TAGS], d = t->tf[FIELD_BODY];
+	double w = l->seg_keys[s][t->key].w;
+
+	if (first) {
+		x->wtf[FIELD_TITLE] = w * tt;
+		x->wtf[FIELD_TAGS] = w * g;
+		x->wtf[FIELD_BODY] = w * d;
+		x->title = tt;
+		x->body = d;
+	} else {
+		x->wtf[FIELD_TITLE] += w * tt;
+		x->wtf[FIELD_TAGS] += w * g;
+		x->wtf[FIELD_BODY] += w * d;
+		x->title += tt;
+		x->body += d;
+	}
+	return bulk_passes(l->fields, tt, g, d);
+}
+
+/* A posting to merge: document, word, key and frequencies. */
+static inline void post_put(struct bulk_post *t, uint32_t doc, uint32_t leaf, uint32_t key,
+			    const uint32_t *tf[N_FIELDS], uint32_t i)
+{
+	t->doc = doc;
+	t->leaf = (uint16_t)leaf;
+	t->key = (uint16_t)key;
+	for (int f = 0; f < N_FIELDS; f++)
+		t->tf[f] = (uint16_t)tf[f][i];
 }
 
 /*
@@ -911,13 +949,8 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
-			for (uint32_t i = at; i < n && nt < df; i++) {
-				struct bulk_post *t = &b->tmp[nt];
-				memset(t, 0, sizeof(*t));
-				t->doc = docs[i];
-				nt++;
-				t->pass = (uint8_t)bulk_add(&t->e, l->fields, key->w, tf, i);
-			}
+			for (uint32_t i = at; i < n && nt < df; i++)
+				post_put(&b->tmp[nt++], docs[i], li, k, tf, i);
 			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
 		postings_free(p);
@@ -926,22 +959,14 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		return rc;
 	b->runs[nk] = nt;
 	struct bulk_post *all = merge_runs(b, b->runs, nk);
-	/* Summed in place: a summing copy on the stack, then stored whole, stalls on
-	 * store forwarding. */
 	struct bulk_entry *e = b->e + (size_t)li * b->cap;
 	for (size_t i = 0; i < nt;) {
 		const struct bulk_post *t = &all[i];
 		struct bulk_entry *x = &e[b->n];
-		int pass = t->pass;
+		int pass = post_fold(x, 1, l, s, t);
 		size_t j = i + 1;
-		*x = t->e;
-		for (; j < nt && all[j].doc == t->doc; j++) {
-			for (int f = 0; f < N_FIELDS; f++)
-				x->wtf[f] += all[j].e.wtf[f];
-			x->title += all[j].e.title;
-			x->body += all[j].e.body;
-			pass |= all[j].pass;
-		}
+		for (; j < nt && all[j].doc == t->doc; j++)
+			pass |= post_fold(x, 0, l, s, &all[j]);
 		if (pass) {
 			b->docs[b->n] = t->doc;
 			b->alive[b->n] = 1;
@@ -1073,12 +1098,8 @@ static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
 			for (rc = postings_next(p); rc == 0;) {
 				const uint32_t *docs, *tf[N_FIELDS];
 				uint32_t at, n = postings_block_view(p, &docs, tf, &at);
-				for (uint32_t j = at; j < n && nt < df; j++) {
-					struct bulk_post *t = &b->tmp[nt++];
-					t->doc = docs[j];
-					t->leaf = (uint16_t)i;
-					t->pass = (uint8_t)bulk_set(&t->e, l->fields, key->w, tf, j);
-				}
+				for (uint32_t j = at; j < n && nt < df; j++)
+					post_put(&b->tmp[nt++], docs[j], i, k, tf, j);
 				rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 			}
 			postings_free(p);
@@ -1095,18 +1116,10 @@ static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
 		pass = 0;
 		for (; j < nt && all[j].doc == doc; j++) {
 			const struct bulk_post *t = &all[j];
-			struct bulk_entry *x = &b->e[(size_t)t->leaf * b->cap + c];
 			uint64_t bit = 1ull << t->leaf;
-			if (!(seen & bit)) {
-				*x = t->e; /* 0 + x is x */
-				seen |= bit;
-			} else {
-				for (int f = 0; f < N_FIELDS; f++)
-					x->wtf[f] += t->e.wtf[f];
-				x->title += t->e.title;
-				x->body += t->e.body;
-			}
-			pass |= (uint64_t)t->pass << t->leaf;
+			if (post_fold(&b->e[(size_t)t->leaf * b->cap + c], !(seen & bit), b->leaves[t->leaf], s, t))
+				pass |= bit;
+			seen |= bit;
 		}
 		for (uint32_t i = 0; i < nl; i++)
 			if (!(pass >> i & 1))

@@ -761,6 +761,22 @@ static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, cons
 	       ((fields & (1u << FIELD_BODY)) && d);
 }
 
+/* bulk_add() to a zeroed entry, without reading it: a word's only key. 0 + x is x,
+ * so the entry holds the same values. */
+static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, const uint32_t *tf[N_FIELDS], uint32_t i)
+{
+	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
+
+	e->wtf[FIELD_TITLE] = w * t;
+	e->wtf[FIELD_TAGS] = w * g;
+	e->wtf[FIELD_BODY] = w * d;
+	e->title = t;
+	e->body = d;
+	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
+	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
+	       ((fields & (1u << FIELD_BODY)) && d);
+}
+
 /*
  * Merges the sorted runs (one per key) of b->tmp into document order, bottom-up, equal
  * documents keeping key order (their sums then add in the iterators' order). Returns
@@ -850,11 +866,9 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
 			for (uint32_t i = at; i < n && b->n < df; i++) {
-				struct bulk_entry *x = &e[b->n];
-				memset(x, 0, sizeof(*x));
 				b->docs[b->n] = docs[i];
 				b->alive[b->n] = 1;
-				b->n += bulk_add(x, l->fields, key->w, tf, i);
+				b->n += bulk_set(&e[b->n], l->fields, key->w, tf, i);
 			}
 			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
@@ -937,42 +951,62 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
  */
 static int bulk_probe(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, int li)
 {
-	int rc = 0;
-
-	memset(b->hit, 0, b->n);
-	if (li >= 0)
-		memset(b->e + (size_t)li * b->cap, 0, b->n * sizeof(*b->e));
-	/* Excluded words' frequencies go to scratch too. */
+	uint32_t nk = l->seg_n_keys[s];
+	/* A word's only key writes its entries (no zeroing, no reading back); several
+	 * keys add theirs up. Excluded words write to a scratch entry. */
+	int one = nk == 1;
 	struct bulk_entry scratch, *e = li >= 0 ? b->e + (size_t)li * b->cap : NULL;
 	const uint32_t *cdocs = b->docs;
+	const uint8_t *alive = b->alive;
 	uint8_t *hit = b->hit;
 	const uint32_t cn = b->n;
+	int rc = 0;
+
+	memset(hit, 0, cn);
 	memset(&scratch, 0, sizeof(scratch));
-	for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
+	if (e && !one)
+		memset(e, 0, cn * sizeof(*e));
+	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
 		const struct leaf_key *key = &l->seg_keys[s][k];
 		struct postings *p;
 		uint32_t c = 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
-		while (c < b->n) {
+		while (c < cn) {
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t i, n;
-			if (!b->alive[c]) {
+			if (!alive[c]) {
 				c++;
 				continue;
 			}
-			if ((rc = postings_seek(p, b->docs[c])) != 0)
+			if ((rc = postings_seek(p, cdocs[c])) != 0)
 				break;
 			n = postings_block_view(p, &docs, tf, &i);
-			/* Branch-free merge: the comparisons of two interleaved lists are coin
-			 * flips to a branch predictor. Non-matching steps add to a scratch entry. */
+			if (one) {
+				/* Branch-free: the comparisons of two interleaved lists are coin
+				 * flips to a branch predictor; a step that is no match writes to
+				 * scratch, never reading it (no chain through memory). */
+				while (c < cn && i < n) {
+					uint32_t d = docs[i], t = cdocs[c];
+					int eq = d == t;
+					struct bulk_entry *x = eq && e ? e + c : &scratch;
+					hit[c] |= (uint8_t)(bulk_set(x, l->fields, key->w, tf, i) & eq);
+					i += d <= t;
+					c += d >= t;
+				}
+				continue;
+			}
 			while (c < cn && i < n) {
-				uint32_t d = docs[i], t = cdocs[c];
-				int eq = d == t;
-				struct bulk_entry *x = eq && e ? e + c : &scratch;
-				hit[c] |= (uint8_t)(bulk_add(x, l->fields, key->w, tf, i) & eq);
-				i += d <= t;
-				c += d >= t;
+				if (docs[i] < cdocs[c]) {
+					i++;
+				} else if (docs[i] > cdocs[c]) {
+					c++;
+				} else {
+					if (bulk_add(e ? e + c : &scratch, l->fields, key->w, tf, i))
+						hit[c] = 1;
+					i++;
+					c++;
+				}
 			}
 		}
 		postings_free(p);
@@ -1068,6 +1102,21 @@ uint32_t bulk_doc(const struct bulk *b, uint32_t c)
  * bookkeeping. The same operations in the same order as set_doc() + bulk_score(), hence
  * the same scores.
  */
+/* ctx_set_doc()'s norm of field f, from a document's row of lengths (NULL: none). */
+static inline double bulk_norm(struct score_ctx *ctx, int f, const uint8_t *lens)
+{
+	uint32_t len = lens ? le32(lens + 4 * f) : 0;
+	double *cache = ctx->norm_cache && len < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len] : NULL;
+	double v;
+
+	if (cache && *cache != 0)
+		return *cache;
+	v = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
+	if (cache)
+		*cache = v;
+	return v;
+}
+
 void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
 		    const uint32_t *cs, uint32_t n, double *out, uint8_t *title)
 {
@@ -1077,6 +1126,7 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 	const struct bulk_entry *e[QUERY_MAX_TERMS];
 	uint64_t bit[QUERY_MAX_TERMS];
 	unsigned mask[QUERY_MAX_TERMS];
+	double idf[QUERY_MAX_TERMS];
 
 	if (nl > QUERY_MAX_TERMS) {
 		/* Not a plan the parser makes: the caller's exact path for each. */
@@ -1089,6 +1139,7 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 		const struct leaf *l = b->leaves[i];
 		e[i] = b->e + (size_t)i * b->cap;
 		mask[i] = l->fields;
+		idf[i] = l->idf;
 		bit[i] = l->slot >= 0 && (uint32_t)l->slot < ctx->n_slots && (l->fields & (1u << FIELD_TITLE))
 				 ? 1ull << (l->slot & 63)
 				 : 0;
@@ -1109,30 +1160,29 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 		for (uint32_t i = 0; i < nl; i++) {
 			const struct bulk_entry *x = &e[i][c];
 			double tfn = 0;
-			for (int f = 0; f < N_FIELDS; f++) {
-				if (!(mask[i] & (1u << f)) || x->wtf[f] == 0)
-					continue;
-				if (!(have & (1u << f))) {
-					uint32_t len = lp ? le32(lp + 4 * f) : 0;
-					double *cache = ctx->norm_cache && len < CTX_NORM_CACHE
-								? &ctx->norm_cache[f * CTX_NORM_CACHE + len]
-								: NULL;
-					if (cache && *cache != 0) {
-						fn[f] = *cache;
-					} else {
-						fn[f] = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
-						if (cache)
-							*cache = fn[f];
-					}
-					have |= 1u << f;
+			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && (mask[i] & (1u << FIELD_BODY))) {
+				/* The commonest: the word in the body only. */
+				if (!(have & (1u << FIELD_BODY))) {
+					fn[FIELD_BODY] = bulk_norm(ctx, FIELD_BODY, lp);
+					have |= 1u << FIELD_BODY;
 				}
-				tfn += x->wtf[f] * fn[f];
+				tfn = x->wtf[FIELD_BODY] * fn[FIELD_BODY];
+			} else {
+				for (int f = 0; f < N_FIELDS; f++) {
+					if (!(mask[i] & (1u << f)) || x->wtf[f] == 0)
+						continue;
+					if (!(have & (1u << f))) {
+						fn[f] = bulk_norm(ctx, f, lp);
+						have |= 1u << f;
+					}
+					tfn += x->wtf[f] * fn[f];
+				}
 			}
 			if (tfn != last_tfn) {
 				last_tfn = tfn;
 				last_sat = saturate(tfn);
 			}
-			s += b->leaves[i]->idf * last_sat;
+			s += idf[i] * last_sat;
 			if (x->title)
 				tbits |= bit[i];
 		}

@@ -428,7 +428,7 @@ static int load_block(struct postings *p, uint32_t k)
  */
 typedef uint32_t u32x4 __attribute__((vector_size(16)));
 
-static uint32_t tf_sum(const struct postings *p, uint32_t from, uint32_t to)
+static inline __attribute__((always_inline)) uint32_t tf_sum(const struct postings *p, uint32_t from, uint32_t to)
 {
 	u32x4 acc = { 0, 0, 0, 0 }, a, b, c;
 	uint32_t s;
@@ -455,7 +455,8 @@ static int pos_layout(struct postings *p)
 	uint32_t total;
 
 	block_bytes(p, p->blk, &ds, &de, &ps, &pe);
-	total = tf_sum(p, 0, p->n);
+	/* A full block's count is a constant: that loop is unrolled. */
+	total = p->n == CODEC_BLOCK ? tf_sum(p, 0, CODEC_BLOCK) : tf_sum(p, 0, p->n);
 	p->total = total;
 	p->pb = p->pos_area + ps;
 	p->pb_len = pe - ps;
@@ -594,7 +595,10 @@ static int load_doc_positions(struct postings *p, uint32_t i)
 		} else {
 			if (from + run > p->tail_n && (rc = load_tail(p, from + run)) < 0)
 				return rc;
-			memcpy(p->pos + at, p->tail + from, run * sizeof(*p->pos));
+			/* A loop, not memcpy: GCC makes a variable memcpy of uint32_t a rep movsq,
+			 * whose start-up costs more than the few values copied here. */
+			for (j = 0; j < run; j++)
+				p->pos[at + j] = p->tail[from + j];
 		}
 		at += run;
 	}

@@ -704,11 +704,12 @@ struct bulk_entry {
 	uint32_t title, body;
 };
 
-/* A key's posting while the driving word's keys are merged. */
+/* A key's posting while several keys' lists are merged: small, as the merge moves it
+ * around; its entry is made after the merge (post_fold). Frequencies are at most TF_MAX. */
 struct bulk_post {
 	uint32_t doc;
-	int pass;
-	struct bulk_entry e;
+	uint16_t leaf, key; /* key: its index among the leaf's keys of the segment */
+	uint16_t tf[N_FIELDS];
 };
 
 struct bulk {
@@ -745,8 +746,15 @@ void bulk_free(struct bulk *b)
 	as_free(b);
 }
 
-/* Adds a posting to an entry: what leaf_score() sums; returns whether it passes the
- * word's field mask (`title:word` needs it in the title). */
+/* Whether a posting passes the word's field mask (`title:word` needs it in the title). */
+static inline int bulk_passes(unsigned fields, uint32_t t, uint32_t g, uint32_t d)
+{
+	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
+	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
+	       ((fields & (1u << FIELD_BODY)) && d);
+}
+
+/* Adds a posting to an entry: what leaf_score() sums; returns whether it passes. */
 static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, const uint32_t *tf[N_FIELDS], uint32_t i)
 {
 	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
@@ -756,9 +764,7 @@ static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, cons
 	e->wtf[FIELD_BODY] += w * d;
 	e->title += t;
 	e->body += d;
-	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
-	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
-	       ((fields & (1u << FIELD_BODY)) && d);
+	return bulk_passes(fields, t, g, d);
 }
 
 /* bulk_add() to a zeroed entry, without reading it: a word's only key. 0 + x is x,
@@ -772,9 +778,42 @@ static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, cons
 	e->wtf[FIELD_BODY] = w * d;
 	e->title = t;
 	e->body = d;
-	return (fields & ((1u << N_FIELDS) - 1)) == (1u << N_FIELDS) - 1 ||
-	       ((fields & (1u << FIELD_TITLE)) && t) || ((fields & (1u << FIELD_TAGS)) && g) ||
-	       ((fields & (1u << FIELD_BODY)) && d);
+	return bulk_passes(fields, t, g, d);
+}
+
+/* A merged posting into its word's entry: set by the word's first key there, then added
+ * to, as bulk_set() and bulk_add() do. Returns whether it passes. */
+static inline int post_fold(struct bulk_entry *x, int first, const struct leaf *l, uint32_t s,
+			    const struct bulk_post *t)
+{
+	uint32_t tt = t->tf[FIELD_TITLE], g = t->tf[FIELD_TAGS], d = t->tf[FIELD_BODY];
+	double w = l->seg_keys[s][t->key].w;
+
+	if (first) {
+		x->wtf[FIELD_TITLE] = w * tt;
+		x->wtf[FIELD_TAGS] = w * g;
+		x->wtf[FIELD_BODY] = w * d;
+		x->title = tt;
+		x->body = d;
+	} else {
+		x->wtf[FIELD_TITLE] += w * tt;
+		x->wtf[FIELD_TAGS] += w * g;
+		x->wtf[FIELD_BODY] += w * d;
+		x->title += tt;
+		x->body += d;
+	}
+	return bulk_passes(l->fields, tt, g, d);
+}
+
+/* A posting to merge: document, word, key and frequencies. */
+static inline void post_put(struct bulk_post *t, uint32_t doc, uint32_t leaf, uint32_t key,
+			    const uint32_t *tf[N_FIELDS], uint32_t i)
+{
+	t->doc = doc;
+	t->leaf = (uint16_t)leaf;
+	t->key = (uint16_t)key;
+	for (int f = 0; f < N_FIELDS; f++)
+		t->tf[f] = (uint16_t)tf[f][i];
 }
 
 /*
@@ -842,6 +881,30 @@ static int bulk_reserve(struct bulk *b, uint64_t n)
 	return 0;
 }
 
+/* Room for df postings in n_runs runs to merge; kept from query to query. */
+static int bulk_tmp(struct bulk *b, uint64_t df, uint32_t n_runs)
+{
+	if (df > b->tmp_cap) {
+		as_free(b->tmp);
+		as_free(b->tmp2);
+		b->tmp = as_malloc(df * sizeof(*b->tmp));
+		b->tmp2 = as_malloc(df * sizeof(*b->tmp2));
+		if (!b->tmp || !b->tmp2) {
+			b->tmp_cap = 0;
+			return AS_ENOMEM;
+		}
+		b->tmp_cap = df;
+	}
+	if (n_runs + 1 > b->runs_cap) {
+		size_t *r = as_realloc(b->runs, (n_runs + 1) * sizeof(*r));
+		if (!r)
+			return AS_ENOMEM;
+		b->runs = r;
+		b->runs_cap = n_runs + 1;
+	}
+	return 0;
+}
+
 /* The driving word's documents: every key's list decoded, merged in key order. */
 static int bulk_drive(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, uint32_t li)
 {
@@ -875,24 +938,8 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		postings_free(p);
 		return rc < 0 ? rc : 0;
 	}
-	if (df > b->tmp_cap) {
-		as_free(b->tmp);
-		as_free(b->tmp2);
-		b->tmp = as_malloc(df * sizeof(*b->tmp));
-		b->tmp2 = as_malloc(df * sizeof(*b->tmp2));
-		if (!b->tmp || !b->tmp2) {
-			b->tmp_cap = 0;
-			return AS_ENOMEM;
-		}
-		b->tmp_cap = df;
-	}
-	if (nk + 1 > b->runs_cap) {
-		size_t *r = as_realloc(b->runs, (nk + 1) * sizeof(*r));
-		if (!r)
-			return AS_ENOMEM;
-		b->runs = r;
-		b->runs_cap = nk + 1;
-	}
+	if ((rc = bulk_tmp(b, df, nk)) < 0)
+		return rc;
 	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
 		const struct leaf_key *key = &l->seg_keys[s][k];
 		struct postings *p;
@@ -902,13 +949,8 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
-			for (uint32_t i = at; i < n && nt < df; i++) {
-				struct bulk_post *t = &b->tmp[nt];
-				memset(t, 0, sizeof(*t));
-				t->doc = docs[i];
-				nt++;
-				t->pass = bulk_add(&t->e, l->fields, key->w, tf, i);
-			}
+			for (uint32_t i = at; i < n && nt < df; i++)
+				post_put(&b->tmp[nt++], docs[i], li, k, tf, i);
 			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
 		postings_free(p);
@@ -917,22 +959,14 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		return rc;
 	b->runs[nk] = nt;
 	struct bulk_post *all = merge_runs(b, b->runs, nk);
-	/* Summed in place: a summing copy on the stack, then stored whole, stalls on
-	 * store forwarding. */
 	struct bulk_entry *e = b->e + (size_t)li * b->cap;
 	for (size_t i = 0; i < nt;) {
 		const struct bulk_post *t = &all[i];
 		struct bulk_entry *x = &e[b->n];
-		int pass = t->pass;
+		int pass = post_fold(x, 1, l, s, t);
 		size_t j = i + 1;
-		*x = t->e;
-		for (; j < nt && all[j].doc == t->doc; j++) {
-			for (int f = 0; f < N_FIELDS; f++)
-				x->wtf[f] += all[j].e.wtf[f];
-			x->title += all[j].e.title;
-			x->body += all[j].e.body;
-			pass |= all[j].pass;
-		}
+		for (; j < nt && all[j].doc == t->doc; j++)
+			pass |= post_fold(x, 0, l, s, &all[j]);
 		if (pass) {
 			b->docs[b->n] = t->doc;
 			b->alive[b->n] = 1;
@@ -1030,6 +1064,88 @@ static uint32_t bulk_keep(struct bulk *b, int keep)
 	return m;
 }
 
+/*
+ * Words of which any may be there (the visitor's OR, or a relaxed query): every key's
+ * list decoded, one run each, merged in document order (equal documents in word then
+ * key order, so sums add as the iterators add them); each document a candidate with its
+ * words' entries, zero for a word that is not there (nothing to add: or_score() skips
+ * it) or does not pass its field mask (the iterator skips such a document).
+ */
+static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
+{
+	uint32_t nl = b->n_leaves, nr = 0;
+	uint64_t df = 0;
+	size_t nt = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < nl; i++) {
+		nr += b->leaves[i]->seg_n_keys[s];
+		for (uint32_t k = 0; k < b->leaves[i]->seg_n_keys[s]; k++)
+			df += b->leaves[i]->seg_keys[s][k].info.doc_freq;
+	}
+	if ((rc = bulk_reserve(b, df)) < 0 || (rc = bulk_tmp(b, df, nr)) < 0)
+		return rc;
+	b->n = 0;
+	nr = 0;
+	for (uint32_t i = 0; i < nl && rc >= 0; i++) {
+		const struct leaf *l = b->leaves[i];
+		for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
+			const struct leaf_key *key = &l->seg_keys[s][k];
+			struct postings *p;
+			b->runs[nr++] = nt;
+			if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+				break;
+			for (rc = postings_next(p); rc == 0;) {
+				const uint32_t *docs, *tf[N_FIELDS];
+				uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+				for (uint32_t j = at; j < n && nt < df; j++)
+					post_put(&b->tmp[nt++], docs[j], i, k, tf, j);
+				rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
+			}
+			postings_free(p);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	b->runs[nr] = nt;
+	const struct bulk_post *all = nr ? merge_runs(b, b->runs, nr) : b->tmp;
+	uint64_t pass;
+	for (size_t j = 0; j < nt;) {
+		uint32_t doc = all[j].doc, c = b->n;
+		uint64_t seen = 0;
+		pass = 0;
+		for (; j < nt && all[j].doc == doc; j++) {
+			const struct bulk_post *t = &all[j];
+			uint64_t bit = 1ull << t->leaf;
+			if (post_fold(&b->e[(size_t)t->leaf * b->cap + c], !(seen & bit), b->leaves[t->leaf], s, t))
+				pass |= bit;
+			seen |= bit;
+		}
+		for (uint32_t i = 0; i < nl; i++)
+			if (!(pass >> i & 1))
+				memset(&b->e[(size_t)i * b->cap + c], 0, sizeof(*b->e));
+		if (pass) {
+			b->docs[c] = doc;
+			b->alive[c] = 1;
+			b->n++;
+		}
+	}
+	return 0;
+}
+
+static int bulk_leaves(struct bulk *b, uint32_t nl)
+{
+	if (nl > b->leaves_cap) {
+		const struct leaf **l = as_realloc(b->leaves, nl * sizeof(*l));
+		if (!l)
+			return AS_ENOMEM;
+		b->leaves = l;
+		b->leaves_cap = nl;
+	}
+	b->n_leaves = nl;
+	return 0;
+}
+
 int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint64_t min_df,
 	       uint32_t *n)
 {
@@ -1041,6 +1157,46 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 
 	*n = 0;
 	b->n = 0;
+	/* Any of the words: OR, or the relaxed query's AND of an OR with exclusions. */
+	const struct pnode *any = root->kind == PN_OR ? root
+				  : root->kind == PN_AND && root->n_kids == 1 && root->kids[0]->kind == PN_OR ? root->kids[0]
+													   : NULL;
+	if (any) {
+		uint64_t most = 0;
+		if (any->n_kids > 64)
+			return 1;
+		for (uint32_t i = 0; i < any->n_kids; i++)
+			if (any->kids[i]->kind != PN_LEAF)
+				return 1;
+		for (uint32_t i = 0; root != any && i < root->n_nots; i++)
+			if (root->nots[i]->kind != PN_LEAF)
+				return 1;
+		if ((rc = bulk_leaves(b, any->n_kids)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < any->n_kids; i++) {
+			const struct leaf *l = any->kids[i]->leaf;
+			uint64_t df = 0;
+			b->leaves[i] = l;
+			for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
+				df += l->seg_keys[s][k].info.doc_freq;
+			if (df > most)
+				most = df;
+		}
+		if (most == 0)
+			return 0;
+		if (most < min_df)
+			return 1;
+		if ((rc = bulk_union(b, seg, s)) < 0)
+			return rc;
+		left = b->n;
+		for (uint32_t i = 0; root != any && i < root->n_nots && left; i++) {
+			if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1)) < 0)
+				return rc;
+			left = bulk_keep(b, 0);
+		}
+		*n = left ? b->n : 0;
+		return 0;
+	}
 	if (root->kind != PN_LEAF && root->kind != PN_AND)
 		return 1;
 	if (root->kind == PN_AND) {
@@ -1051,14 +1207,8 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 			if (root->nots[i]->kind != PN_LEAF)
 				return 1;
 	}
-	if (nl > b->leaves_cap) {
-		const struct leaf **l = as_realloc(b->leaves, nl * sizeof(*l));
-		if (!l)
-			return AS_ENOMEM;
-		b->leaves = l;
-		b->leaves_cap = nl;
-	}
-	b->n_leaves = nl;
+	if ((rc = bulk_leaves(b, nl)) < 0)
+		return rc;
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
 		uint64_t df = 0;
@@ -1091,9 +1241,10 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	return 0;
 }
 
-uint32_t bulk_doc(const struct bulk *b, uint32_t c)
+void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **alive)
 {
-	return b->alive[c] ? b->docs[c] : QITER_END;
+	*docs = b->docs;
+	*alive = b->alive;
 }
 
 /*
@@ -1178,13 +1329,15 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 					tfn += x->wtf[f] * fn[f];
 				}
 			}
+			if (x->title)
+				tbits |= bit[i];
+			if (tfn == 0)
+				continue; /* a word not there (OR) adds +0: nothing */
 			if (tfn != last_tfn) {
 				last_tfn = tfn;
 				last_sat = saturate(tfn);
 			}
 			s += idf[i] * last_sat;
-			if (x->title)
-				tbits |= bit[i];
 		}
 		out[j] = s;
 		/* The title bonus needs every word in the title (and a title): only there

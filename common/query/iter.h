@@ -99,15 +99,16 @@ void iter_free(struct qiter *it);
  * totals and facets visit them all anyway. bulk_match(): 0 with *n candidates (in
  * document order, not yet checked for deletion or filters), 1 when the plan has another
  * shape or its rarest word matches fewer than min_df documents (use iterators: they
- * skip more), <0 on error. bulk_doc() is candidate c's document, QITER_END
- * for one that turned out not to match; bulk_score() is score() for a matching one.
+ * skip more), <0 on error. bulk_view() gives candidate c's document docs[c] and
+ * whether it matches, alive[c] (valid until the next bulk_match()); bulk_score() is
+ * score() for a matching one.
  */
 struct bulk;
 int bulk_new(struct bulk **out);
 void bulk_free(struct bulk *b);
 int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t seg_no, uint64_t min_df,
 	       uint32_t *n);
-uint32_t bulk_doc(const struct bulk *b, uint32_t c);
+void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **alive);
 double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx);
 /*
  * bulk_score() of the candidates cs[0..n) (matching ones, in document order) into out[]:

@@ -729,9 +729,12 @@ static int run_segment(struct run *r, uint32_t s_no)
 		/* count_doc() over the segment's tables, without a call per match. */
 		struct segment_tables t;
 		segment_tables(seg, &t);
+		const uint32_t *bdocs;
+		const uint8_t *alive;
+		bulk_view(s->bulk, &bdocs, &alive);
 		for (uint32_t c = 0; c < n; c++) {
-			uint32_t doc = bulk_doc(s->bulk, c);
-			if (doc >= t.n_docs || (t.del && (t.del[doc >> 3] >> (doc & 7) & 1)))
+			uint32_t doc = bdocs[c];
+			if (!alive[c] || doc >= t.n_docs || (t.del && (t.del[doc >> 3] >> (doc & 7) & 1)))
 				continue;
 			const uint8_t *v = t.values + 8 * (size_t)doc;
 			int32_t date = (int32_t)le32(v);
@@ -763,7 +766,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			struct cand cd;
 			cd.score = s->b_score[j];
 			if (s->b_title[j]) {
-				set_doc(r, seg, bulk_doc(s->bulk, c));
+				set_doc(r, seg, bdocs[c]);
 				for (uint32_t sl = 0; sl < p->n_slots; sl++)
 					ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
 				ctx->body_slots = 0;
@@ -773,7 +776,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 				continue; /* cannot enter, whatever the tie-break */
 			cd.date = s->b_date[j];
 			cd.seg = s_no;
-			cd.doc = bulk_doc(s->bulk, c);
+			cd.doc = bdocs[c];
 			cd.prox = 0;
 			cd.has_prox = 0;
 			cd.reranked = 0;

@@ -30,21 +30,34 @@ static unsigned umin(unsigned a, unsigned b)
 static inline __attribute__((always_inline)) unsigned step(const struct walk *w, size_t i, unsigned char c,
 							   unsigned char *out)
 {
-	const unsigned char *prev = w->rows[i];
-	const unsigned char *pp = i > 0 ? w->rows[i - 1] : NULL;
+	const unsigned char *prev = w->rows[i], *q = w->q;
 	unsigned cap = w->k + 1, v, mn = cap, left = cap;
-	size_t r = i + 1, lo = r > w->k ? r - w->k : 0, hi = r + w->k < w->m ? r + w->k : w->m;
+	size_t r = i + 1, lo = r > w->k ? r - w->k : 0, hi = r + w->k < w->m ? r + w->k : w->m, j = lo;
 
-	for (size_t j = lo; j <= hi; j++) {
-		if (j == 0) {
-			v = umin((unsigned)r, cap);
-		} else {
+	if (j == 0) {
+		out[0] = (unsigned char)(left = mn = umin((unsigned)r, cap));
+		j = 1;
+	}
+	/* The transposition test hoisted out of the loop: the first row has none. */
+	if (i == 0) {
+		for (; j <= hi; j++) {
 			v = umin(prev[j] + 1u, left + 1u);
-			v = umin(v, prev[j - 1] + (w->q[j - 1] != c));
-			if (pp && j >= 2 && c == w->q[j - 2] && w->path[i - 1] == w->q[j - 1])
-				v = umin(v, pp[j - 2] + 1u);
+			v = umin(v, prev[j - 1] + (q[j - 1] != c));
 			v = umin(v, cap);
+			out[j] = (unsigned char)v;
+			left = v;
+			mn = umin(mn, v);
 		}
+		return mn;
+	}
+	const unsigned char *pp = w->rows[i - 1];
+	unsigned t = w->path[i - 1];
+	for (; j <= hi; j++) {
+		v = umin(prev[j] + 1u, left + 1u);
+		v = umin(v, prev[j - 1] + (q[j - 1] != c));
+		if (j >= 2 && c == q[j - 2] && t == q[j - 1])
+			v = umin(v, pp[j - 2] + 1u);
+		v = umin(v, cap);
 		out[j] = (unsigned char)v;
 		left = v;
 		mn = umin(mn, v);
@@ -113,17 +126,16 @@ static inline int key_less(const struct dict_keys *dk, size_t i, const struct ta
 }
 
 /*
- * The first key >= s[0..len) at or after `from` (the walk only moves forward), or n.
+ * The first key >= s[0..len) at or after `from` (the walk only moves forward), or n;
+ * `prefix` is s's, as dk->prefix has them.
  * Galloping, as the next live key is often a few keys away, then a binary search
  * written for conditional moves: its branches would be mispredicted half the time.
  */
-static size_t seek(const struct dict_keys *dk, size_t from, const unsigned char *s, size_t len)
+static size_t seek(const struct dict_keys *dk, size_t from, const unsigned char *s, size_t len, uint64_t prefix)
 {
-	struct target t = { s, len, 0 };
+	struct target t = { s, len, prefix };
 	size_t lo = from, hi = from, step = 1, n;
 
-	for (size_t i = 0; i < 8; i++)
-		t.prefix = t.prefix << 8 | (i < len ? s[i] : 0);
 	while (hi < dk->n && key_less(dk, hi, &t)) {
 		lo = hi + 1;
 		hi += step;
@@ -206,7 +218,11 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 		cand[d] = (unsigned char)c;
 		if (valid > d)
 			valid = d;
-		pos = seek(dk, pos + 1, cand, d + 1);
+		/* cand's prefix from the key's: its first d bytes, then c, then zeros. */
+		uint64_t cp = dk->prefix[pos];
+		if (d < 8)
+			cp = (d ? cp & ~0ull << (64 - 8 * d) : 0) | (uint64_t)c << (56 - 8 * d);
+		pos = seek(dk, pos + 1, cand, d + 1, cp);
 	}
 	return 0;
 }

@@ -95,7 +95,8 @@ void block_put(struct buf *b, const uint32_t *v, size_t n);
 size_t block_get(const uint8_t *in, size_t len, size_t n, uint32_t *out);
 /* block_get of gaps between strictly increasing values: out[i] is the running sum
  * *acc += 1 + gap[i] (in 64 bits, so it cannot wrap), truncated to 32 bits; *acc ends as
- * the last value. */
+ * the last value, and is left alone on failure. Same readable-bytes contract as
+ * block_get (CODEC_SLACK after the packed data). */
 size_t block_get_sums(const uint8_t *in, size_t len, size_t n, uint64_t *acc, uint32_t *out);
 
 /* intgroup(n): floor(n/128) blocks, then n mod 128 varints. */

@@ -170,12 +170,35 @@ static inline __attribute__((always_inline)) void unpack_w(const uint8_t *in, si
 		*acc = sum;
 }
 
-#define UNPACK_WIDTHS(sums)                                                                  \
-	W(1, sums) W(2, sums) W(3, sums) W(4, sums) W(5, sums) W(6, sums) W(7, sums)          \
-	W(8, sums) W(9, sums) W(10, sums) W(11, sums) W(12, sums) W(13, sums) W(14, sums)     \
-	W(15, sums) W(16, sums) W(17, sums) W(18, sums) W(19, sums) W(20, sums) W(21, sums)   \
-	W(22, sums) W(23, sums) W(24, sums) W(25, sums) W(26, sums) W(27, sums) W(28, sums)   \
-	W(29, sums) W(30, sums) W(31, sums) W(32, sums)
+/*
+ * Width 1, the commonest width of frequency blocks after 0 (a term once in each
+ * document of the block that has it in that field): each byte's eight bits go to eight
+ * lanes by a mask and a compare, in 4-lane generic vectors (SSE2 on x86-64, lowered by
+ * GCC and Clang elsewhere), about a third of the scalar cost.
+ */
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+
+static void unpack_1(const uint8_t *in, size_t n, uint32_t *out)
+{
+	const u32x4 lo = { 1, 2, 4, 8 }, hi = { 16, 32, 64, 128 }, one = { 1, 1, 1, 1 };
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8, in++) {
+		u32x4 b = { in[0], in[0], in[0], in[0] }, a, c;
+		a = (u32x4)((b & lo) == lo) & one;
+		c = (u32x4)((b & hi) == hi) & one;
+		memcpy(out + i, &a, sizeof(a));
+		memcpy(out + i + 4, &c, sizeof(c));
+	}
+	unpack_w(in, n - i, 1, out + i, 0, NULL);
+}
+
+#define UNPACK_WIDTHS_2_32(sums)                                                             \
+	W(2, sums) W(3, sums) W(4, sums) W(5, sums) W(6, sums) W(7, sums) W(8, sums)          \
+	W(9, sums) W(10, sums) W(11, sums) W(12, sums) W(13, sums) W(14, sums) W(15, sums)    \
+	W(16, sums) W(17, sums) W(18, sums) W(19, sums) W(20, sums) W(21, sums) W(22, sums)   \
+	W(23, sums) W(24, sums) W(25, sums) W(26, sums) W(27, sums) W(28, sums) W(29, sums)   \
+	W(30, sums) W(31, sums) W(32, sums)
 #define W(k, sums) case k: unpack_w(in, n, k, out, sums, acc); break;
 
 void pack_get(const uint8_t *in, size_t n, unsigned w, uint32_t *out)
@@ -186,7 +209,10 @@ void pack_get(const uint8_t *in, size_t n, unsigned w, uint32_t *out)
 	case 0:
 		memset(out, 0, n * sizeof(*out));
 		break;
-	UNPACK_WIDTHS(0)
+	case 1:
+		unpack_1(in, n, out);
+		break;
+	UNPACK_WIDTHS_2_32(0)
 	default:
 		break;
 	}
@@ -198,13 +224,14 @@ static void pack_get_sums(const uint8_t *in, size_t n, unsigned w, uint32_t *out
 	case 0:
 		unpack_w(in, n, 0, out, 1, acc);
 		break;
-	UNPACK_WIDTHS(1)
+	W(1, 1)
+	UNPACK_WIDTHS_2_32(1)
 	default:
 		break;
 	}
 }
 #undef W
-#undef UNPACK_WIDTHS
+#undef UNPACK_WIDTHS_2_32
 
 void pack_get_at(const uint8_t *in, size_t from, size_t n, unsigned w, uint32_t *out)
 {

@@ -179,6 +179,36 @@ static void test_block_garbage(void **state)
 	}
 }
 
+/* block_get_sums: the same bytes as block_get, as running sums (start + 1 + gap each),
+ * for every width, from a start of -1 (wrapping back) and from a large one. */
+static void test_block_sums(void **state)
+{
+	uint32_t v[CODEC_BLOCK], out[CODEC_BLOCK];
+	(void)state;
+	for (unsigned w = 0; w <= 32; w++) {
+		for (int from_large = 0; from_large < 2; from_large++) {
+			struct buf b = BUF_INIT;
+			uint32_t mask = w == 32 ? UINT32_MAX : (w ? (1u << w) - 1 : 0);
+			uint64_t start = from_large ? 3000000000u : UINT64_MAX, acc = start, want = start;
+			uint8_t *c;
+			for (size_t i = 0; i < CODEC_BLOCK; i++)
+				v[i] = (i % 3 == 0) ? mask : rnd32() & mask;
+			block_put(&b, v, CODEC_BLOCK);
+			c = padded(b.ptr, b.len);
+			assert_int_equal(block_get_sums(c, b.len, CODEC_BLOCK, &acc, out), b.len);
+			for (size_t i = 0; i < CODEC_BLOCK; i++) {
+				want += 1 + (uint64_t)v[i];
+				assert_int_equal(out[i], (uint32_t)want);
+			}
+			assert_true(acc == want);
+			/* truncated: a clean failure */
+			assert_int_equal(block_get_sums(c, b.len - 1, CODEC_BLOCK, &acc, out), 0);
+			free(c);
+			buf_release(&b);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_pack_widths),
 		cmocka_unit_test(test_intgroup_boundaries),
 		cmocka_unit_test(test_block_garbage),
+		cmocka_unit_test(test_block_sums),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -700,10 +700,16 @@ int postings_seek(struct postings *p, uint32_t target)
 			return 1;
 		}
 	}
-	if (p->i < 0)
-		p->i = 0;
-	while (p->docs[p->i] < target)
-		p->i++;
+	{
+		/* docs[n-1] >= target stops the scan; four documents a step while they are
+		 * all before target, then one at a time. */
+		uint32_t i = p->i < 0 ? 0 : (uint32_t)p->i;
+		while (i + 4 < p->n && p->docs[i + 3] < target)
+			i += 4;
+		while (p->docs[i] < target)
+			i++;
+		p->i = (int32_t)i;
+	}
 	return 0;
 }
 

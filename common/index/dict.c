@@ -130,6 +130,7 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 	memset(d, 0, sizeof(*d));
 	atomic_init(&d->keys, NULL);
 	atomic_init(&d->fine, NULL);
+	atomic_init(&d->seeks, 0);
 	d->terms = terms;
 	d->post_limit = post_limit;
 	snprintf(d->name, sizeof(d->name), "%s", name);
@@ -526,7 +527,14 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 	return 0;
 }
 
-/* The dictionary's samples, &fine_none when it cannot have them. */
+/*
+ * Seeks a dictionary serves before it is sampled: building the sample reads the whole
+ * dictionary (a few milliseconds for a large one), which a long-lived searcher earns
+ * back within a few queries, and a one-shot command line search never would.
+ */
+#define DICT_FINE_AFTER 512
+
+/* The dictionary's samples, &fine_none when it cannot have them (or not yet). */
 static const struct dict_fine *fine_get(const struct dict_reader *d)
 {
 	/* Readers get a const reader; the cache is theirs to fill (segment_dict_keys()). */
@@ -537,6 +545,8 @@ static const struct dict_fine *fine_get(const struct dict_reader *d)
 
 	if (f)
 		return f;
+	if (atomic_fetch_add_explicit(&w->seeks, 1, memory_order_relaxed) < DICT_FINE_AFTER)
+		return &fine_none;
 	if ((rc = fine_build(d, &f)) == AS_ENOMEM)
 		return &fine_none; /* this seek without them; the next one tries again */
 	if (rc < 0)

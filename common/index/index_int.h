@@ -39,8 +39,9 @@ struct dict_reader {
 	 * an opened index, set once with a compare-and-swap so that readers need no lock. */
 	_Atomic(struct dict_keys *) keys;
 	/* term_iter_seek()'s sample of every DICT_FINE_STRIDE-th key (dict.c), NULL until
-	 * the first seek, set the same way. */
+	 * the DICT_FINE_AFTER-th seek, set the same way; seeks counts them until then. */
 	_Atomic(struct dict_fine *) fine;
+	_Atomic uint32_t seeks;
 };
 
 struct segment {

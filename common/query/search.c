@@ -323,23 +323,23 @@ static int worse(const struct run *r, const struct cand *a, const struct cand *b
 	return a->doc > b->doc;
 }
 
-static void heap_down(struct run *r, uint32_t i)
+/* Sifts c down from the root's hole: children move up, c is written once. */
+static void heap_down(struct run *r, const struct cand *c)
 {
 	struct cand *h = r->s->heap;
+	uint32_t i = 0, n = r->n_heap;
 
 	for (;;) {
-		uint32_t l = 2 * i + 1, m = i;
-		if (l < r->n_heap && worse(r, &h[l], &h[m]))
-			m = l;
-		if (l + 1 < r->n_heap && worse(r, &h[l + 1], &h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		struct cand t = h[i];
+		uint32_t l = 2 * i + 1, m;
+		if (l >= n)
+			break;
+		m = l + 1 < n && worse(r, &h[l + 1], &h[l]) ? l + 1 : l;
+		if (!worse(r, &h[m], c))
+			break;
 		h[i] = h[m];
-		h[m] = t;
 		i = m;
 	}
+	h[i] = *c;
 }
 
 static void heap_push(struct run *r, const struct cand *c)
@@ -348,16 +348,13 @@ static void heap_push(struct run *r, const struct cand *c)
 
 	if (r->n_heap < r->depth) {
 		uint32_t i = r->n_heap++;
-		h[i] = *c;
-		while (i > 0 && worse(r, &h[i], &h[(i - 1) / 2])) {
-			struct cand t = h[i];
+		while (i > 0 && worse(r, c, &h[(i - 1) / 2])) {
 			h[i] = h[(i - 1) / 2];
-			h[(i - 1) / 2] = t;
 			i = (i - 1) / 2;
 		}
+		h[i] = *c;
 	} else if (worse(r, &h[0], c)) {
-		h[0] = *c;
-		heap_down(r, 0);
+		heap_down(r, c);
 	}
 }
 

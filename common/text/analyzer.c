@@ -436,6 +436,8 @@ struct analyzer {
 	uint32_t n_entries, entry_cap;
 	char *pool;
 	size_t pool_len, pool_cap;
+
+	const uint8_t *only_first; /* analyzer_only_first(), or NULL */
 };
 
 struct analyzer *analyzer_new(void)
@@ -481,6 +483,11 @@ int analyzer_start(struct analyzer *an, const char *text, size_t len, enum analy
 	an->position = 0;
 	an->in_compound = 0;
 	return 0;
+}
+
+void analyzer_only_first(struct analyzer *an, const uint8_t *first)
+{
+	an->only_first = first;
 }
 
 int analyzer_stem(struct analyzer *an, const char *w, size_t len, const char **stem,
@@ -966,6 +973,21 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 
 	if (an->mode == ANALYZER_QUERY && e < an->len && an->text[e] == '*')
 		flags |= TOKEN_PREFIX;
+	if (an->only_first && e > s && (uint8_t)an->text[s] < 0x80) {
+		/* An ASCII letter or digit starts the word and, lowercased, its folded form. */
+		uint8_t c = (uint8_t)an->text[s];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		if (!(an->only_first[c >> 3] >> (c & 7) & 1)) {
+			tok->word = tok->term = tok->exact = tok->alt = an->text + s;
+			tok->word_len = e - s;
+			tok->term_len = tok->exact_len = tok->alt_len = 0;
+			tok->start = s;
+			tok->end = e;
+			tok->flags = flags | TOKEN_SKIPPED;
+			return 0;
+		}
+	}
 	rc = lower_span(&an->sc, an->text + s, e - s, &an->lower, &an->raw);
 	if (rc)
 		return rc;

@@ -71,6 +71,8 @@ enum token_flags {
 	 * Such a word is returned even when it is a stop word (`de*`). For a compound
 	 * (`haute-gar*`) the compound and its last part carry the flag. */
 	TOKEN_PREFIX = 1 << 3,
+	/* Left unanalysed by analyzer_only_first(): no term. */
+	TOKEN_SKIPPED = 1 << 4,
 };
 
 /*
@@ -116,6 +118,19 @@ void analyzer_free(struct analyzer *an);
 
 /* Starts analysing text[0..len); the text must outlive the iteration. Returns 0. */
 int analyzer_start(struct analyzer *an, const char *text, size_t len, enum analyzer_mode mode);
+
+/*
+ * For a caller that only looks for given terms (snippets): a token whose word begins
+ * with an ASCII byte that, lowercased, is outside the set `first` (256 bits, bit b of
+ * first[b / 8]) comes out unanalysed, TOKEN_SKIPPED with term_len, exact_len and
+ * alt_len 0 and word the text as written, even a stop word (positions then differ
+ * from a full analysis): it can
+ * match no term beginning with another letter, and finding its stem is most of a
+ * token's cost. A word beginning with a non-ASCII byte is always analysed (its folded
+ * first letter is not known yet). NULL analyses every token, as after analyzer_new();
+ * analyzer_start() keeps the setting.
+ */
+void analyzer_only_first(struct analyzer *an, const uint8_t *first);
 
 /*
  * The next token: 0 with *tok filled, >0 at the end of the text, <0 an AS_E* error

@@ -895,6 +895,61 @@ static void test_corpus_offsets(void **state)
 	print_message("corpus: %zu files, %zu tokens checked\n", corpus_files, corpus_tokens);
 }
 
+/* analyzer_only_first(): words beginning with another ASCII letter come out unanalysed;
+ * every other token is exactly what a full analysis gives. */
+static void test_only_first(void **state)
+{
+	struct analyzer *an = *state;
+	static const char text[] = "L'Apprentissage des artisans de Haute-Garonne : aides, CMA, "
+				   "Écoles et métiers d'art, 73 700 euros ; avenir.";
+	struct token part[64], tok;
+	size_t nf = 0, np = 0, skipped = 0;
+	uint8_t first[32] = { 0 };
+
+	first['a' >> 3] |= 1u << ('a' & 7);
+	analyzer_start(an, text, strlen(text), ANALYZER_DOCUMENT);
+	while (nf < 64 && analyzer_next(an, &tok) == 0)
+		nf++;
+	analyzer_only_first(an, first);
+	analyzer_start(an, text, strlen(text), ANALYZER_DOCUMENT);
+	char terms[64][64];
+	while (np < 64 && analyzer_next(an, &tok) == 0) {
+		snprintf(terms[np], sizeof(terms[np]), "%.*s", (int)tok.term_len, tok.term);
+		part[np++] = tok;
+	}
+	analyzer_only_first(an, NULL);
+	for (size_t i = 0; i < np; i++) {
+		unsigned char c = (unsigned char)text[part[i].start];
+		int kept = c >= 0x80 || c == 'a' || c == 'A';
+		if (kept) {
+			assert_false(part[i].flags & TOKEN_SKIPPED);
+		} else {
+			assert_true(part[i].flags & TOKEN_SKIPPED);
+			assert_int_equal(part[i].term_len, 0);
+			assert_int_equal(part[i].alt_len, 0);
+			skipped++;
+		}
+	}
+	/* Every token of the full analysis beginning with `a` or a non-ASCII letter is there,
+	 * the same. */
+	analyzer_start(an, text, strlen(text), ANALYZER_DOCUMENT);
+	size_t checked = 0;
+	for (size_t i = 0; i < nf && analyzer_next(an, &tok) == 0; i++) {
+		unsigned char c = (unsigned char)text[tok.start];
+		if (!(c >= 0x80 || c == 'a' || c == 'A'))
+			continue;
+		size_t j = 0;
+		while (j < np && !(part[j].start == tok.start && part[j].end == tok.end && part[j].flags == tok.flags))
+			j++;
+		assert_true(j < np);
+		assert_int_equal(strlen(terms[j]), tok.term_len);
+		assert_memory_equal(terms[j], tok.term, tok.term_len);
+		checked++;
+	}
+	assert_true(checked >= 4); /* apprentissage, artisans, aides, avenir, écoles, art... */
+	assert_true(skipped >= 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -922,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test_setup_teardown(test_corpus_offsets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_first, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

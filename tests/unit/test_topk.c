@@ -117,16 +117,23 @@ struct outcome {
 	uint32_t n;
 	char ids[100][256];
 	double scores[100];
+	char facets[1024]; /* the JSON result's facets, counted over every match */
+};
+
+/* Filters of a request: a type, a department, dates, or none. */
+struct filters {
+	const char *type, *department, *from, *to;
 };
 
 enum mode { DEFAULT, BULK, EXHAUSTIVE };
 
-static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page, enum mode mode,
-		struct outcome *o)
+static void run_filtered(struct fixture *f, const char *q, uint32_t limit, uint32_t page, const struct filters *fl,
+			 enum mode mode, struct outcome *o)
 {
 	struct search_request req;
 	const struct search_result *res;
 	char lim[16], pg[16];
+	struct buf json = BUF_INIT;
 
 	search_request_init(&req);
 	snprintf(lim, sizeof(lim), "%u", limit);
@@ -134,6 +141,14 @@ static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page,
 	assert_int_equal(search_request_set(&req, "q", q), 0);
 	assert_int_equal(search_request_set(&req, "limit", lim), 0);
 	assert_int_equal(search_request_set(&req, "page", pg), 0);
+	if (fl && fl->type)
+		assert_int_equal(search_request_set(&req, "type", fl->type), 0);
+	if (fl && fl->department)
+		assert_int_equal(search_request_set(&req, "department", fl->department), 0);
+	if (fl && fl->from)
+		assert_int_equal(search_request_set(&req, "from", fl->from), 0);
+	if (fl && fl->to)
+		assert_int_equal(search_request_set(&req, "to", fl->to), 0);
 	req.no_snippets = 1;
 	req.exhaustive = mode == EXHAUSTIVE;
 	req.bulk = mode == BULK;
@@ -145,6 +160,17 @@ static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page,
 		const char *id = search_result_hit(res, i, &o->scores[i], NULL);
 		snprintf(o->ids[i], sizeof(o->ids[i]), "%s", id);
 	}
+	search_result_json(res, &json);
+	const char *fc = json.ptr ? strstr(json.ptr, "\"facets\"") : NULL;
+	assert_non_null(fc);
+	snprintf(o->facets, sizeof(o->facets), "%s", fc);
+	buf_release(&json);
+}
+
+static void run(struct fixture *f, const char *q, uint32_t limit, uint32_t page, enum mode mode,
+		struct outcome *o)
+{
+	run_filtered(f, q, limit, page, NULL, mode, o);
 }
 
 static void same(const char *q, uint32_t limit, uint32_t page, const char *how, const struct outcome *a,
@@ -153,6 +179,9 @@ static void same(const char *q, uint32_t limit, uint32_t page, const char *how, 
 	if (a->total != b->total || a->n != b->n)
 		fail_msg("query [%s] limit %u page %u: %s total %llu hits %u, exhaustive total %llu hits %u", q, limit,
 			 page, how, (unsigned long long)a->total, a->n, (unsigned long long)b->total, b->n);
+	if (strcmp(a->facets, b->facets) != 0)
+		fail_msg("query [%s] limit %u page %u: %s facets %s, exhaustive %s", q, limit, page, how, a->facets,
+			 b->facets);
 	for (uint32_t h = 0; h < a->n; h++)
 		if (strcmp(a->ids[h], b->ids[h]) != 0 || a->scores[h] != b->scores[h])
 			fail_msg("query [%s] limit %u page %u, hit %u: %s %s %.17g, exhaustive %s %.17g", q, limit, page,
@@ -166,12 +195,25 @@ static void compare_many(struct fixture *f, uint64_t seed, int n_queries)
 	int pruned_differently = 0;
 	uint64_t scored_pruned = 0, scored_all = 0;
 
+	static const char *const types[] = { "communique", "guide", "convention" };
+	static const char *const depts[] = { "31", "34", "12" };
+	static const char *const dates[] = { "2023-01-01", "2024-03-15", "2024-09-30", "2025-06-01" };
+
 	for (int i = 0; i < n_queries; i++) {
 		uint32_t limit = 1 + rnd(&seed) % 10, page = 1 + rnd(&seed) % 2;
+		struct filters fl = { 0 };
+		/* One query in four filtered: the paths count and filter matches apart. */
+		switch (rnd(&seed) % 16) {
+		case 0: fl.type = types[rnd(&seed) % 3]; break;
+		case 1: fl.department = depts[rnd(&seed) % 3]; break;
+		case 2: fl.from = dates[rnd(&seed) % 4]; break;
+		case 3: fl.to = dates[rnd(&seed) % 4]; fl.type = types[rnd(&seed) % 3]; break;
+		default: break;
+		}
 		random_query(f, &seed, q, sizeof(q));
-		run(f, q, limit, page, DEFAULT, &a);
-		run(f, q, limit, page, EXHAUSTIVE, &b);
-		run(f, q, limit, page, BULK, &c);
+		run_filtered(f, q, limit, page, &fl, DEFAULT, &a);
+		run_filtered(f, q, limit, page, &fl, EXHAUSTIVE, &b);
+		run_filtered(f, q, limit, page, &fl, BULK, &c);
 		same(q, limit, page, "pruned", &a, &b);
 		same(q, limit, page, "bulk", &c, &b);
 		pruned_differently += a.total > a.n;

@@ -989,7 +989,7 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 	/* A word's only key writes its entries (no zeroing, no reading back); several
 	 * keys add theirs up. Excluded words write to a scratch entry. */
 	int one = nk == 1;
-	struct bulk_entry scratch, *e = li >= 0 ? b->e + (size_t)li * b->cap : NULL;
+	struct bulk_entry scratch, *e = li >= 0 && b->e ? b->e + (size_t)li * b->cap : NULL;
 	const uint32_t *cdocs = b->docs;
 	const uint8_t *alive = b->alive;
 	uint8_t *hit = b->hit;
@@ -1279,6 +1279,8 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 	unsigned mask[QUERY_MAX_TERMS];
 	double idf[QUERY_MAX_TERMS];
 
+	if (n == 0)
+		return; /* and b->e may not be allocated yet */
 	if (nl > QUERY_MAX_TERMS) {
 		/* Not a plan the parser makes: the caller's exact path for each. */
 		memset(title, 1, n);

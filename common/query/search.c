@@ -160,6 +160,28 @@ static int utf8_valid(const char *s)
 	return 1;
 }
 
+/*
+ * How many bytes of s an error message quotes: at most max, never a character cut in
+ * two nor an invalid byte (the message goes into JSON, which must stay UTF-8).
+ */
+static int quote_len(const char *s, int max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	int i = 0;
+
+	while (u[i]) {
+		int n = u[i] < 0x80 ? 1 : u[i] >= 0xC2 && u[i] <= 0xDF ? 2 : u[i] >= 0xE0 && u[i] <= 0xEF ? 3
+			: u[i] >= 0xF0 && u[i] <= 0xF4 ? 4 : 0;
+		if (!n || i + n > max)
+			break;
+		for (int k = 1; k < n; k++)
+			if ((u[i + k] & 0xC0) != 0x80)
+				return i;
+		i += n;
+	}
+	return i;
+}
+
 static int parse_uint(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 {
 	uint64_t n = 0;
@@ -210,10 +232,12 @@ int search_request_set(struct search_request *req, const char *name, const char 
 		req->q = value;
 	} else if (strcmp(name, "page") == 0) {
 		if (parse_uint(value, 1, SEARCH_MAX_DEPTH, &req->page) < 0)
-			return as_error_set(AS_EINVAL, "page: '%.40s' is not a whole number from 1 to %d", value, SEARCH_MAX_DEPTH);
+			return as_error_set(AS_EINVAL, "page: '%.*s' is not a whole number from 1 to %d", quote_len(value, 40), value,
+					    SEARCH_MAX_DEPTH);
 	} else if (strcmp(name, "limit") == 0) {
 		if (parse_uint(value, 1, SEARCH_MAX_LIMIT, &req->limit) < 0)
-			return as_error_set(AS_EINVAL, "limit: '%.40s' is not a whole number from 1 to %d", value, SEARCH_MAX_LIMIT);
+			return as_error_set(AS_EINVAL, "limit: '%.*s' is not a whole number from 1 to %d", quote_len(value, 40), value,
+					    SEARCH_MAX_LIMIT);
 	} else if (strcmp(name, "type") == 0 || strcmp(name, "department") == 0) {
 		if (strlen(value) > 64)
 			return as_error_set(AS_EINVAL, "%s: longer than 64 bytes", name);
@@ -225,7 +249,7 @@ int search_request_set(struct search_request *req, const char *name, const char 
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
 		int32_t d = 0;
 		if (*value && parse_date(value, &d) < 0)
-			return as_error_set(AS_EINVAL, "%s: '%.40s' is not a date YYYY-MM-DD", name, value);
+			return as_error_set(AS_EINVAL, "%s: '%.*s' is not a date YYYY-MM-DD", name, quote_len(value, 40), value);
 		if (name[0] == 'f')
 			req->from = d;
 		else
@@ -236,16 +260,16 @@ int search_request_set(struct search_request *req, const char *name, const char 
 		else if (strcmp(value, "date") == 0)
 			req->sort = SORT_DATE;
 		else
-			return as_error_set(AS_EINVAL, "sort: '%.40s' is neither 'relevance' nor 'date'", value);
+			return as_error_set(AS_EINVAL, "sort: '%.*s' is neither 'relevance' nor 'date'", quote_len(value, 40), value);
 	} else if (strcmp(name, "explain") == 0) {
 		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
 			req->explain = 1;
 		else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || !*value)
 			req->explain = 0;
 		else
-			return as_error_set(AS_EINVAL, "explain: '%.40s' is neither 1 nor 0", value);
+			return as_error_set(AS_EINVAL, "explain: '%.*s' is neither 1 nor 0", quote_len(value, 40), value);
 	} else {
-		return as_error_set(AS_EINVAL, "unknown parameter '%.40s'", name);
+		return as_error_set(AS_EINVAL, "unknown parameter '%.*s'", quote_len(name, 40), name);
 	}
 	return 0;
 }
@@ -1467,7 +1491,7 @@ int search_document_json(struct searcher *s, const struct index *idx, const char
 
 	arena_reset(s->arena);
 	if ((rc = index_find_doc(idx, id, &seg, &doc)) < 0)
-		return rc == AS_ENOENT ? as_error_set(AS_ENOENT, "no document '%.200s'", id) : rc;
+		return rc == AS_ENOENT ? as_error_set(AS_ENOENT, "no document '%.*s'", quote_len(id, 200), id) : rc;
 	if ((rc = segment_get_doc(index_segment(idx, seg), doc, 0, s->arena, &sd)) < 0)
 		return rc;
 	buf_addstr(out, "{\"id\": ");

@@ -1,5 +1,6 @@
 #include "common/util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +82,25 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..len) (s[0] >= 0x80), 0 if none. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+	uint32_t cp;
+
+	if (!n || n > len)
+		return 0;
+	cp = s[0] & (0x7F >> n);
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3F);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
 void buf_add_json_str(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -91,6 +111,19 @@ void buf_add_json_str(struct buf *b, const char *s, size_t len)
 		const char *esc = NULL;
 		char u[6];
 
+		if (c >= 0x80) {
+			/* JSON is UTF-8: a byte that is not part of a character (a cut or
+			 * corrupt text) becomes U+FFFD rather than invalid output. */
+			size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+			if (n) {
+				i += n - 1;
+				continue;
+			}
+			buf_add(b, s + run, i - run);
+			run = i + 1;
+			buf_addstr(b, "\\ufffd");
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		buf_add(b, s + run, i - run);

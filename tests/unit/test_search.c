@@ -684,6 +684,45 @@ static void test_json(void **state)
 	buf_release(&out);
 }
 
+static int valid_utf8(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		int n = *u < 0x80 ? 0 : (*u & 0xE0) == 0xC0 ? 1 : (*u & 0xF0) == 0xE0 ? 2 : (*u & 0xF8) == 0xF0 ? 3 : -1;
+		if (n < 0)
+			return 0;
+		for (int k = 1; k <= n; k++)
+			if ((u[k] & 0xC0) != 0x80)
+				return 0;
+		u += n + 1;
+	}
+	return 1;
+}
+
+/* Error messages quote a bad value cut on a character, and JSON strings stay UTF-8 whatever
+ * bytes they are given: both reach the daemon's JSON errors. */
+static void test_messages_stay_utf8(void **state)
+{
+	struct search_request req;
+	struct buf b = BUF_INIT;
+	char v[64];
+
+	(void)state;
+	search_request_init(&req);
+	/* 39 bytes, then ª (C2 AA) across the 40-byte quote limit. */
+	snprintf(v, sizeof(v), "%s\xC2\xAA" "c", "2027-01-01search?q=\"<script>\" artisan-p");
+	assert_int_equal(strlen(v), 42);
+	assert_int_equal(search_request_set(&req, "from", v), AS_EINVAL);
+	assert_true(valid_utf8(as_error_message(AS_EINVAL)));
+	assert_non_null(strstr(as_error_message(AS_EINVAL), "artisan-p'"));
+	const char *raw = "a\xC2" "b\xFF\xE2\x82\xAC\xED\xA0\x80";
+	buf_add_json_str(&b, raw, strlen(raw));
+	assert_non_null(b.ptr);
+	assert_string_equal(b.ptr, "a\\ufffdb\\ufffd\xE2\x82\xAC\\ufffd\\ufffd\\ufffd");
+	buf_release(&b);
+}
+
 static void test_strict_parameters(void **state)
 {
 	static const char *const bad[][2] = {
@@ -764,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_json),
 		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_messages_stay_utf8),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -721,21 +721,22 @@ static int keys_build(const struct dict_reader *d, struct dict_keys **out)
 	struct buf bytes = BUF_INIT;
 	struct dict_keys *k;
 	uint64_t *prefix;
-	uint32_t *off, *df;
+	uint32_t *off, *df, *bucket;
 	size_t n = 0;
 	int rc;
 
 	*out = NULL;
-	if (d->n_keys > (SIZE_MAX - sizeof(*k)) / 16 - 1)
+	if (d->n_keys > (SIZE_MAX - sizeof(*k)) / 16 - DICT_KEY_BUCKETS - 2)
 		return AS_ENOMEM;
 	/* One block: prefix first, for its alignment. */
 	k = as_malloc(sizeof(*k) + (size_t)d->n_keys * sizeof(uint64_t) +
-		      (2 * (size_t)d->n_keys + 1) * sizeof(uint32_t));
+		      (2 * (size_t)d->n_keys + 1 + DICT_KEY_BUCKETS + 1) * sizeof(uint32_t));
 	if (!k)
 		return AS_ENOMEM;
 	prefix = (uint64_t *)(k + 1);
 	off = (uint32_t *)(prefix + d->n_keys);
 	df = off + d->n_keys + 1;
+	bucket = df + d->n_keys;
 	off[0] = 0;
 	memset(&it, 0, sizeof(it));
 	it.d = d;
@@ -765,10 +766,21 @@ static int keys_build(const struct dict_reader *d, struct dict_keys **out)
 		as_free(k);
 		return rc;
 	}
+	/* Keys are in byte order, so their buckets do not decrease (a corrupt order
+	 * only makes seeks miss keys, as it would a binary search). */
+	uint32_t b = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned kb = dict_key_bucket((unsigned char)(prefix[i] >> 56), (unsigned char)(prefix[i] >> 48));
+		while (b <= kb)
+			bucket[b++] = (uint32_t)i;
+	}
+	while (b <= DICT_KEY_BUCKETS)
+		bucket[b++] = (uint32_t)n;
 	k->n = n;
 	k->off = off;
 	k->doc_freq = df;
 	k->prefix = prefix;
+	k->bucket = bucket;
 	*out = k;
 	return 0;
 }

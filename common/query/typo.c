@@ -134,15 +134,19 @@ static inline int key_less(const struct dict_keys *dk, size_t i, const struct ta
 static size_t seek(const struct dict_keys *dk, size_t from, const unsigned char *s, size_t len, uint64_t prefix)
 {
 	struct target t = { s, len, prefix };
-	size_t lo = from, hi = from, step = 1, n;
+	/* The answer is in s's bucket, or is the first key of the next one. */
+	unsigned bk = dict_key_bucket(s[0], len > 1 ? s[1] : 0);
+	size_t end = dk->bucket[bk + 1], lo = from > dk->bucket[bk] ? from : dk->bucket[bk], hi = lo, step = 1, n;
 
-	while (hi < dk->n && key_less(dk, hi, &t)) {
+	if (end < lo)
+		end = lo;
+	while (hi < end && key_less(dk, hi, &t)) {
 		lo = hi + 1;
 		hi += step;
 		step *= 2;
 	}
-	if (hi > dk->n)
-		hi = dk->n;
+	if (hi > end)
+		hi = end;
 	/* The answer is in [lo, lo + n]. */
 	for (n = hi - lo; n > 1;) {
 		size_t half = n / 2;

@@ -259,34 +259,37 @@ void block_put(struct buf *b, const uint32_t *v, size_t n)
 	pack_put(b, v, n, w);
 }
 
-size_t block_get(const uint8_t *in, size_t len, size_t n, uint32_t *out)
+/* A block's width byte and packed bytes, checked against the len readable: its length,
+ * or 0 when they do not fit. */
+static size_t block_head(const uint8_t *in, size_t len, size_t n, unsigned *w)
 {
-	unsigned w;
 	size_t nb;
 
 	if (len < 1 || in[0] > 32)
 		return 0;
-	w = in[0];
-	nb = packed_bytes(n, w);
-	if (nb > len - 1)
-		return 0;
-	pack_get(in + 1, n, w, out);
-	return 1 + nb;
+	*w = in[0];
+	nb = packed_bytes(n, *w);
+	return nb > len - 1 ? 0 : 1 + nb;
+}
+
+size_t block_get(const uint8_t *in, size_t len, size_t n, uint32_t *out)
+{
+	unsigned w;
+	size_t used = block_head(in, len, n, &w);
+
+	if (used)
+		pack_get(in + 1, n, w, out);
+	return used;
 }
 
 size_t block_get_sums(const uint8_t *in, size_t len, size_t n, uint64_t *acc, uint32_t *out)
 {
 	unsigned w;
-	size_t nb;
+	size_t used = block_head(in, len, n, &w);
 
-	if (len < 1 || in[0] > 32)
-		return 0;
-	w = in[0];
-	nb = packed_bytes(n, w);
-	if (nb > len - 1)
-		return 0;
-	pack_get_sums(in + 1, n, w, out, acc);
-	return 1 + nb;
+	if (used)
+		pack_get_sums(in + 1, n, w, out, acc);
+	return used;
 }
 
 void intgroup_put(struct buf *b, const uint32_t *v, size_t n)

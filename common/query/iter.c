@@ -905,6 +905,33 @@ static int bulk_tmp(struct bulk *b, uint64_t df, uint32_t n_runs)
 	return 0;
 }
 
+/*
+ * Every key of word li appended to b->tmp (room for cap postings), each key's list a run
+ * of its own starting at b->runs[*nr]; *nt and *nr move past them.
+ */
+static int bulk_collect(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t li, uint32_t s,
+			uint64_t cap, size_t *nt, uint32_t *nr)
+{
+	int rc = 0;
+
+	for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
+		const struct leaf_key *key = &l->seg_keys[s][k];
+		struct postings *p;
+		b->runs[(*nr)++] = *nt;
+		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+			break;
+		for (rc = postings_next(p); rc == 0;) {
+			const uint32_t *docs, *tf[N_FIELDS];
+			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+			for (uint32_t i = at; i < n && *nt < cap; i++)
+				post_put(&b->tmp[(*nt)++], docs[i], li, k, tf, i);
+			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
+		}
+		postings_free(p);
+	}
+	return rc < 0 ? rc : 0;
+}
+
 /* The driving word's documents: every key's list decoded, merged in key order. */
 static int bulk_drive(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, uint32_t li)
 {
@@ -938,24 +965,8 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		postings_free(p);
 		return rc < 0 ? rc : 0;
 	}
-	if ((rc = bulk_tmp(b, df, nk)) < 0)
-		return rc;
-	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
-		const struct leaf_key *key = &l->seg_keys[s][k];
-		struct postings *p;
-		b->runs[k] = nt;
-		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
-			break;
-		for (rc = postings_next(p); rc == 0;) {
-			const uint32_t *docs, *tf[N_FIELDS];
-			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
-			for (uint32_t i = at; i < n && nt < df; i++)
-				post_put(&b->tmp[nt++], docs[i], li, k, tf, i);
-			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
-		}
-		postings_free(p);
-	}
-	if (rc < 0)
+	uint32_t nr = 0;
+	if ((rc = bulk_tmp(b, df, nk)) < 0 || (rc = bulk_collect(b, seg, l, li, s, df, &nt, &nr)) < 0)
 		return rc;
 	b->runs[nk] = nt;
 	struct bulk_post *all = merge_runs(b, b->runs, nk);
@@ -1087,26 +1098,9 @@ static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
 		return rc;
 	b->n = 0;
 	nr = 0;
-	for (uint32_t i = 0; i < nl && rc >= 0; i++) {
-		const struct leaf *l = b->leaves[i];
-		for (uint32_t k = 0; k < l->seg_n_keys[s] && rc >= 0; k++) {
-			const struct leaf_key *key = &l->seg_keys[s][k];
-			struct postings *p;
-			b->runs[nr++] = nt;
-			if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
-				break;
-			for (rc = postings_next(p); rc == 0;) {
-				const uint32_t *docs, *tf[N_FIELDS];
-				uint32_t at, n = postings_block_view(p, &docs, tf, &at);
-				for (uint32_t j = at; j < n && nt < df; j++)
-					post_put(&b->tmp[nt++], docs[j], i, k, tf, j);
-				rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
-			}
-			postings_free(p);
-		}
-	}
-	if (rc < 0)
-		return rc;
+	for (uint32_t i = 0; i < nl; i++)
+		if ((rc = bulk_collect(b, seg, b->leaves[i], i, s, df, &nt, &nr)) < 0)
+			return rc;
 	b->runs[nr] = nt;
 	const struct bulk_post *all = nr ? merge_runs(b, b->runs, nr) : b->tmp;
 	uint64_t pass;

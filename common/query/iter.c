@@ -22,20 +22,27 @@ static void ctx_len_w(struct score_ctx *ctx, const struct plan *plan)
 	}
 }
 
+/* Field f's BM25F norm for a length, from the cache of short lengths when it has it
+ * (ctx_len_w() done). */
+static inline double ctx_norm(struct score_ctx *ctx, int f, uint32_t len)
+{
+	double *cache = ctx->norm_cache && len < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len] : NULL;
+	double v;
+
+	if (cache && *cache != 0)
+		return *cache;
+	v = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
+	if (cache)
+		*cache = v;
+	return v;
+}
+
 void ctx_set_doc(struct score_ctx *ctx, const struct plan *plan, const uint32_t len[N_FIELDS])
 {
 	ctx_len_w(ctx, plan);
 	for (int f = 0; f < N_FIELDS; f++) {
-		double *c = ctx->norm_cache && len[f] < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len[f]]
-									: NULL;
 		ctx->len[f] = len[f];
-		if (c && *c != 0) {
-			ctx->fnorm[f] = *c;
-			continue;
-		}
-		ctx->fnorm[f] = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len[f]);
-		if (c)
-			*c = ctx->fnorm[f];
+		ctx->fnorm[f] = ctx_norm(ctx, f, len[f]);
 	}
 }
 
@@ -881,6 +888,16 @@ static int bulk_reserve(struct bulk *b, uint64_t n)
 	return 0;
 }
 
+/* Documents of word l's keys in segment s (a document with two keys counts twice). */
+static uint64_t leaf_seg_df(const struct leaf *l, uint32_t s)
+{
+	uint64_t df = 0;
+
+	for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
+		df += l->seg_keys[s][k].info.doc_freq;
+	return df;
+}
+
 /* Room for df postings in n_runs runs to merge; kept from query to query. */
 static int bulk_tmp(struct bulk *b, uint64_t df, uint32_t n_runs)
 {
@@ -936,12 +953,10 @@ static int bulk_collect(struct bulk *b, const struct segment *seg, const struct 
 static int bulk_drive(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, uint32_t li)
 {
 	uint32_t nk = l->seg_n_keys[s];
-	uint64_t df = 0;
+	uint64_t df = leaf_seg_df(l, s);
 	size_t nt = 0;
 	int rc = 0;
 
-	for (uint32_t k = 0; k < nk; k++)
-		df += l->seg_keys[s][k].info.doc_freq;
 	if ((rc = bulk_reserve(b, df)) < 0)
 		return rc;
 	b->n = 0;
@@ -1091,8 +1106,7 @@ static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
 
 	for (uint32_t i = 0; i < nl; i++) {
 		nr += b->leaves[i]->seg_n_keys[s];
-		for (uint32_t k = 0; k < b->leaves[i]->seg_n_keys[s]; k++)
-			df += b->leaves[i]->seg_keys[s][k].info.doc_freq;
+		df += leaf_seg_df(b->leaves[i], s);
 	}
 	if ((rc = bulk_reserve(b, df)) < 0 || (rc = bulk_tmp(b, df, nr)) < 0)
 		return rc;
@@ -1169,10 +1183,8 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 			return rc;
 		for (uint32_t i = 0; i < any->n_kids; i++) {
 			const struct leaf *l = any->kids[i]->leaf;
-			uint64_t df = 0;
+			uint64_t df = leaf_seg_df(l, s);
 			b->leaves[i] = l;
-			for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
-				df += l->seg_keys[s][k].info.doc_freq;
 			if (df > most)
 				most = df;
 		}
@@ -1205,10 +1217,8 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 		return rc;
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
-		uint64_t df = 0;
+		uint64_t df = leaf_seg_df(l, s);
 		b->leaves[i] = l;
-		for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
-			df += l->seg_keys[s][k].info.doc_freq;
 		if (df < best)
 			best = df, drive = i;
 	}
@@ -1250,16 +1260,7 @@ void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **aliv
 /* ctx_set_doc()'s norm of field f, from a document's row of lengths (NULL: none). */
 static inline double bulk_norm(struct score_ctx *ctx, int f, const uint8_t *lens)
 {
-	uint32_t len = lens ? le32(lens + 4 * f) : 0;
-	double *cache = ctx->norm_cache && len < CTX_NORM_CACHE ? &ctx->norm_cache[f * CTX_NORM_CACHE + len] : NULL;
-	double v;
-
-	if (cache && *cache != 0)
-		return *cache;
-	v = field_w[f] / (1.0 - field_b[f] + ctx->len_w[f] * len);
-	if (cache)
-		*cache = v;
-	return v;
+	return ctx_norm(ctx, f, lens ? le32(lens + 4 * f) : 0);
 }
 
 void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,

@@ -131,32 +131,11 @@ void search_request_init(struct search_request *req)
 
 static int utf8_valid(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), k;
 
-	while (*u) {
-		unsigned c = *u, n;
-		uint32_t cp;
-		if (c < 0x80) {
-			u++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
+	for (size_t i = 0; i < len; i += k)
+		if (!(k = buf_utf8_char(s + i, len - i)))
 			return 0;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((u[i] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (u[i] & 0x3F);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		u += n + 1;
-	}
 	return 1;
 }
 
@@ -166,20 +145,11 @@ static int utf8_valid(const char *s)
  */
 static int quote_len(const char *s, int max)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	int i = 0;
+	size_t len = strlen(s), i = 0, k;
 
-	while (u[i]) {
-		int n = u[i] < 0x80 ? 1 : u[i] >= 0xC2 && u[i] <= 0xDF ? 2 : u[i] >= 0xE0 && u[i] <= 0xEF ? 3
-			: u[i] >= 0xF0 && u[i] <= 0xF4 ? 4 : 0;
-		if (!n || i + n > max)
-			break;
-		for (int k = 1; k < n; k++)
-			if ((u[i + k] & 0xC0) != 0x80)
-				return i;
-		i += n;
-	}
-	return i;
+	while (i < len && (k = buf_utf8_char(s + i, len - i)) && i + k <= (size_t)max)
+		i += k;
+	return (int)i;
 }
 
 static int parse_uint(const char *v, uint32_t min, uint32_t max, uint32_t *out)
@@ -531,18 +501,26 @@ static int score_doc(struct run *r, struct qiter *root, int with_prox, double *s
 	return 0;
 }
 
-/* Counts of a segment's value ids, grown on demand. */
-static int count_value(struct searcher *s, int kind, uint16_t id)
+/* count_value() for an id past the counts: grows them first. */
+static __attribute__((noinline)) int count_grow(struct searcher *s, int kind, uint16_t id)
 {
-	if (id >= s->count_cap[kind]) {
-		uint32_t ncap = (uint32_t)id + 64;
-		uint32_t *n = as_realloc(s->counts[kind], ncap * sizeof(*n));
-		if (!n)
-			return AS_ENOMEM;
-		memset(n + s->count_cap[kind], 0, (ncap - s->count_cap[kind]) * sizeof(*n));
-		s->counts[kind] = n;
-		s->count_cap[kind] = ncap;
-	}
+	uint32_t ncap = (uint32_t)id + 64;
+	uint32_t *n = as_realloc(s->counts[kind], ncap * sizeof(*n));
+
+	if (!n)
+		return AS_ENOMEM;
+	memset(n + s->count_cap[kind], 0, (ncap - s->count_cap[kind]) * sizeof(*n));
+	s->counts[kind] = n;
+	s->count_cap[kind] = ncap;
+	s->counts[kind][id]++;
+	return 0;
+}
+
+/* Counts of a segment's value ids, grown on demand (out of line: once per searcher). */
+static inline int count_value(struct searcher *s, int kind, uint16_t id)
+{
+	if (id >= s->count_cap[kind])
+		return count_grow(s, kind, id);
 	s->counts[kind][id]++;
 	return 0;
 }
@@ -598,28 +576,35 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 	return rc;
 }
 
-/* Counts a match (total, facets) if it passes the filters: 1 counted, 0 filtered out. */
-static int count_doc(struct run *r, const struct segment *seg, uint32_t doc, uint16_t type_id, uint16_t dept_id,
-		     struct doc_values *dv)
+/* Counts a match with these values (total, facets) if it passes the filters: 1 counted,
+ * 0 filtered out, AS_ENOMEM. */
+static inline int count_match(struct run *r, struct doc_values dv, uint16_t type_id, uint16_t dept_id)
 {
 	const struct search_request *req = r->req;
 	struct searcher *s = r->s;
 
-	if (!segment_is_live(seg, doc))
-		return 0;
-	segment_doc_values(seg, doc, dv);
-	if ((type_id && dv->type != type_id) || (dept_id && dv->department != dept_id) ||
-	    (req->from && (!dv->date || dv->date < req->from)) || (req->to && (!dv->date || dv->date > req->to)))
+	if ((type_id && dv.type != type_id) || (dept_id && dv.department != dept_id) ||
+	    (req->from && (!dv.date || dv.date < req->from)) || (req->to && (!dv.date || dv.date > req->to)))
 		return 0;
 	r->total++;
-	if ((dv->type && count_value(s, 0, dv->type) < 0) || (dv->department && count_value(s, 1, dv->department) < 0))
+	if ((dv.type && count_value(s, 0, dv.type) < 0) || (dv.department && count_value(s, 1, dv.department) < 0))
 		return AS_ENOMEM;
-	if (dv->date) {
-		int y = dv->date / 10000 - YEAR_MIN;
+	if (dv.date) {
+		int y = dv.date / 10000 - YEAR_MIN;
 		if (y >= 0 && y < N_YEARS)
 			s->years[y]++;
 	}
 	return 1;
+}
+
+/* count_match() for a document of the segment, if it is live. */
+static int count_doc(struct run *r, const struct segment *seg, uint32_t doc, uint16_t type_id, uint16_t dept_id,
+		     struct doc_values *dv)
+{
+	if (!segment_is_live(seg, doc))
+		return 0;
+	segment_doc_values(seg, doc, dv);
+	return count_match(r, *dv, type_id, dept_id);
 }
 
 struct seg_pass {
@@ -747,7 +732,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 		uint32_t m = 0;
 		if ((rc = bulk_scratch(s, n)) < 0)
 			return rc;
-		/* count_doc() over the segment's tables, without a call per match. */
+		/* count_doc() over the segment's tables: no call into the index per match. */
 		struct segment_tables t;
 		segment_tables(seg, &t);
 		const uint32_t *bdocs;
@@ -758,27 +743,13 @@ static int run_segment(struct run *r, uint32_t s_no)
 			if (!alive[c] || doc >= t.n_docs || (t.del && (t.del[doc >> 3] >> (doc & 7) & 1)))
 				continue;
 			const uint8_t *v = t.values + 8 * (size_t)doc;
-			int32_t date = (int32_t)le32(v);
-			uint16_t type = le16(v + 4), dept = le16(v + 6);
-			if ((type_id && type != type_id) || (dept_id && dept != dept_id) ||
-			    (req->from && (!date || date < req->from)) || (req->to && (!date || date > req->to)))
+			struct doc_values val = { (int32_t)le32(v), le16(v + 4), le16(v + 6) };
+			if ((rc = count_match(r, val, type_id, dept_id)) < 0)
+				return rc;
+			if (rc == 0)
 				continue;
-			r->total++;
-			if (type && type < s->count_cap[0])
-				s->counts[0][type]++;
-			else if (type && count_value(s, 0, type) < 0)
-				return AS_ENOMEM;
-			if (dept && dept < s->count_cap[1])
-				s->counts[1][dept]++;
-			else if (dept && count_value(s, 1, dept) < 0)
-				return AS_ENOMEM;
-			if (date) {
-				int y = date / 10000 - YEAR_MIN;
-				if (y >= 0 && y < N_YEARS)
-					s->years[y]++;
-			}
 			s->b_cand[m] = c;
-			s->b_date[m++] = date;
+			s->b_date[m++] = val.date;
 		}
 		bulk_score_all(s->bulk, ctx, p, seg, s->b_cand, m, s->b_score, s->b_title);
 		r->n_scored += m;

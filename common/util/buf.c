@@ -82,12 +82,17 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..len) (s[0] >= 0x80), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
+size_t buf_utf8_char(const char *str, size_t len)
 {
-	size_t n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
 	uint32_t cp;
 
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
 	if (!n || n > len)
 		return 0;
 	cp = s[0] & (0x7F >> n);
@@ -114,7 +119,7 @@ void buf_add_json_str(struct buf *b, const char *s, size_t len)
 		if (c >= 0x80) {
 			/* JSON is UTF-8: a byte that is not part of a character (a cut or
 			 * corrupt text) becomes U+FFFD rather than invalid output. */
-			size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+			size_t n = buf_utf8_char(s + i, len - i);
 			if (n) {
 				i += n - 1;
 				continue;

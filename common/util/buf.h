@@ -31,6 +31,9 @@ void buf_addch(struct buf *b, int c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 
+/* Bytes of the well-formed UTF-8 character at s[0..len): 1 for ASCII, 0 when there is
+ * none (a stray or cut byte, an overlong form, a surrogate). */
+size_t buf_utf8_char(const char *s, size_t len);
 /* Appends s[0..len) as the inside of a JSON string (no quotes): escapes ", \ and
  * controls; a byte that is no part of a well-formed UTF-8 character becomes \ufffd. */
 void buf_add_json_str(struct buf *b, const char *s, size_t len);

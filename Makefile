@@ -5,6 +5,7 @@
 #   make SANITIZE=address,undefined test
 #   make run                      build, index corpus/, serve it
 #   make bench | bench-quick      benchmarks beside Xapian (never part of test)
+#   make bench-programs           bench/*.c and bench/xapian_latency.cc into build/bench/
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer targets of tests/fuzz/ (clang, ASan+UBSan) into build-fuzz/
 #   make soak [SOAK_SECONDS=600]  the daemon under wrk while the index is republished (never part of test)
 
@@ -177,7 +178,15 @@ clean:
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: bench-programs
-bench-programs: $(BENCHES)
+bench-programs: $(BENCHES) $(BUILD)/bench/xapian_latency
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(INDEXER_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Xapian's latency timed from C++ (bench/xapian_latency.cc says why). Only bench targets
+# ask for it: g++ and libxapian-dev come with `scripts/setup.sh bench`, not build or test.
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+$(BUILD)/bench/xapian_latency: bench/xapian_latency.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -std=c++17 -Wall -Wextra -Werror -o $@ $< $(LDFLAGS) -lxapian

@@ -25,7 +25,10 @@ Settings (also printed by `settings`, copied into BENCHMARKS.md):
   results page would. The database is opened once and every query run once untimed
   before timing (warm).
 - timing: time.perf_counter_ns() around parse + get_mset + reading the 10 hits only; the
-  Python start-up and the database open are not timed.
+  Python start-up and the database open are not timed. bench.py takes its latency figures
+  from bench/xapian_latency.cc instead, the same search in C++, since the bindings add
+  interpreter time to every query; this command remains for the report's one row of
+  Xapian timed through Python.
 """
 import hashlib
 import json

@@ -2,7 +2,7 @@
 # Installs the Debian packages artisearch needs, and only those missing: safe to run again.
 #   scripts/setup.sh build   compile the three programs
 #   scripts/setup.sh test    build + the test suite (cmocka, Snowball's vocabulary, browser tests)
-#   scripts/setup.sh bench   test + the benchmark corpus, Xapian, wrk, nginx, gnuplot
+#   scripts/setup.sh bench   test + the benchmark corpus, Xapian (Python and C++), wrk, nginx, gnuplot
 #   scripts/setup.sh fuzz    test + clang's libFuzzer runtime
 #   scripts/setup.sh soak    test + wrk (make soak)
 #   scripts/setup.sh corpus  regenerate corpus/ PDFs (scripts/make-corpus-pdfs.py) and check them
@@ -12,7 +12,7 @@ group=${1:-build}
 build="build-essential pkg-config libstemmer-dev libutf8proc-dev libcmark-dev libyaml-dev
 libgumbo-dev libpoppler-glib-dev libmicrohttpd-dev zlib1g-dev libxxhash-dev"
 test="$build libcmocka-dev snowball-data chromium nodejs npm curl python3"
-bench="$test python3-xapian xapian-tools wrk nginx-light gnuplot-nox hyperfine time
+bench="$test python3-xapian libxapian-dev xapian-tools wrk nginx-light gnuplot-nox hyperfine time
 manpages-fr manpages-fr-dev man-db groff-base bsdextrautils libreoffice-help-fr debian-reference-fr poppler-utils"
 fuzz="$test clang libclang-rt-14-dev"
 soak="$test wrk"

@@ -1007,9 +1007,11 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
  * Merges word l's keys with the candidates: entry li gets their frequencies, hit[c]
  * says some key passing the field mask has candidate c. Each list is sought to the next
  * candidate, so blocks without candidates are never decoded, then merged in step
- * inside a block.
+ * inside a block; a list with many documents per live candidate is only sought, each
+ * candidate in turn, rather than walked through the blocks they fall in.
  */
-static int bulk_probe(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, int li)
+static int bulk_probe(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, int li,
+		      uint32_t live)
 {
 	uint32_t nk = l->seg_n_keys[s];
 	/* A word's only key writes its entries (no zeroing, no reading back); several
@@ -1032,6 +1034,24 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 		uint32_t c = 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
+		if ((uint64_t)live * RANK_PROBE_SPARSE < key->info.doc_freq) {
+			for (; c < cn; c++) {
+				const uint32_t *docs, *tf[N_FIELDS];
+				uint32_t i;
+				if (!alive[c])
+					continue;
+				if ((rc = postings_seek(p, cdocs[c])) != 0)
+					break;
+				postings_block_view(p, &docs, tf, &i);
+				if (docs[i] != cdocs[c])
+					continue;
+				struct bulk_entry *x = e ? e + c : &scratch;
+				if (one ? bulk_set(x, l->fields, key->w, tf, i) : bulk_add(x, l->fields, key->w, tf, i))
+					hit[c] = 1;
+			}
+			postings_free(p);
+			continue;
+		}
 		while (c < cn) {
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t i, n;
@@ -1154,8 +1174,7 @@ static int bulk_leaves(struct bulk *b, uint32_t nl)
 	return 0;
 }
 
-int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint64_t min_df,
-	       uint32_t *n)
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
 {
 	const struct pnode *root = plan->root;
 	const struct segment *seg = index_segment(idx, s);
@@ -1190,20 +1209,18 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 		}
 		if (most == 0)
 			return 0;
-		if (most < min_df)
-			return 1;
 		if ((rc = bulk_union(b, seg, s)) < 0)
 			return rc;
 		left = b->n;
 		for (uint32_t i = 0; root != any && i < root->n_nots && left; i++) {
-			if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1)) < 0)
+			if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1, left)) < 0)
 				return rc;
 			left = bulk_keep(b, 0);
 		}
 		*n = left ? b->n : 0;
 		return 0;
 	}
-	if (root->kind != PN_LEAF && root->kind != PN_AND)
+	if ((root->kind != PN_LEAF && root->kind != PN_AND) || nl > QUERY_MAX_TERMS)
 		return 1;
 	if (root->kind == PN_AND) {
 		for (uint32_t i = 0; i < root->n_kids; i++)
@@ -1224,20 +1241,29 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	}
 	if (best == 0)
 		return 0;
-	if (best < min_df)
-		return 1;
 	if ((rc = bulk_drive(b, seg, b->leaves[drive], s, drive)) < 0)
 		return rc;
 	left = b->n;
-	for (uint32_t i = 0; i < nl && left; i++) {
+	/* The rarer words first: each leaves fewer candidates to the next. */
+	uint32_t order[QUERY_MAX_TERMS], no = 0;
+	for (uint32_t i = 0; i < nl && no < QUERY_MAX_TERMS; i++) {
 		if (i == drive)
 			continue;
-		if ((rc = bulk_probe(b, seg, b->leaves[i], s, (int)i)) < 0)
+		uint64_t df = leaf_seg_df(b->leaves[i], s);
+		uint32_t j = no++;
+		while (j > 0 && leaf_seg_df(b->leaves[order[j - 1]], s) > df) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	for (uint32_t o = 0; o < no && left; o++) {
+		if ((rc = bulk_probe(b, seg, b->leaves[order[o]], s, (int)order[o], left)) < 0)
 			return rc;
 		left = bulk_keep(b, 1);
 	}
 	for (uint32_t i = 0; root->kind == PN_AND && i < root->n_nots && left; i++) {
-		if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1)) < 0)
+		if ((rc = bulk_probe(b, seg, root->nots[i]->leaf, s, -1, left)) < 0)
 			return rc;
 		left = bulk_keep(b, 0);
 	}

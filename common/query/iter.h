@@ -95,19 +95,18 @@ void iter_free(struct qiter *it);
  * The bulk path, for the commonest plans: one word, or words that must all be there
  * (with excluded words), matched list by list rather than through iterators: the
  * rarest word's lists decoded whole, the others sought candidate by candidate and merged
- * in step inside their blocks. Much cheaper per match, so every match is scored: exact
- * totals and facets visit them all anyway. bulk_match(): 0 with *n candidates (in
- * document order, not yet checked for deletion or filters), 1 when the plan has another
- * shape or its rarest word matches fewer than min_df documents (use iterators: they
- * skip more), <0 on error. bulk_view() gives candidate c's document docs[c] and
+ * in step inside their blocks (or only sought, when candidates are few). Much cheaper per
+ * match than the iterators, so every match is scored: exact totals and facets visit
+ * them all anyway. bulk_match(): 0 with *n candidates (in document order, not yet
+ * checked for deletion or filters), 1 when the plan has another shape (use iterators),
+ * <0 on error. bulk_view() gives candidate c's document docs[c] and
  * whether it matches, alive[c] (valid until the next bulk_match()); bulk_score() is
  * score() for a matching one.
  */
 struct bulk;
 int bulk_new(struct bulk **out);
 void bulk_free(struct bulk *b);
-int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t seg_no, uint64_t min_df,
-	       uint32_t *n);
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t seg_no, uint32_t *n);
 void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **alive);
 double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx);
 /*

@@ -106,11 +106,11 @@
 #define RANK_RERANK 20
 #endif
 
-/* The bulk path (iter.h) when the rarest word has at least this many documents: it
- * costs less per match, but its candidates' proximity must be sought back, where the
- * iterators, already on them, compute it as they go. */
-#ifndef RANK_BULK_MIN
-#define RANK_BULK_MIN 256
+/* The bulk path seeks a word's list candidate by candidate, rather than merging the
+ * blocks they fall in, when the list has more than this many documents per live
+ * candidate: a seek costs about as much as merging that many postings. */
+#ifndef RANK_PROBE_SPARSE
+#define RANK_PROBE_SPARSE 8
 #endif
 
 /* Title bonus, in units of Σ idf of the query words, when every query word is in the

@@ -723,7 +723,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 		return rc;
 	/* The exhaustive run (tests) walks the iterators without pruning: the reference the
 	 * bulk path and the pruned walk must both agree with. */
-	rc = req->exhaustive ? 1 : bulk_match(s->bulk, r->plan, r->idx, s_no, req->bulk ? 0 : RANK_BULK_MIN, &n);
+	rc = req->exhaustive || req->no_bulk ? 1 : bulk_match(s->bulk, r->plan, r->idx, s_no, &n);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {

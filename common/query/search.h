@@ -31,7 +31,7 @@ struct search_request {
 	int explain;            /* fill each hit's score parts */
 	int no_snippets;        /* skip snippets (benchmarks, or callers that want ids) */
 	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
-	int bulk;               /* the bulk path: 0 when it pays, 1 whenever the plan allows (tests) */
+	int no_bulk;            /* the pruned iterator walk even where the bulk path applies (tests) */
 };
 
 /* Defaults: page 1, limit 10, relevance, no filter. */

@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		req.exhaustive = (opt & 8) != 0;
-		req.bulk = (opt & 32) != 0;
+		req.no_bulk = (opt & 32) != 0;
 		rc = search_run(searcher, idx, &req, &res);
 		if (rc < 0) {
 			if (rc != AS_EINVAL) {

@@ -1,9 +1,9 @@
 /*
  * Dynamic pruning and the bulk path are exact: for many fixed-seed random queries over
- * an index of corpus/, the top k found by search_run's default (block-max pruning, or
- * the bulk path for dense words) and by the bulk path wherever the plan allows it are
- * the same documents with the same scores as walking and scoring every match, and the
- * totals (always counted over every match) agree. Pages continue each other.
+ * an index of corpus/, the top k found by search_run's default (the bulk path wherever
+ * the plan allows it, else block-max pruning) and by the pruned iterator walk for every
+ * plan are the same documents with the same scores as walking and scoring every match,
+ * and the totals (always counted over every match) agree. Pages continue each other.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,7 +125,7 @@ struct filters {
 	const char *type, *department, *from, *to;
 };
 
-enum mode { DEFAULT, BULK, EXHAUSTIVE };
+enum mode { DEFAULT, ITERATORS, EXHAUSTIVE };
 
 static void run_filtered(struct fixture *f, const char *q, uint32_t limit, uint32_t page, const struct filters *fl,
 			 enum mode mode, struct outcome *o)
@@ -151,7 +151,7 @@ static void run_filtered(struct fixture *f, const char *q, uint32_t limit, uint3
 		assert_int_equal(search_request_set(&req, "to", fl->to), 0);
 	req.no_snippets = 1;
 	req.exhaustive = mode == EXHAUSTIVE;
-	req.bulk = mode == BULK;
+	req.no_bulk = mode == ITERATORS;
 	assert_int_equal(search_run(f->s, f->idx, &req, &res), 0);
 	o->total = search_result_total(res);
 	o->n = search_result_n_hits(res);
@@ -213,11 +213,11 @@ static void compare_many(struct fixture *f, uint64_t seed, int n_queries)
 		random_query(f, &seed, q, sizeof(q));
 		run_filtered(f, q, limit, page, &fl, DEFAULT, &a);
 		run_filtered(f, q, limit, page, &fl, EXHAUSTIVE, &b);
-		run_filtered(f, q, limit, page, &fl, BULK, &c);
-		same(q, limit, page, "pruned", &a, &b);
-		same(q, limit, page, "bulk", &c, &b);
-		pruned_differently += a.total > a.n;
-		scored_pruned += a.scored;
+		run_filtered(f, q, limit, page, &fl, ITERATORS, &c);
+		same(q, limit, page, "default", &a, &b);
+		same(q, limit, page, "pruned", &c, &b);
+		pruned_differently += c.total > c.n;
+		scored_pruned += c.scored;
 		scored_all += b.scored;
 	}
 	/* And pruning did skip work. */
@@ -248,10 +248,10 @@ static void test_frequent_words(void **state)
 		for (uint32_t limit = 1; limit <= 10; limit += 3) {
 			run(f, queries[i], limit, 1, DEFAULT, &a);
 			run(f, queries[i], limit, 1, EXHAUSTIVE, &b);
-			run(f, queries[i], limit, 1, BULK, &c);
-			assert_true(a.scored <= b.scored);
-			same(queries[i], limit, 1, "pruned", &a, &b);
-			same(queries[i], limit, 1, "bulk", &c, &b);
+			run(f, queries[i], limit, 1, ITERATORS, &c);
+			assert_true(c.scored <= b.scored);
+			same(queries[i], limit, 1, "default", &a, &b);
+			same(queries[i], limit, 1, "pruned", &c, &b);
 		}
 }
 
@@ -268,7 +268,7 @@ static void test_pages_continue(void **state)
 	static struct outcome all, page;
 
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
-		for (enum mode m = DEFAULT; m <= BULK; m++) {
+		for (enum mode m = DEFAULT; m <= ITERATORS; m++) {
 			run(f, queries[i], 2 * RANK_RERANK, 1, m, &all);
 			for (uint32_t p = 1; p <= 2 * RANK_RERANK / 5; p++) {
 				run(f, queries[i], 5, p, m, &page);

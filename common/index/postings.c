@@ -659,19 +659,20 @@ uint32_t postings_block_view(const struct postings *p, const uint32_t **docs, co
 	return p->n;
 }
 
-/* First block >= from whose last document is >= target, or n_blocks. */
+/* First block >= from whose last document is >= target, or n_blocks. The halving
+ * picks a side with a conditional move: which side is a coin flip to a branch predictor. */
 static uint32_t find_skip(const struct postings *p, uint32_t from, uint32_t target)
 {
-	uint32_t lo = from, hi = p->n_blocks;
+	uint32_t base = from, n = p->n_blocks > from ? p->n_blocks - from : 0;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (skip_last(p, mid) < target)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (n == 0)
+		return from;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		base = skip_last(p, base + half) < target ? base + half : base;
+		n -= half;
 	}
-	return lo;
+	return base + (skip_last(p, base) < target);
 }
 
 int postings_seek(struct postings *p, uint32_t target)

@@ -1034,6 +1034,9 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 		uint32_t c = 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
+		/* Nine in ten of the list's documents are candidates: nearly every step matches,
+		 * and the entry is best written as it goes. */
+		int most = (uint64_t)live * 10 >= (uint64_t)key->info.doc_freq * 9;
 		if ((uint64_t)live * RANK_PROBE_SPARSE < key->info.doc_freq) {
 			for (; c < cn; c++) {
 				const uint32_t *docs, *tf[N_FIELDS];
@@ -1062,7 +1065,7 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 			if ((rc = postings_seek(p, cdocs[c])) != 0)
 				break;
 			n = postings_block_view(p, &docs, tf, &i);
-			if (one) {
+			if (one && most) {
 				/* Branch-free: the comparisons of two interleaved lists are coin
 				 * flips to a branch predictor; a step that is no match writes to
 				 * scratch, never reading it (no chain through memory). */
@@ -1074,6 +1077,23 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 					i += d <= t;
 					c += d >= t;
 				}
+				continue;
+			}
+			if (one) {
+				/* The same without the entry at each step: every step writes its
+				 * pair where the next one goes, kept only on a match, and the
+				 * entries are made after, for the matches alone. */
+				uint32_t mi[CODEC_BLOCK + 1], mc[CODEC_BLOCK + 1], nm = 0;
+				while (c < cn && i < n) {
+					uint32_t d = docs[i], t = cdocs[c];
+					mi[nm] = i;
+					mc[nm] = c;
+					nm += d == t;
+					i += d <= t;
+					c += d >= t;
+				}
+				for (uint32_t m = 0; m < nm; m++)
+					hit[mc[m]] |= (uint8_t)bulk_set(e ? e + mc[m] : &scratch, l->fields, key->w, tf, mi[m]);
 				continue;
 			}
 			while (c < cn && i < n) {

@@ -368,9 +368,59 @@ static int cannot_enter(const struct run *r, double bound)
 /* Smallest distance between occurrences of two words (b after a is closer than before):
  * one linear merge, left as soon as the distance is 1, the least there is. Without a
  * branch on which list moves: interleaved positions make it a coin flip. */
+/* First index in v[from..n) whose value is above x (after_equal) or at least x, by
+ * galloping from `from`: the values asked for increase, so each search starts where
+ * the last one ended. */
+static uint32_t gallop(const uint32_t *v, uint32_t from, uint32_t n, uint32_t x, int after_equal)
+{
+	uint32_t lo = from, step = 1, hi;
+
+	while (lo + step < n && (after_equal ? v[lo + step] <= x : v[lo + step] < x))
+		lo += step, step *= 2;
+	hi = lo + step < n ? lo + step : n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (after_equal ? v[mid] <= x : v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* min_distance() when one list is much the longer: each position of the short one
+ * looks up its neighbours in the long one (the closest occurrence before and after
+ * it are the only candidates), rather than the merge stepping through the long one. */
+static uint32_t min_distance_short(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
+{
+	uint32_t best = UINT32_MAX, k = 0;
+
+	if (na <= nb) {
+		for (uint32_t i = 0; i < na && best > 1; i++) {
+			k = gallop(b, k, nb, a[i], 1); /* b[k] > a[i] >= b[k - 1] */
+			if (k < nb && b[k] - a[i] < best)
+				best = b[k] - a[i];
+			if (k > 0 && a[i] - b[k - 1] + 1 < best)
+				best = a[i] - b[k - 1] + 1;
+		}
+	} else {
+		for (uint32_t j = 0; j < nb && best > 1; j++) {
+			k = gallop(a, k, na, b[j], 0); /* a[k] >= b[j] > a[k - 1] */
+			if (k < na && a[k] - b[j] + 1 < best)
+				best = a[k] - b[j] + 1;
+			if (k > 0 && b[j] - a[k - 1] < best)
+				best = b[j] - a[k - 1];
+		}
+	}
+	return best;
+}
+
 static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
 {
 	uint32_t i = 0, j = 0, best = UINT32_MAX;
+
+	if ((uint64_t)na * 8 < nb || (uint64_t)nb * 8 < na)
+		return min_distance_short(a, na, b, nb);
 
 	while (i < na && j < nb) {
 		uint32_t x = a[i], y = b[j], lt = x < y;

@@ -1,5 +1,6 @@
 #include "common/query/iter.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -1309,8 +1310,8 @@ static inline double bulk_norm(struct score_ctx *ctx, int f, const uint8_t *lens
 	return ctx_norm(ctx, f, lens ? le32(lens + 4 * f) : 0);
 }
 
-void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
-		    const uint32_t *cs, uint32_t n, double *out, uint8_t *title)
+uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
+			const uint32_t *cs, uint32_t n, double floor, double *out, uint8_t *title)
 {
 	uint64_t all = plan->n_slots >= 64 ? ~0ull : (1ull << plan->n_slots) - 1;
 	uint32_t nl = b->n_leaves;
@@ -1321,13 +1322,27 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 	double idf[QUERY_MAX_TERMS];
 
 	if (n == 0)
-		return; /* and b->e may not be allocated yet */
+		return 0; /* and b->e may not be allocated yet */
 	if (nl > QUERY_MAX_TERMS) {
 		/* Not a plan the parser makes: the caller's exact path for each. */
 		memset(title, 1, n);
-		return;
+		return n;
 	}
 	ctx_len_w(ctx, plan);
+	/*
+	 * One word in the body only scores idf sat(tf~) with tf~ = wtf W / (1 - B + len_w
+	 * len) and sat increasing: it reaches floor only if tf~ >= u = sat^-1(floor / idf),
+	 * that is wtf W >= u (1 - B + len_w len), two products where the score costs two
+	 * divisions. u is lowered by a margin far above the rounding of either side, so a
+	 * document skipped is surely below floor, and a tie is never skipped. Once the best
+	 * few are kept, most documents of a common word are skipped so.
+	 */
+	double u = -1;
+	uint32_t scored = n;
+	if (nl == 1 && floor > 0 && b->leaves[0]->idf > 0 && (b->leaves[0]->fields & (1u << FIELD_BODY))) {
+		double cap = b->leaves[0]->idf * (RANK_K1 + 1.0);
+		u = floor >= cap ? HUGE_VAL : floor * RANK_K1 / (cap - floor) * (1 - 1e-9);
+	}
 	segment_tables(seg, &t);
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct leaf *l = b->leaves[i];
@@ -1351,6 +1366,17 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 		double fn[N_FIELDS], s = 0;
 		unsigned have = 0;
 		uint64_t tbits = 0;
+		if (u >= 0) {
+			const struct bulk_entry *x = &e[0][c];
+			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 &&
+			    x->wtf[FIELD_BODY] * field_w[FIELD_BODY] <
+				    u * (1.0 - field_b[FIELD_BODY] + ctx->len_w[FIELD_BODY] * (lp ? le32(lp + 4 * FIELD_BODY) : 0))) {
+				out[j] = -HUGE_VAL;
+				title[j] = 0;
+				scored--;
+				continue;
+			}
+		}
 		for (uint32_t i = 0; i < nl; i++) {
 			const struct bulk_entry *x = &e[i][c];
 			double tfn = 0;
@@ -1384,6 +1410,7 @@ void bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *pl
 		 * is it worth the caller's exact scoring through the context. */
 		title[j] = lp && le32(lp + 4 * FIELD_TITLE) && all && (tbits & all) == all;
 	}
+	return scored;
 }
 
 uint64_t bulk_body_slots(const struct bulk *b, uint32_t c, uint32_t n_slots)

@@ -799,9 +799,15 @@ static int run_segment(struct run *r, uint32_t s_no)
 			s->b_cand[m] = c;
 			s->b_date[m++] = val.date;
 		}
-		bulk_score_all(s->bulk, ctx, p, seg, s->b_cand, m, s->b_score, s->b_title);
-		r->n_scored += m;
-		for (uint32_t j = 0; j < m; j++) {
+		/* In slices, so that the kept candidates' floor rises between them. */
+		for (uint32_t j = 0, end = 0; j < m; j++) {
+			if (j == end) {
+				uint32_t len = m - j < 64 ? m - j : 64;
+				double floor = r->n_heap == r->depth && req->sort == SORT_RELEVANCE ? s->heap[0].score : -HUGE_VAL;
+				r->n_scored += bulk_score_all(s->bulk, ctx, p, seg, s->b_cand + j, len, floor, s->b_score + j,
+							      s->b_title + j);
+				end = j + len;
+			}
 			uint32_t c = s->b_cand[j];
 			struct cand cd;
 			cd.score = s->b_score[j];

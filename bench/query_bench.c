@@ -40,6 +40,22 @@ static double percentile(const double *v, size_t n, double p)
 	return v[i < n ? i : n - 1];
 }
 
+/* One query's top 10 without snippets: its time in µs, or < 0 when it fails. */
+static double time_top10(struct searcher *s, const struct index *idx, const char *q,
+			 const struct search_result **res)
+{
+	struct search_request req;
+	double t0;
+
+	search_request_init(&req);
+	req.q = q;
+	req.no_snippets = 1;
+	t0 = now_us();
+	if (search_run(s, idx, &req, res) < 0)
+		return -1;
+	return now_us() - t0;
+}
+
 static int measure(struct searcher *s, const struct index *idx, char **qs, size_t n_q, int repeat,
 		   int snippets, const char *mode)
 {
@@ -129,14 +145,9 @@ int main(int argc, char **argv)
 			double best = 1e30;
 			const struct search_result *res = NULL;
 			for (int r = 0; r <= repeat; r++) {
-				struct search_request req;
-				search_request_init(&req);
-				req.q = qs[i];
-				req.no_snippets = 1;
-				double t0 = now_us();
-				if (search_run(s, idx, &req, &res) < 0)
+				double t = time_top10(s, idx, qs[i], &res);
+				if (t < 0)
 					break;
-				double t = now_us() - t0;
 				if (r > 0 && t < best)
 					best = t;
 			}
@@ -152,16 +163,10 @@ int main(int argc, char **argv)
 		double *t = calloc(n_q * (size_t)repeat + 1, sizeof(*t));
 		for (int r = -1; r < repeat; r++)
 			for (size_t i = 0; i < n_q; i++) {
-				struct search_request req;
 				const struct search_result *res;
-				search_request_init(&req);
-				req.q = qs[i];
-				req.no_snippets = 1;
-				double t0 = now_us();
-				if (search_run(s, idx, &req, &res) < 0)
-					continue;
-				if (r >= 0)
-					t[i * (size_t)repeat + (size_t)r] = now_us() - t0;
+				double ti = time_top10(s, idx, qs[i], &res);
+				if (r >= 0 && ti >= 0)
+					t[i * (size_t)repeat + (size_t)r] = ti;
 			}
 		for (size_t i = 0; i < n_q; i++) {
 			qsort(t + i * (size_t)repeat, (size_t)repeat, sizeof(*t), cmp_double);

@@ -365,9 +365,6 @@ static int cannot_enter(const struct run *r, double bound)
 	return r->n_heap == r->depth && bound + 1e-9 * (1.0 + fabs(bound)) <= r->s->heap[0].score;
 }
 
-/* Smallest distance between occurrences of two words (b after a is closer than before):
- * one linear merge, left as soon as the distance is 1, the least there is. Without a
- * branch on which list moves: interleaved positions make it a coin flip. */
 /* First index in v[from..n) whose value is above x (after_equal) or at least x, by
  * galloping from `from`: the values asked for increase, so each search starts where
  * the last one ended. */
@@ -415,6 +412,10 @@ static uint32_t min_distance_short(const uint32_t *a, uint32_t na, const uint32_
 	return best;
 }
 
+/* Smallest distance between occurrences of two words (b after a is closer than before):
+ * one linear merge, left as soon as the distance is 1, the least there is, without a
+ * branch on which list moves (interleaved positions make it a coin flip); lists eight
+ * times apart in length take min_distance_short() instead. */
 static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
 {
 	uint32_t i = 0, j = 0, best = UINT32_MAX;

@@ -175,8 +175,8 @@ static void keys_free(struct dict_keys *k)
 /*
  * Every DICT_FINE_STRIDE-th key of a dictionary in memory, with where its entry starts:
  * term_iter_seek() binary-searches these instead of the sparse index, then decodes at
- * most DICT_FINE_STRIDE entries rather than half a block on average. Built on the first
- * seek (one pass over the dictionary); about 12 bytes a key (the first 8 bytes of a
+ * most DICT_FINE_STRIDE entries rather than half a block on average. Built at the
+ * DICT_FINE_AFTER-th seek (one pass over the dictionary); about 12 bytes a key (the first 8 bytes of a
  * sample, its offsets and its key).
  */
 #define DICT_FINE_STRIDE 4
@@ -751,9 +751,7 @@ static int keys_build(const struct dict_reader *d, struct dict_keys **out)
 			break;
 		}
 		buf_add(&bytes, it.key, it.key_len);
-		prefix[n] = 0;
-		for (size_t i = 0; i < 8; i++)
-			prefix[n] = prefix[n] << 8 | (i < it.key_len ? (uint8_t)it.key[i] : 0);
+		prefix[n] = key_prefix((const uint8_t *)it.key, it.key_len);
 		df[n] = it.info.doc_freq;
 		off[++n] = (uint32_t)bytes.len;
 	}

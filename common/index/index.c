@@ -503,53 +503,47 @@ uint32_t segment_n_docs(const struct segment *seg)
 	return seg->n_docs;
 }
 
-int segment_is_live(const struct segment *seg, uint32_t doc)
-{
-	if (doc >= seg->n_docs)
-		return 0;
-	return !seg->del_bits || !(seg->del_bits[doc >> 3] & (1u << (doc & 7)));
-}
-
-uint32_t segment_field_len(const struct segment *seg, uint32_t doc, enum field f)
-{
-	if (doc >= seg->n_docs || (unsigned)f >= N_FIELDS)
-		return 0;
-	return le32(seg->field_len + 12 * (size_t)doc + 4 * (size_t)f);
-}
-
-void segment_field_lens(const struct segment *seg, uint32_t doc, uint32_t len[N_FIELDS])
-{
-	const uint8_t *p = seg->field_len + 12 * (size_t)doc;
-
-	if (doc >= seg->n_docs) {
-		memset(len, 0, N_FIELDS * sizeof(*len));
-		return;
-	}
-	for (int f = 0; f < N_FIELDS; f++)
-		len[f] = le32(p + 4 * f);
-}
-
 void segment_tables(const struct segment *seg, struct segment_tables *out)
 {
 	out->n_docs = seg->n_docs;
 	out->field_len = seg->field_len;
 	out->values = seg->values;
 	out->del = seg->del_bits;
-	out->n_names[0] = seg->n_names[0];
-	out->n_names[1] = seg->n_names[1];
+}
+
+int segment_is_live(const struct segment *seg, uint32_t doc)
+{
+	struct segment_tables t;
+
+	segment_tables(seg, &t);
+	return segment_tables_live(&t, doc);
+}
+
+uint32_t segment_field_len(const struct segment *seg, uint32_t doc, enum field f)
+{
+	struct segment_tables t;
+
+	if ((unsigned)f >= N_FIELDS)
+		return 0;
+	segment_tables(seg, &t);
+	return segment_tables_len(&t, doc, f);
+}
+
+void segment_field_lens(const struct segment *seg, uint32_t doc, uint32_t len[N_FIELDS])
+{
+	struct segment_tables t;
+
+	segment_tables(seg, &t);
+	for (int f = 0; f < N_FIELDS; f++)
+		len[f] = segment_tables_len(&t, doc, (enum field)f);
 }
 
 void segment_doc_values(const struct segment *seg, uint32_t doc, struct doc_values *out)
 {
-	const uint8_t *v;
+	struct segment_tables t;
 
-	memset(out, 0, sizeof(*out));
-	if (doc >= seg->n_docs)
-		return;
-	v = seg->values + 8 * (size_t)doc;
-	out->date = (int32_t)le32(v);
-	out->type = le16(v + 4);
-	out->department = le16(v + 6);
+	segment_tables(seg, &t);
+	*out = segment_tables_values(&t, doc);
 }
 
 const char *segment_value_name(const struct segment *seg, enum value_kind kind, uint16_t id)

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/index/codec.h"
+
 struct arena;
 
 enum field {
@@ -96,17 +98,38 @@ struct doc_values {
 void segment_doc_values(const struct segment *seg, uint32_t doc, struct doc_values *out);
 /*
  * The per-document arrays themselves, for loops over many documents that a call per
- * document would slow down. n_docs entries each, little-endian: field_len has N_FIELDS
- * u32 per document (segment_field_lens()), values a u32 date, a u16 type and a u16
- * department (segment_doc_values()); del is one bit per document, set when deleted,
- * or NULL when none is. n_names: the largest value id of each kind.
+ * document would slow down, read through the inline functions below (which the calls
+ * above use too). n_docs entries each, little-endian: field_len has N_FIELDS u32 per
+ * document, values a u32 date, a u16 type and a u16 department; del is one bit per
+ * document, set when deleted, or NULL when none is.
  */
 struct segment_tables {
 	uint32_t n_docs;
 	const uint8_t *field_len, *values, *del;
-	uint32_t n_names[2];
 };
 void segment_tables(const struct segment *seg, struct segment_tables *out);
+static inline int segment_tables_live(const struct segment_tables *t, uint32_t doc)
+{
+	return doc < t->n_docs && !(t->del && (t->del[doc >> 3] >> (doc & 7) & 1));
+}
+/* Zeros for a document out of range. */
+static inline struct doc_values segment_tables_values(const struct segment_tables *t, uint32_t doc)
+{
+	struct doc_values dv = { 0, 0, 0 };
+
+	if (doc < t->n_docs) {
+		const uint8_t *v = t->values + 8 * (size_t)doc;
+		dv.date = (int32_t)le32(v);
+		dv.type = le16(v + 4);
+		dv.department = le16(v + 6);
+	}
+	return dv;
+}
+/* 0 for a document out of range. */
+static inline uint32_t segment_tables_len(const struct segment_tables *t, uint32_t doc, enum field f)
+{
+	return doc < t->n_docs ? le32(t->field_len + 4 * (N_FIELDS * (size_t)doc + (size_t)f)) : 0;
+}
 /* The name of a value id ("communique", "31"); NULL for 0 or an unknown id. Owned by the segment. */
 const char *segment_value_name(const struct segment *seg, enum value_kind kind, uint16_t id);
 /* The id of a name in this segment, or 0 when no document of the segment has it. */
@@ -151,9 +174,9 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 
 /*
  * Enumerates keys in byte order over the mapped dictionary (front-coded blocks behind a
- * sparse index); the first seek samples every 4th key in memory (about 12 bytes a key,
- * shared by every thread until index_close()), so that a seek decodes a few entries,
- * not half a block. Loop idiom:
+ * sparse index); after its first 512 seeks a dictionary samples every 4th key in memory
+ * (about 12 bytes a key, shared by every thread until index_close()), so that a seek
+ * decodes a few entries, not half a block. Loop idiom:
  *
  *     term_iter_new(seg, DICT_WORDS, &it);
  *     for (rc = term_iter_seek(it, "numeri", 6); rc == 0; rc = term_iter_next(it)) {

@@ -515,7 +515,7 @@ static int walk_chunks(struct postings *p, size_t upto)
  * Decodes the varints after the last packed chunk up to value `upto` (exclusive), on
  * from where the last call stopped. Once all are decoded they must end the block's
  * bytes; until that holds, the last values are decoded again (and fail again) on every
- * call that needs them. Most are one byte: that case first.
+ * call that needs them.
  */
 static int load_tail(struct postings *p, size_t upto)
 {
@@ -531,11 +531,7 @@ static int load_tail(struct postings *p, size_t upto)
 	used = p->tail_used;
 	pb = p->pb, len = p->pb_len;
 	for (; i < upto; i++) {
-		if (used < len && pb[used] < 0x80) {
-			p->tail[i] = pb[used++];
-			continue;
-		}
-		if (!(k = varint_get32_slow(pb + used, len - used, &p->tail[i])))
+		if (!(k = varint_get32(pb + used, len - used, &p->tail[i])))
 			return pcorrupt(p, "bad positions block");
 		used += k;
 	}

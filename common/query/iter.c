@@ -794,23 +794,11 @@ static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, cons
 static inline int post_fold(struct bulk_entry *x, int first, const struct leaf *l, uint32_t s,
 			    const struct bulk_post *t)
 {
-	uint32_t tt = t->tf[FIELD_TITLE], g = t->tf[FIELD_TAGS], d = t->tf[FIELD_BODY];
+	uint32_t v[N_FIELDS] = { t->tf[0], t->tf[1], t->tf[2] };
+	const uint32_t *tf[N_FIELDS] = { &v[0], &v[1], &v[2] };
 	double w = l->seg_keys[s][t->key].w;
 
-	if (first) {
-		x->wtf[FIELD_TITLE] = w * tt;
-		x->wtf[FIELD_TAGS] = w * g;
-		x->wtf[FIELD_BODY] = w * d;
-		x->title = tt;
-		x->body = d;
-	} else {
-		x->wtf[FIELD_TITLE] += w * tt;
-		x->wtf[FIELD_TAGS] += w * g;
-		x->wtf[FIELD_BODY] += w * d;
-		x->title += tt;
-		x->body += d;
-	}
-	return bulk_passes(l->fields, tt, g, d);
+	return first ? bulk_set(x, l->fields, w, tf, 0) : bulk_add(x, l->fields, w, tf, 0);
 }
 
 /* A posting to merge: document, word, key and frequencies. */
@@ -1210,7 +1198,7 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 				  : root->kind == PN_AND && root->n_kids == 1 && root->kids[0]->kind == PN_OR ? root->kids[0]
 													   : NULL;
 	if (any) {
-		uint64_t most = 0;
+		uint64_t total = 0;
 		if (any->n_kids > 64)
 			return 1;
 		for (uint32_t i = 0; i < any->n_kids; i++)
@@ -1222,13 +1210,10 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 		if ((rc = bulk_leaves(b, any->n_kids)) < 0)
 			return rc;
 		for (uint32_t i = 0; i < any->n_kids; i++) {
-			const struct leaf *l = any->kids[i]->leaf;
-			uint64_t df = leaf_seg_df(l, s);
-			b->leaves[i] = l;
-			if (df > most)
-				most = df;
+			b->leaves[i] = any->kids[i]->leaf;
+			total += leaf_seg_df(b->leaves[i], s);
 		}
-		if (most == 0)
+		if (total == 0)
 			return 0;
 		if ((rc = bulk_union(b, seg, s)) < 0)
 			return rc;
@@ -1253,12 +1238,12 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	}
 	if ((rc = bulk_leaves(b, nl)) < 0)
 		return rc;
+	uint64_t df[QUERY_MAX_TERMS];
 	for (uint32_t i = 0; i < nl; i++) {
-		const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
-		uint64_t df = leaf_seg_df(l, s);
-		b->leaves[i] = l;
-		if (df < best)
-			best = df, drive = i;
+		b->leaves[i] = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
+		df[i] = leaf_seg_df(b->leaves[i], s);
+		if (df[i] < best)
+			best = df[i], drive = i;
 	}
 	if (best == 0)
 		return 0;
@@ -1267,12 +1252,11 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	left = b->n;
 	/* The rarer words first: each leaves fewer candidates to the next. */
 	uint32_t order[QUERY_MAX_TERMS], no = 0;
-	for (uint32_t i = 0; i < nl && no < QUERY_MAX_TERMS; i++) {
+	for (uint32_t i = 0; i < nl; i++) {
 		if (i == drive)
 			continue;
-		uint64_t df = leaf_seg_df(b->leaves[i], s);
 		uint32_t j = no++;
-		while (j > 0 && leaf_seg_df(b->leaves[order[j - 1]], s) > df) {
+		while (j > 0 && df[order[j - 1]] > df[i]) {
 			order[j] = order[j - 1];
 			j--;
 		}
@@ -1298,18 +1282,17 @@ void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **aliv
 	*alive = b->alive;
 }
 
-/*
- * bulk_score() without the score_ctx per candidate: leaf by leaf over all of them, so the
- * divisions of one leaf's candidates overlap instead of waiting on each other's
- * bookkeeping. The same operations in the same order as set_doc() + bulk_score(), hence
- * the same scores.
- */
-/* ctx_set_doc()'s norm of field f, from a document's row of lengths (NULL: none). */
-static inline double bulk_norm(struct score_ctx *ctx, int f, const uint8_t *lens)
+/* ctx_set_doc()'s norm of field f for a document of the tables. */
+static inline double bulk_norm(struct score_ctx *ctx, enum field f, const struct segment_tables *t, uint32_t doc)
 {
-	return ctx_norm(ctx, f, lens ? le32(lens + 4 * f) : 0);
+	return ctx_norm(ctx, f, segment_tables_len(t, doc, f));
 }
 
+/*
+ * bulk_score() without the score_ctx per candidate: the same operations in the same
+ * order as set_doc() + bulk_score(), hence the same scores, with no bookkeeping between
+ * one candidate's divisions and the next one's.
+ */
 uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
 			const uint32_t *cs, uint32_t n, double floor, double *out, uint8_t *title)
 {
@@ -1355,22 +1338,18 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 	}
 	/*
 	 * A field's norm is worked out only when some word occurs in it (a zero frequency
-	 * adds exactly nothing), and a word's saturation only when its tf~ differs from the
-	 * previous word's: the commonest match, every word once in the body, needs one
-	 * division for the body's norm and one for all its words. Same operations in the
-	 * same order as set_doc() + bulk_score() otherwise, hence the same scores.
+	 * adds exactly nothing): the commonest match, every word in the body only, needs one
+	 * division for the body's norm and one saturation per word.
 	 */
 	for (uint32_t j = 0; j < n; j++) {
 		uint32_t c = cs[j], doc = b->docs[c];
-		const uint8_t *lp = doc < t.n_docs ? t.field_len + 12 * (size_t)doc : NULL;
 		double fn[N_FIELDS], s = 0;
 		unsigned have = 0;
 		uint64_t tbits = 0;
 		if (u >= 0) {
 			const struct bulk_entry *x = &e[0][c];
-			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 &&
-			    x->wtf[FIELD_BODY] * field_w[FIELD_BODY] <
-				    u * (1.0 - field_b[FIELD_BODY] + ctx->len_w[FIELD_BODY] * (lp ? le32(lp + 4 * FIELD_BODY) : 0))) {
+			double d = 1.0 - field_b[FIELD_BODY] + ctx->len_w[FIELD_BODY] * segment_tables_len(&t, doc, FIELD_BODY);
+			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && x->wtf[FIELD_BODY] * field_w[FIELD_BODY] < u * d) {
 				out[j] = -HUGE_VAL;
 				title[j] = 0;
 				scored--;
@@ -1383,7 +1362,7 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && (mask[i] & (1u << FIELD_BODY))) {
 				/* The commonest: the word in the body only. */
 				if (!(have & (1u << FIELD_BODY))) {
-					fn[FIELD_BODY] = bulk_norm(ctx, FIELD_BODY, lp);
+					fn[FIELD_BODY] = bulk_norm(ctx, FIELD_BODY, &t, doc);
 					have |= 1u << FIELD_BODY;
 				}
 				tfn = x->wtf[FIELD_BODY] * fn[FIELD_BODY];
@@ -1392,7 +1371,7 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 					if (!(mask[i] & (1u << f)) || x->wtf[f] == 0)
 						continue;
 					if (!(have & (1u << f))) {
-						fn[f] = bulk_norm(ctx, f, lp);
+						fn[f] = bulk_norm(ctx, (enum field)f, &t, doc);
 						have |= 1u << f;
 					}
 					tfn += x->wtf[f] * fn[f];
@@ -1408,7 +1387,7 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 		out[j] = s;
 		/* The title bonus needs every word in the title (and a title): only there
 		 * is it worth the caller's exact scoring through the context. */
-		title[j] = lp && le32(lp + 4 * FIELD_TITLE) && all && (tbits & all) == all;
+		title[j] = segment_tables_len(&t, doc, FIELD_TITLE) && all && (tbits & all) == all;
 	}
 	return scored;
 }

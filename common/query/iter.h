@@ -92,10 +92,11 @@ int iter_build(const struct plan *plan, const struct index *idx, uint32_t seg_no
 void iter_free(struct qiter *it);
 
 /*
- * The bulk path, for the commonest plans: one word, or words that must all be there
- * (with excluded words), matched list by list rather than through iterators: the
- * rarest word's lists decoded whole, the others sought candidate by candidate and merged
- * in step inside their blocks (or only sought, when candidates are few). Much cheaper per
+ * The bulk path, for the commonest plans: one word, words that must all be there (with
+ * excluded words), or words of which any may be, matched list by list rather than
+ * through iterators: the rarest word's lists decoded whole (for any of the words, every
+ * list), the others sought candidate by candidate and merged in step inside their
+ * blocks (or only sought, when candidates are few). Much cheaper per
  * match than the iterators, so every match is scored: exact totals and facets visit
  * them all anyway. bulk_match(): 0 with *n candidates (in document order, not yet
  * checked for deletion or filters), 1 when the plan has another shape (use iterators),

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/index/codec.h"
 #include "common/index/index.h"
 #include "common/query/iter.h"
 #include "common/query/limits.h"
@@ -27,10 +26,11 @@
  * (BM25F + title bonus) only to the documents that could still enter the best
  * RANK_RERANK: a document whose block-max bound (iter.h) plus the largest title bonus
  * cannot beat the worst kept score so far is counted and skipped (the bulk path,
- * cheaper per match, scores them all). Then the second phase: the proximity bonus,
- * which decodes positions, for the kept candidates only, and the final order. Ties are broken by index order (segment,
- * document), so the pruned and the exhaustive runs return the same hits with the same
- * scores.
+ * cheaper per match, scores them all, but for the matches of a single word that surely
+ * score below the kept ones). Then the second phase: the proximity bonus, which decodes
+ * positions, for the kept candidates only, and the final order. Ties are broken by index
+ * order (segment, document), so the pruned and the exhaustive runs return the same hits
+ * with the same scores.
  */
 
 enum { FACET_TYPE, FACET_YEAR, FACET_DEPARTMENT, N_FACETS };
@@ -441,6 +441,21 @@ static int prox_pair(const struct score_ctx *ctx, uint32_t s)
 	return ctx->slot_iter[s] && ctx->slot_iter[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1];
 }
 
+/* Lowers best[s] to the distance of words s and s + 1 in the positions fetched (n[s]
+ * of them at pos[s]; none fetched: n[s] is 0). Inlined, so that the compiler sees each
+ * word's n and pos set before they are read. */
+static inline __attribute__((always_inline)) void closest_pairs(const struct score_ctx *ctx, uint32_t ns,
+								 const uint32_t *const *pos, const uint32_t *n,
+								 uint32_t *best)
+{
+	for (uint32_t s = 0; s + 1 < ns; s++)
+		if (n[s] && n[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1]) {
+			uint32_t d = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
+			if (d < best[s])
+				best[s] = d;
+		}
+}
+
 static int proximity(struct run *r, double *out)
 {
 	const struct plan *p = r->plan;
@@ -466,9 +481,7 @@ static int proximity(struct run *r, double *out)
 		if ((rc = leaf_iter_positions(ctx->slot_iter[s], FIELD_TITLE, &pos[s], &n[s])) < 0)
 			return rc;
 	}
-	for (uint32_t s = 0; s + 1 < ns; s++)
-		if (n[s] && n[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1])
-			best[s] = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
+	closest_pairs(ctx, ns, pos, n, best);
 	for (uint32_t s = 0; s < ns; s++) {
 		n[s] = 0;
 		if (!((s > 0 && prox_pair(ctx, s - 1) && best[s - 1] > 1) ||
@@ -477,12 +490,7 @@ static int proximity(struct run *r, double *out)
 		if ((rc = leaf_iter_positions(ctx->slot_iter[s], FIELD_BODY, &pos[s], &n[s])) < 0)
 			return rc;
 	}
-	for (uint32_t s = 0; s + 1 < ns; s++)
-		if (n[s] && n[s + 1] && ctx->slot_iter[s] != ctx->slot_iter[s + 1]) {
-			uint32_t d = min_distance(pos[s], n[s], pos[s + 1], n[s + 1]);
-			if (d < best[s])
-				best[s] = d;
-		}
+	closest_pairs(ctx, ns, pos, n, best);
 	for (uint32_t s = 0; s + 1 < ns; s++)
 		if (best[s] <= RANK_PROX_WINDOW) {
 			double idf = p->slot_idf[s] < p->slot_idf[s + 1] ? p->slot_idf[s] : p->slot_idf[s + 1];
@@ -747,8 +755,9 @@ static int bulk_scratch(struct searcher *s, uint32_t n)
 
 /*
  * One pass over a segment's matches: each is counted (total, facets) and given its
- * first-phase score. The commonest plans (a word, words that must all be there) take
- * the bulk path (iter.h), which finds and scores every match cheaply; the others walk
+ * first-phase score. The commonest plans (a word, words that must all or any of which
+ * may be there) take the bulk path (iter.h), which finds and scores matches cheaply; the
+ * others (phrases, nested groups) walk
  * the iterators and score a match only if its block's bound (iter.h: BM25F block
  * maxima, plus the title bonus where every word can be in a title), then its own, can
  * beat the worst kept candidate.
@@ -789,10 +798,9 @@ static int run_segment(struct run *r, uint32_t s_no)
 		bulk_view(s->bulk, &bdocs, &alive);
 		for (uint32_t c = 0; c < n; c++) {
 			uint32_t doc = bdocs[c];
-			if (!alive[c] || doc >= t.n_docs || (t.del && (t.del[doc >> 3] >> (doc & 7) & 1)))
+			if (!alive[c] || !segment_tables_live(&t, doc))
 				continue;
-			const uint8_t *v = t.values + 8 * (size_t)doc;
-			struct doc_values val = { (int32_t)le32(v), le16(v + 4), le16(v + 6) };
+			struct doc_values val = segment_tables_values(&t, doc);
 			if ((rc = count_match(r, val, type_id, dept_id)) < 0)
 				return rc;
 			if (rc == 0)

@@ -38,20 +38,10 @@ static inline __attribute__((always_inline)) unsigned step(const struct walk *w,
 		out[0] = (unsigned char)(left = mn = umin((unsigned)r, cap));
 		j = 1;
 	}
-	/* The transposition test hoisted out of the loop: the first row has none. */
-	if (i == 0) {
-		for (; j <= hi; j++) {
-			v = umin(prev[j] + 1u, left + 1u);
-			v = umin(v, prev[j - 1] + (q[j - 1] != c));
-			v = umin(v, cap);
-			out[j] = (unsigned char)v;
-			left = v;
-			mn = umin(mn, v);
-		}
-		return mn;
-	}
-	const unsigned char *pp = w->rows[i - 1];
-	unsigned t = w->path[i - 1];
+	/* The transposition's previous byte and row, read once: the first row has none, and
+	 * 256, which no byte equals, turns the test off. */
+	const unsigned char *pp = i ? w->rows[i - 1] : prev;
+	unsigned t = i ? w->path[i - 1] : 256;
 	for (; j <= hi; j++) {
 		v = umin(prev[j] + 1u, left + 1u);
 		v = umin(v, prev[j - 1] + (q[j - 1] != c));

@@ -1,8 +1,8 @@
 #include "common/util/buf.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "common/util/error.h"
 #include "common/util/mem.h"
@@ -82,28 +82,17 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-size_t buf_utf8_char(const char *str, size_t len)
+size_t buf_utf8_char(const char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-	uint32_t cp;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
 
 	if (len == 0)
 		return 0;
-	if (s[0] < 0x80)
+	if ((unsigned char)s[0] < 0x80)
 		return 1;
-	n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
-	if (!n || n > len)
-		return 0;
-	cp = s[0] & (0x7F >> n);
-	for (size_t k = 1; k < n; k++) {
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
+	n = utf8proc_iterate((const utf8proc_uint8_t *)s, len < 4 ? (utf8proc_ssize_t)len : 4, &cp);
+	return n > 0 ? (size_t)n : 0;
 }
 
 void buf_add_json_str(struct buf *b, const char *s, size_t len)

@@ -698,14 +698,16 @@ int postings_seek(struct postings *p, uint32_t target)
 		}
 	}
 	{
-		/* docs[n-1] >= target stops the scan; four documents a step while they are
-		 * all before target, then one at a time. */
-		uint32_t i = p->i < 0 ? 0 : (uint32_t)p->i;
-		while (i + 4 < p->n && p->docs[i + 3] < target)
-			i += 4;
-		while (p->docs[i] < target)
-			i++;
-		p->i = (int32_t)i;
+		/* The first document >= target, docs[n-1] being one: halving with a
+		 * conditional move, as find_skip(); where target falls is a coin flip to a
+		 * branch predictor, which a scan's exit would be. */
+		uint32_t base = p->i < 0 ? 0 : (uint32_t)p->i, n = p->n - base;
+		while (n > 1) {
+			uint32_t half = n / 2;
+			base = p->docs[base + half - 1] < target ? base + half : base;
+			n -= half;
+		}
+		p->i = (int32_t)base;
 	}
 	return 0;
 }

@@ -559,26 +559,26 @@ static int score_doc(struct run *r, struct qiter *root, int with_prox, double *s
 }
 
 /* count_value() for an id past the counts: grows them first. */
-static __attribute__((noinline)) int count_grow(struct searcher *s, int kind, uint16_t id)
+static __attribute__((noinline)) int count_grow(struct searcher *s, int kind, uint16_t id, uint32_t n)
 {
 	uint32_t ncap = (uint32_t)id + 64;
-	uint32_t *n = as_realloc(s->counts[kind], ncap * sizeof(*n));
+	uint32_t *c = as_realloc(s->counts[kind], ncap * sizeof(*c));
 
-	if (!n)
+	if (!c)
 		return AS_ENOMEM;
-	memset(n + s->count_cap[kind], 0, (ncap - s->count_cap[kind]) * sizeof(*n));
-	s->counts[kind] = n;
+	memset(c + s->count_cap[kind], 0, (ncap - s->count_cap[kind]) * sizeof(*c));
+	s->counts[kind] = c;
 	s->count_cap[kind] = ncap;
-	s->counts[kind][id]++;
+	s->counts[kind][id] += n;
 	return 0;
 }
 
 /* Counts of a segment's value ids, grown on demand (out of line: once per searcher). */
-static inline int count_value(struct searcher *s, int kind, uint16_t id)
+static inline int count_value(struct searcher *s, int kind, uint16_t id, uint32_t n)
 {
 	if (id >= s->count_cap[kind])
-		return count_grow(s, kind, id);
-	s->counts[kind][id]++;
+		return count_grow(s, kind, id, n);
+	s->counts[kind][id] += n;
 	return 0;
 }
 
@@ -644,7 +644,7 @@ static inline int count_match(struct run *r, struct doc_values dv, uint16_t type
 	    (req->from && (!dv.date || dv.date < req->from)) || (req->to && (!dv.date || dv.date > req->to)))
 		return 0;
 	r->total++;
-	if ((dv.type && count_value(s, 0, dv.type) < 0) || (dv.department && count_value(s, 1, dv.department) < 0))
+	if ((dv.type && count_value(s, 0, dv.type, 1) < 0) || (dv.department && count_value(s, 1, dv.department, 1) < 0))
 		return AS_ENOMEM;
 	if (dv.date) {
 		int y = dv.date / 10000 - YEAR_MIN;
@@ -652,6 +652,49 @@ static inline int count_match(struct run *r, struct doc_values dv, uint16_t type
 			s->years[y]++;
 	}
 	return 1;
+}
+
+/*
+ * count_match() for the n live candidates of the bulk path when no filter is set (each
+ * is counted), their dates into b_date. Documents of a type, a department, a year come
+ * in runs (a corpus folder is indexed in one go): a run is counted once at its end, as
+ * incrementing one counter per document waits on the last increment of the same
+ * counter, through memory, at every document.
+ */
+static int count_runs(struct run *r, const struct segment_tables *t, const uint32_t *docs, uint32_t n)
+{
+	struct searcher *s = r->s;
+	uint16_t type = 0, dept = 0;
+	int32_t year = -1;
+	uint32_t n_type = 0, n_dept = 0, n_year = 0;
+
+	r->total += n;
+	for (uint32_t j = 0; j < n; j++) {
+		struct doc_values val = segment_tables_values(t, docs[s->b_cand[j]]);
+		int32_t y = val.date ? val.date / 10000 - YEAR_MIN : -1;
+		s->b_date[j] = val.date;
+		if (val.type != type) {
+			if (type && count_value(s, 0, type, n_type) < 0)
+				return AS_ENOMEM;
+			type = val.type, n_type = 0;
+		}
+		if (val.department != dept) {
+			if (dept && count_value(s, 1, dept, n_dept) < 0)
+				return AS_ENOMEM;
+			dept = val.department, n_dept = 0;
+		}
+		if (y != year) {
+			if (year >= 0 && year < N_YEARS)
+				s->years[year] += n_year;
+			year = y, n_year = 0;
+		}
+		n_type++, n_dept++, n_year++;
+	}
+	if ((type && count_value(s, 0, type, n_type) < 0) || (dept && count_value(s, 1, dept, n_dept) < 0))
+		return AS_ENOMEM;
+	if (year >= 0 && year < N_YEARS)
+		s->years[year] += n_year;
+	return 0;
 }
 
 /* count_match() for a document of the segment, if it is live. */
@@ -803,14 +846,20 @@ static int run_segment(struct run *r, uint32_t s_no)
 			s->b_cand[live] = c;
 			live += alive[c] & segment_tables_live(&t, bdocs[c]);
 		}
-		for (uint32_t j = 0; j < live; j++) {
-			uint32_t c = s->b_cand[j];
-			struct doc_values val = segment_tables_values(&t, bdocs[c]);
-			if ((rc = count_match(r, val, type_id, dept_id)) < 0)
+		if (!type_id && !dept_id && !req->from && !req->to) {
+			if ((rc = count_runs(r, &t, bdocs, live)) < 0)
 				return rc;
-			s->b_cand[m] = c;
-			s->b_date[m] = val.date;
-			m += (uint32_t)rc;
+			m = live;
+		} else {
+			for (uint32_t j = 0; j < live; j++) {
+				uint32_t c = s->b_cand[j];
+				struct doc_values val = segment_tables_values(&t, bdocs[c]);
+				if ((rc = count_match(r, val, type_id, dept_id)) < 0)
+					return rc;
+				s->b_cand[m] = c;
+				s->b_date[m] = val.date;
+				m += (uint32_t)rc;
+			}
 		}
 		/* In slices, so that the kept candidates' floor rises between them. */
 		for (uint32_t j = 0, end = 0; j < m; j++) {

@@ -1069,11 +1069,12 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 				}
 				continue;
 			}
-			/* Several keys add up their entries, one at a time. Where three steps in
-			 * four or more are matches (the word is in nearly every candidate), the
-			 * branches of a plain merge are predicted and it runs ahead; else each
-			 * step is a coin flip, and the branch-free merge below wins. The
-			 * blocks merged so far tell which, the list's size before the first. */
+			/* A word of several keys adds each key's frequencies to its entries.
+			 * Where three steps in four or more are matches (the key is in nearly
+			 * every candidate), the branches of a plain merge are predicted and it
+			 * runs ahead; else each step is a coin flip, and the branch-free merge
+			 * below wins. The blocks merged so far tell which; before the first,
+			 * the list's size. */
 			if (!one && (steps ? matched * 4 >= steps * 3 : most)) {
 				while (c < cn && i < n) {
 					steps++;

@@ -633,6 +633,14 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 	return rc;
 }
 
+/* A date's slot in the year facet's counts, or -1: no date, or a year out of range. */
+static inline int32_t year_slot(int32_t date)
+{
+	int32_t y = date / 10000 - YEAR_MIN;
+
+	return date && y >= 0 && y < N_YEARS ? y : -1;
+}
+
 /* Counts a match with these values (total, facets) if it passes the filters: 1 counted,
  * 0 filtered out, AS_ENOMEM. */
 static inline int count_match(struct run *r, struct doc_values dv, uint16_t type_id, uint16_t dept_id)
@@ -646,11 +654,9 @@ static inline int count_match(struct run *r, struct doc_values dv, uint16_t type
 	r->total++;
 	if ((dv.type && count_value(s, 0, dv.type, 1) < 0) || (dv.department && count_value(s, 1, dv.department, 1) < 0))
 		return AS_ENOMEM;
-	if (dv.date) {
-		int y = dv.date / 10000 - YEAR_MIN;
-		if (y >= 0 && y < N_YEARS)
-			s->years[y]++;
-	}
+	int32_t y = year_slot(dv.date);
+	if (y >= 0)
+		s->years[y]++;
 	return 1;
 }
 
@@ -671,7 +677,7 @@ static int count_runs(struct run *r, const struct segment_tables *t, const uint3
 	r->total += n;
 	for (uint32_t j = 0; j < n; j++) {
 		struct doc_values val = segment_tables_values(t, docs[s->b_cand[j]]);
-		int32_t y = val.date ? val.date / 10000 - YEAR_MIN : -1;
+		int32_t y = year_slot(val.date);
 		s->b_date[j] = val.date;
 		if (val.type != type) {
 			if (type && count_value(s, 0, type, n_type) < 0)
@@ -684,7 +690,7 @@ static int count_runs(struct run *r, const struct segment_tables *t, const uint3
 			dept = val.department, n_dept = 0;
 		}
 		if (y != year) {
-			if (year >= 0 && year < N_YEARS)
+			if (year >= 0)
 				s->years[year] += n_year;
 			year = y, n_year = 0;
 		}
@@ -692,7 +698,7 @@ static int count_runs(struct run *r, const struct segment_tables *t, const uint3
 	}
 	if ((type && count_value(s, 0, type, n_type) < 0) || (dept && count_value(s, 1, dept, n_dept) < 0))
 		return AS_ENOMEM;
-	if (year >= 0 && year < N_YEARS)
+	if (year >= 0)
 		s->years[year] += n_year;
 	return 0;
 }

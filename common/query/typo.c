@@ -65,26 +65,47 @@ static unsigned row_min(const struct walk *w, size_t d)
 	return mn;
 }
 
-/* The smallest byte above `after` that keeps the automaton alive from row d, or -1. */
-static int next_byte(const struct walk *w, size_t d, unsigned after)
+/*
+ * The smallest byte above `after` that keeps the automaton alive from row d, or -1.
+ * When it is one of the query's bytes, step() has written row d + 1 for it into `row`
+ * (its band only) and *has_row is 1; it is 0 when any byte would do.
+ */
+static int next_byte(const struct walk *w, size_t d, unsigned after, unsigned char *row, int *has_row)
 {
-	unsigned char tmp[TYPO_MAX_WORD + 1];
-	size_t lo = d > w->k + 1 ? d - w->k - 1 : 0, hi = d + w->k + 1 < w->m ? d + w->k + 1 : w->m;
-	int best = -1;
+	const unsigned char *prev = w->rows[d], *q = w->q;
+	unsigned k = w->k, t = d ? w->path[d - 1] : 256;
+	size_t r = d + 1, lo = r > k ? r - k : 0, hi = r + k < w->m ? r + k : w->m;
 
-	if (row_min(w, d) + 1 <= w->k)
+	*has_row = 0;
+	if (row_min(w, d) + 1 <= k)
 		return after < 255 ? (int)after + 1 : -1; /* any byte: substitution or insertion */
-	/* Only bytes of the query can keep it alive: with every cell of row d at k or
-	 * more, a cell of the next row stays at k only by a match on the diagonal (query
-	 * byte d - k .. d + k) or a transposition (d - k - 1 .. d + k - 1). */
-	for (size_t j = lo; j < hi; j++) {
-		unsigned c = w->q[j];
-		if (c <= after || (best >= 0 && c >= (unsigned)best))
-			continue;
-		if (step(w, d, (unsigned char)c, tmp) <= w->k)
-			best = (int)c;
+	/*
+	 * Every cell of row d is at k or more: a cell j of the next row (in its band lo..hi)
+	 * stays at k only by a match on the diagonal (row d's cell j - 1 at k, and c the
+	 * query's byte j - 1) or a transposition (c the query's byte j - 2, the previous
+	 * byte its byte j - 1, and row d - 1's cell j - 2 below k). The smallest such byte
+	 * above `after` is tried first; step() confirms it and computes its row.
+	 */
+	for (;;) {
+		unsigned best = 256;
+		for (size_t j = lo > 1 ? lo : 1; j <= hi; j++) {
+			unsigned c = q[j - 1];
+			if (c > after && c < best && prev[j - 1] == k)
+				best = c;
+			if (d > 0 && j >= 2) {
+				c = q[j - 2];
+				if (c > after && c < best && t == q[j - 1] && w->rows[d - 1][j - 2] < k)
+					best = c;
+			}
+		}
+		if (best == 256)
+			return -1;
+		if (step(w, d, (unsigned char)best, row) <= k) {
+			*has_row = 1;
+			return (int)best;
+		}
+		after = best; /* not alive after all: the next one */
 	}
-	return best;
 }
 
 /* The search string of seek(), its prefix as struct dict_keys has them. */
@@ -197,11 +218,11 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 			continue;
 		}
 		/* key[0..i) is alive, key[i] kills it: find the next string worth visiting. */
-		unsigned char cand[MAX_DEPTH + 1];
+		unsigned char cand[MAX_DEPTH + 1], row[TYPO_MAX_WORD + 1];
 		size_t d = i;
-		int c = -1;
+		int c = -1, has_row;
 		for (;;) {
-			c = next_byte(&w, d, key[d]);
+			c = next_byte(&w, d, key[d], row, &has_row);
 			if (c >= 0 || d == 0)
 				break;
 			d--;
@@ -212,6 +233,14 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 		cand[d] = (unsigned char)c;
 		if (valid > d)
 			valid = d;
+		if (has_row && d + 1 <= MAX_DEPTH) {
+			/* The keys sought start with cand: next_byte()'s row for its last byte
+			 * is theirs. Only its band is copied; a row stays at k + 1 outside. */
+			size_t r = d + 1, lo = r > w.k ? r - w.k : 0, hi = r + w.k < len ? r + w.k : len;
+			w.path[d] = (unsigned char)c;
+			memcpy(w.rows[r] + lo, row + lo, hi - lo + 1);
+			valid = r;
+		}
 		/* cand's prefix from the key's: its first d bytes, then c, then zeros. */
 		uint64_t cp = dk->prefix[pos];
 		if (d < 8)

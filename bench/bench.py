@@ -464,11 +464,6 @@ def art_latency(idx, qfile, repeat=None):
     return parse_latency(text + "\n" + r.stderr.decode("utf-8", "replace"))
 
 
-def median(v):
-    s = sorted(v)
-    return s[len(s) // 2]
-
-
 def rounds_median(results):
     """One result from several rounds' (dicts of figures): each number the median of its
     rounds, nested dicts alike; the first failure (Na) if a round failed."""
@@ -480,7 +475,7 @@ def rounds_median(results):
         if isinstance(v, dict):
             out[k] = rounds_median([r[k] for r in results])
         elif isinstance(v, (int, float)) and all(isinstance(r.get(k), (int, float)) for r in results):
-            out[k] = median([r[k] for r in results])
+            out[k] = percentile(sorted(r[k] for r in results), 50)
     return out
 
 
@@ -786,7 +781,7 @@ def section_queries(text, aidx, xdb, built):
 
     def cli_p(runs, p):
         bad = [r for r in runs if isinstance(r, Na)]
-        return bad[0] if bad else fmt_ms(median([percentile(r, p) for r in runs]))
+        return bad[0] if bad else fmt_ms(percentile(sorted(percentile(r, p) for r in runs), 50))
 
     for p in (50, 95):
         add(sec, f"wall time p{p}", cli_p(cas, p), cli_p(cxs, p))

@@ -161,6 +161,11 @@ int main(int argc, char **argv)
 		/* The other queries evict a query's data between its runs, as in top10's passes:
 		 * the tail of those figures comes from these, not from each's warm times. */
 		double *t = calloc(n_q * (size_t)repeat + 1, sizeof(*t));
+		if (!t) {
+			fprintf(stderr, "query_bench: out of memory\n");
+			rc = 1;
+			goto done;
+		}
 		for (int r = -1; r < repeat; r++)
 			for (size_t i = 0; i < n_q; i++) {
 				const struct search_result *res;

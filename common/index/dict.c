@@ -176,8 +176,8 @@ static void keys_free(struct dict_keys *k)
  * Every DICT_FINE_STRIDE-th key of a dictionary in memory, with where its entry starts:
  * term_iter_seek() binary-searches these instead of the sparse index, then decodes at
  * most DICT_FINE_STRIDE entries rather than half a block on average. Built at the
- * DICT_FINE_AFTER-th seek (one pass over the dictionary); about 12 bytes a key (the first 8 bytes of a
- * sample, its offsets and its key).
+ * DICT_FINE_AFTER-th seek (one pass over the dictionary); about 12 bytes a key (the
+ * first 8 bytes of a sample, its offsets and its key).
  */
 #define DICT_FINE_STRIDE 4
 

@@ -684,19 +684,14 @@ static void test_json(void **state)
 	buf_release(&out);
 }
 
+/* Well-formed UTF-8 as utf8proc reads it (through buf_utf8_char()). */
 static int valid_utf8(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), k;
 
-	while (*u) {
-		int n = *u < 0x80 ? 0 : (*u & 0xE0) == 0xC0 ? 1 : (*u & 0xF0) == 0xE0 ? 2 : (*u & 0xF8) == 0xF0 ? 3 : -1;
-		if (n < 0)
+	for (size_t i = 0; i < len; i += k)
+		if (!(k = buf_utf8_char(s + i, len - i)))
 			return 0;
-		for (int k = 1; k <= n; k++)
-			if ((u[k] & 0xC0) != 0x80)
-				return 0;
-		u += n + 1;
-	}
 	return 1;
 }
 

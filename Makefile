@@ -15,7 +15,7 @@ CPPFLAGS ?=
 LDFLAGS  ?=
 SANITIZE ?=
 
-PKGS     := libutf8proc libcmark yaml-0.1 gumbo poppler-glib libmicrohttpd zlib libxxhash
+PKGS     := libutf8proc libcmark yaml-0.1 gumbo poppler-glib libmicrohttpd zlib liblz4 libxxhash
 BUILD    := build$(if $(SANITIZE),-san)
 BIN      := bin$(if $(SANITIZE),-san)
 # FUZZ=1 (set by `make fuzz`): everything instrumented for libFuzzer, in build-fuzz/.

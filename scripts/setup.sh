@@ -10,7 +10,7 @@ set -eu
 group=${1:-build}
 
 build="build-essential pkg-config libstemmer-dev libutf8proc-dev libcmark-dev libyaml-dev
-libgumbo-dev libpoppler-glib-dev libmicrohttpd-dev zlib1g-dev libxxhash-dev"
+libgumbo-dev libpoppler-glib-dev libmicrohttpd-dev zlib1g-dev liblz4-dev libxxhash-dev"
 test="$build libcmocka-dev snowball-data chromium nodejs npm curl python3"
 bench="$test python3-xapian libxapian-dev xapian-tools wrk nginx-light gnuplot-nox hyperfine time
 manpages-fr manpages-fr-dev man-db groff-base bsdextrautils libreoffice-help-fr debian-reference-fr poppler-utils"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <lz4.h>
 
 #include "common/index/codec.h"
 #include "common/index/index_int.h"
@@ -567,8 +567,9 @@ uint16_t segment_value_id(const struct segment *seg, enum value_kind kind, const
 
 /* ---- Stored fields ---- */
 
-/* Finds the block of `doc` and inflates it into raw (raw_len + 1 bytes). */
-static int store_inflate(const struct segment *seg, int stream, uint32_t doc, uint32_t *blk, uint32_t *first,
+/* Finds the block of `doc`: its number, first document, record count, compressed bytes
+ * and raw length, checked against the file. */
+static int store_block(const struct segment *seg, int stream, uint32_t doc, uint32_t *blk, uint32_t *first,
 			 uint32_t *n, const uint8_t **zdata, uint32_t *zlen, uint32_t *raw_len)
 {
 	const uint8_t *ix = seg->store_index[stream], *b;
@@ -594,74 +595,47 @@ static int store_inflate(const struct segment *seg, int stream, uint32_t doc, ui
 	*zlen = le32(b + 8);
 	*zdata = b + 12;
 	/* Sizes are checked against what the bytes can hold before anything is allocated
-	 * for them: deflate expands at most 1032 times, and a block holds documents of this
+	 * for them: LZ4 expands at most 255 times (a byte of 255 extends a match by 255), and a block holds documents of this
 	 * segment only. */
 	if (doc < *first || doc - *first >= *n || *raw_len > (1u << 30) || *n > *raw_len ||
 	    *n > seg->n_docs - *first || *zlen > seg->stor.size - 4 - off - 12 ||
-	    (uint64_t)*raw_len > (uint64_t)*zlen * 1032 + 64)
+	    (uint64_t)*raw_len > (uint64_t)*zlen * 256 + 64)
 		return seg_corrupt(seg, "stor", "bad block header");
 	return 0;
 }
 
-/* Inflates a raw deflate stream into out[0..want): the stream must yield at least `want`
- * bytes, and when `all` exactly `want` bytes and then end. */
-static int store_inflate_to(const struct segment *seg, z_stream *zs, uint8_t *out, size_t want, int all)
-{
-	int zrc;
-
-	if (zs->total_out >= want)
-		return 0;
-	zs->next_out = out + zs->total_out;
-	/* One byte more when the whole stream is asked for, so that a longer stream shows. */
-	zs->avail_out = (uInt)(want - zs->total_out + (all ? 1 : 0));
-	zrc = inflate(zs, all ? Z_FINISH : Z_SYNC_FLUSH);
-	if (zrc == Z_MEM_ERROR)
-		return AS_ENOMEM;
-	if (zs->total_out != want || (all && zrc != Z_STREAM_END) || (zrc != Z_OK && zrc != Z_STREAM_END))
-		return seg_corrupt(seg, "stor", "block does not inflate");
-	return 0;
-}
-
 /*
- * Inflates and splits a block: offs[0..n] are record boundaries within raw. With
- * `idx` < n, only raw[0..offs[idx] + min(record length, want)) is inflated (the rest of
- * raw is left undefined): a snippet needs the beginning of one body, not the bodies
- * after it nor the end of a 2 MB one. *got is the number of bytes inflated.
+ * Decompresses a block and splits it: offs[0..n] are record boundaries within raw. With
+ * `idx` < n, only raw[0..offs[idx] + min(record length, want)) is decompressed (the rest
+ * of raw is left undefined): a snippet needs the beginning of one body, not the bodies
+ * after it nor the end of a 2 MB one. *got is the number of bytes decompressed. LZ4's
+ * safe decoders never read past z[zlen) nor write past raw[raw_len), whatever the bytes.
  */
 static int store_split_part(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw,
 			    uint32_t raw_len, uint32_t n, uint32_t *offs, uint32_t idx, size_t want, size_t *got)
 {
-	z_stream zs;
 	size_t pos = 0, k, data = 0, head, target = raw_len;
 	uint32_t i, l;
-	int rc;
+	int r;
 
-	memset(&zs, 0, sizeof(zs));
-	zs.next_in = (Bytef *)z;
-	zs.avail_in = zlen;
-	if (inflateInit2(&zs, -15) != Z_OK)
-		return AS_ENOMEM;
+	if (zlen > LZ4_MAX_INPUT_SIZE || raw_len > LZ4_MAX_INPUT_SIZE)
+		return seg_corrupt(seg, "stor", "bad block header");
 	/* The record lengths first: n varints, at most 5 bytes each. */
 	head = (size_t)n * 5 < raw_len ? (size_t)n * 5 : raw_len;
-	if ((rc = store_inflate_to(seg, &zs, raw, head, head == raw_len)) < 0)
-		goto out;
+	r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)head, (int)raw_len);
+	if (r < 0 || (size_t)r != head)
+		return seg_corrupt(seg, "stor", "block does not decompress");
 	for (i = 0; i < n; i++) {
-		if (!(k = varint_get32(raw + pos, head - pos, &l))) {
-			rc = seg_corrupt(seg, "stor", "bad record lengths");
-			goto out;
-		}
+		if (!(k = varint_get32(raw + pos, head - pos, &l)))
+			return seg_corrupt(seg, "stor", "bad record lengths");
 		pos += k;
 		offs[i] = (uint32_t)data;
 		data += l;
-		if (data > raw_len) {
-			rc = seg_corrupt(seg, "stor", "bad record lengths");
-			goto out;
-		}
+		if (data > raw_len)
+			return seg_corrupt(seg, "stor", "bad record lengths");
 	}
-	if (data != raw_len - pos) {
-		rc = seg_corrupt(seg, "stor", "bad record lengths");
-		goto out;
-	}
+	if (data != raw_len - pos)
+		return seg_corrupt(seg, "stor", "bad record lengths");
 	for (i = 0; i < n; i++)
 		offs[i] += (uint32_t)pos;
 	offs[n] = raw_len;
@@ -669,14 +643,17 @@ static int store_split_part(const struct segment *seg, const uint8_t *z, uint32_
 		target = offs[idx] + want;
 	if (target < head)
 		target = head;
-	rc = store_inflate_to(seg, &zs, raw, target, target == raw_len);
-	if (!rc) {
-		raw[target] = 0;
-		*got = target;
-	}
-out:
-	inflateEnd(&zs);
-	return rc;
+	/* The whole block must decode to exactly raw_len bytes from exactly zlen; a part
+	 * stops where it is complete. */
+	if (target == raw_len)
+		r = LZ4_decompress_safe((const char *)z, (char *)raw, (int)zlen, (int)raw_len);
+	else
+		r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)target, (int)raw_len);
+	if (r < 0 || (size_t)r != target)
+		return seg_corrupt(seg, "stor", "block does not decompress");
+	raw[target] = 0;
+	*got = target;
+	return 0;
 }
 
 static int store_split(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
@@ -698,7 +675,7 @@ int segment_get_body(const struct segment *seg, uint32_t doc, size_t max, struct
 
 	*body = NULL;
 	*len = *full_len = 0;
-	if ((rc = store_inflate(seg, STREAM_BODY, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
+	if ((rc = store_block(seg, STREAM_BODY, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
 		return rc;
 	raw = arena_alloc(arena, (size_t)raw_len + 1);
 	offs = arena_alloc(arena, ((size_t)n + 1) * sizeof(*offs));
@@ -729,7 +706,7 @@ int store_get_raw(const struct segment *seg, int stream, uint32_t doc, struct ar
 		*len = cache->offs[doc - cache->first + 1] - cache->offs[doc - cache->first];
 		return 0;
 	}
-	if ((rc = store_inflate(seg, stream, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
+	if ((rc = store_block(seg, stream, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
 		return rc;
 	if (cache) {
 		cache->seg = NULL;

@@ -148,7 +148,7 @@ int segment_get_doc(const struct segment *seg, uint32_t doc, unsigned flags, str
 		    struct stored_doc *out);
 /*
  * The first min(max, body length) bytes of doc's body (NUL-terminated, in arena memory)
- * and the body's whole length: only the part of the body's block up to there is inflated,
+ * and the body's whole length: only the part of the body's block up to there is decompressed,
  * so that a snippet costs the same for a 2 MB document as for a 5 KB one. 0 or <0.
  */
 int segment_get_body(const struct segment *seg, uint32_t doc, size_t max, struct arena *arena, const char **body,

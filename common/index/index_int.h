@@ -16,7 +16,10 @@
 #define DICT_BLOCK_KEYS 32
 #define KEY_MAX 255
 #define STORE_BLOCK_RAW (4 * 1024)        /* body blocks */
-#define STORE_META_BLOCK_RAW (2 * 1024)   /* meta blocks: a hit's title and url inflate ~2 KB */
+#define STORE_META_BLOCK_RAW (2 * 1024)   /* meta blocks: a hit's title and url decompress ~2 KB */
+#ifndef STORE_LZ4_LEVEL
+#define STORE_LZ4_LEVEL 9                  /* LZ4HC's level: FORMAT.md "Stored fields" */
+#endif
 #define TF_MAX 65535u
 #define SKIP_ENTRY 30
 #define DOCS_TAIL 88
@@ -83,9 +86,9 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 		     unsigned flags);
 void dict_reader_close(struct dict_reader *d);
 
-/* Stored records, raw: the meta or body record of doc, inflated into arena memory, or
+/* Stored records, raw: the meta or body record of doc, decompressed into arena memory, or
  * into `cache` (may be NULL) which keeps the last block so that a pass over every
- * document (merge, check) inflates each block once. Valid until the cache moves. */
+ * document (merge, check) decompresses each block once. Valid until the cache moves. */
 enum { STREAM_META, STREAM_BODY };
 struct store_cache {
 	const struct segment *seg;

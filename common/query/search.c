@@ -83,8 +83,8 @@ struct search_result {
 
 /*
  * A cache of the fields hits show (id, title, url, date, type, department), per
- * searcher: stored fields come in deflate blocks of many documents (FORMAT.md), and
- * inflating one per hit would cost more than the whole search. Direct-mapped on
+ * searcher: stored fields come in compressed blocks of many documents (FORMAT.md), and
+ * decompressing one per hit would cost more than the whole search. Direct-mapped on
  * (segment, document); an entry is valid for the index object and generation that
  * filled it, so a reloaded index (a new generation) never sees stale fields.
  */
@@ -1260,7 +1260,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (!req->no_snippets) {
 			const char *body;
 			size_t part, full;
-			/* Most windows are found in a body's first kilobytes: inflate and analyse
+			/* Most windows are found in a body's first kilobytes: decompress and analyse
 			 * those first, and the most the snippet ever reads (SNIPPET_MAX_SCAN bytes,
 			 * and a few past them to cut on a character) only when they are not enough. */
 			if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_FIRST_PART, s->arena,

@@ -89,6 +89,7 @@ int analyzed_doc_new(const struct document *doc, struct analyzed_doc **out)
 	ad->type = dup_or_null(doc->type);
 	ad->department = dup_or_null(doc->department);
 	ad->date = parse_date(doc->date);
+	ad->mark_next = BODY_MARK_EVERY;
 	ad->body_len = doc->body ? doc->body_len : 0;
 	ad->body = as_malloc(ad->body_len + 1);
 	if (!ad->id || (doc->type && !ad->type) || (doc->department && !ad->department) || !ad->body) {
@@ -152,6 +153,19 @@ int analyzed_doc_add_token(struct analyzed_doc *ad, enum field f, const struct t
 		return 0;
 	if (!(tok->flags & TOKEN_COMPOUND))
 		ad->field_len[f]++;
+	/* A body mark on the first whole word at least BODY_MARK_EVERY positions past the
+	 * last one (a part starts inside its compound: an analyser started there would
+	 * read another word). */
+	if (f == FIELD_BODY && !(tok->flags & TOKEN_PART) && pos >= ad->mark_next && tok->start > ad->mark_off &&
+	    tok->start < ad->body_len && tok->start < UINT32_MAX) {
+		varint_put(&ad->marks, pos - ad->mark_pos);
+		varint_put(&ad->marks, tok->start - ad->mark_off);
+		ad->mark_pos = (uint32_t)pos;
+		ad->mark_off = (uint32_t)tok->start;
+		ad->mark_next = (uint32_t)pos + BODY_MARK_EVERY;
+		if (ad->marks.err)
+			return ad->err = AS_ENOMEM;
+	}
 	if (tok->term_len && tok->term_len <= KEY_MAX) {
 		if (tok->exact_len == tok->term_len && !memcmp(tok->exact, tok->term, tok->term_len)) {
 			add_occ(ad, intern(&ad->keys, tok->term, tok->term_len), f, (uint32_t)pos);
@@ -208,6 +222,7 @@ void analyzed_doc_free(struct analyzed_doc *ad)
 	as_free(ad->department);
 	as_free(ad->body);
 	buf_release(&ad->meta);
+	buf_release(&ad->marks);
 	for (s = 0; s < 2; s++) {
 		struct ad_set *set = s ? &ad->words : &ad->keys;
 		as_free(set->keys);

@@ -605,28 +605,43 @@ static int store_block(const struct segment *seg, int stream, uint32_t doc, uint
 }
 
 /*
- * Decompresses a block and splits it: offs[0..n] are record boundaries within raw. With
- * `idx` < n, only raw[0..offs[idx] + min(record length, want)) is decompressed (the rest
- * of raw is left undefined): a snippet needs the beginning of one body, not the bodies
- * after it nor the end of a 2 MB one. *got is the number of bytes decompressed. LZ4's
- * safe decoders never read past z[zlen) nor write past raw[raw_len), whatever the bytes.
+ * Decompresses raw[0..target) of a block (all of it when target is raw_len, which must
+ * then be exactly what its zlen bytes decode to). LZ4's safe decoders never read past
+ * z[zlen) nor write past raw[raw_len), whatever the bytes; a part restarts from the
+ * block's beginning, so callers ask for growing targets only a few times.
  */
-static int store_split_part(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw,
-			    uint32_t raw_len, uint32_t n, uint32_t *offs, uint32_t idx, size_t want, size_t *got)
+static int store_decode(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
+			size_t target)
 {
-	size_t pos = 0, k, data = 0, head, target = raw_len;
-	uint32_t i, l;
 	int r;
 
-	if (zlen > LZ4_MAX_INPUT_SIZE || raw_len > LZ4_MAX_INPUT_SIZE)
+	if (zlen > LZ4_MAX_INPUT_SIZE || raw_len > LZ4_MAX_INPUT_SIZE || target > raw_len)
 		return seg_corrupt(seg, "stor", "bad block header");
-	/* The record lengths first: n varints, at most 5 bytes each. */
-	head = (size_t)n * 5 < raw_len ? (size_t)n * 5 : raw_len;
-	r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)head, (int)raw_len);
-	if (r < 0 || (size_t)r != head)
+	if (target == raw_len)
+		r = LZ4_decompress_safe((const char *)z, (char *)raw, (int)zlen, (int)raw_len);
+	else
+		r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)target, (int)raw_len);
+	if (r < 0 || (size_t)r != target)
 		return seg_corrupt(seg, "stor", "block does not decompress");
+	return 0;
+}
+
+/*
+ * Decompresses a block's record lengths (n varints first, at most 5 bytes each) and
+ * sets offs[0..n]: record boundaries within raw. *head is how much of raw is decoded.
+ */
+static int store_lengths(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
+			 uint32_t n, uint32_t *offs, size_t *head)
+{
+	size_t pos = 0, k, data = 0;
+	uint32_t i, l;
+	int rc;
+
+	*head = (size_t)n * 5 < raw_len ? (size_t)n * 5 : raw_len;
+	if ((rc = store_decode(seg, z, zlen, raw, raw_len, *head)) < 0)
+		return rc;
 	for (i = 0; i < n; i++) {
-		if (!(k = varint_get32(raw + pos, head - pos, &l)))
+		if (!(k = varint_get32(raw + pos, *head - pos, &l)))
 			return seg_corrupt(seg, "stor", "bad record lengths");
 		pos += k;
 		offs[i] = (uint32_t)data;
@@ -639,55 +654,149 @@ static int store_split_part(const struct segment *seg, const uint8_t *z, uint32_
 	for (i = 0; i < n; i++)
 		offs[i] += (uint32_t)pos;
 	offs[n] = raw_len;
-	if (idx < n && offs[idx + 1] - offs[idx] > want)
-		target = offs[idx] + want;
-	if (target < head)
-		target = head;
-	/* The whole block must decode to exactly raw_len bytes from exactly zlen; a part
-	 * stops where it is complete. */
-	if (target == raw_len)
-		r = LZ4_decompress_safe((const char *)z, (char *)raw, (int)zlen, (int)raw_len);
-	else
-		r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)target, (int)raw_len);
-	if (r < 0 || (size_t)r != target)
-		return seg_corrupt(seg, "stor", "block does not decompress");
-	raw[target] = 0;
-	*got = target;
 	return 0;
 }
 
 static int store_split(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
 		       uint32_t n, uint32_t *offs)
 {
-	size_t got;
-
-	return store_split_part(seg, z, zlen, raw, raw_len, n, offs, n, SIZE_MAX, &got);
-}
-
-int segment_get_body(const struct segment *seg, uint32_t doc, size_t max, struct arena *arena, const char **body,
-		     size_t *len, size_t *full_len)
-{
-	uint32_t blk = 0, first = 0, n = 0, zlen = 0, raw_len = 0, *offs;
-	const uint8_t *z = NULL;
-	uint8_t *raw;
-	size_t got = 0;
+	size_t head;
 	int rc;
 
-	*body = NULL;
-	*len = *full_len = 0;
+	if ((rc = store_lengths(seg, z, zlen, raw, raw_len, n, offs, &head)) < 0)
+		return rc;
+	if (head < raw_len && (rc = store_decode(seg, z, zlen, raw, raw_len, raw_len)) < 0)
+		return rc;
+	raw[raw_len] = 0;
+	return 0;
+}
+
+/* A body record is its marks' length (varint), its marks, then its text: *text is where
+ * the text starts within the record of len bytes, *marks where the marks do. Only the
+ * first `avail` bytes need be decoded. */
+static int body_split(const struct segment *seg, uint32_t doc, const uint8_t *rec, size_t avail, size_t len,
+		      size_t *marks, size_t *text)
+{
+	uint32_t ml;
+	size_t k = varint_get32(rec, avail, &ml);
+
+	if (!k || ml > len - k)
+		return as_error_set(AS_ECORRUPT, "%s.stor: document %u: bad body marks", seg->name, doc);
+	*marks = k;
+	*text = k + ml;
+	return 0;
+}
+
+/* Checks (out NULL) or decodes marks m[0..len) of a body of text_len bytes: positions
+ * and offsets increasing, offsets inside the text. out has room for len / 2 marks. */
+static int marks_parse(const struct segment *seg, uint32_t doc, const uint8_t *m, size_t len, size_t text_len,
+		       struct body_mark *out, uint32_t *n)
+{
+	uint64_t pos = 0, off = 0;
+	uint32_t dp, dof, i = 0;
+	size_t at = 0, k;
+
+	while (at < len) {
+		if (!(k = varint_get32(m + at, len - at, &dp)))
+			goto bad;
+		at += k;
+		if (!(k = varint_get32(m + at, len - at, &dof)))
+			goto bad;
+		at += k;
+		pos += dp;
+		off += dof;
+		if (!dp || !dof || pos >= (1u << 31) || off >= text_len)
+			goto bad;
+		if (out) {
+			out[i].pos = (uint32_t)pos;
+			out[i].off = (uint32_t)off;
+		}
+		i++;
+	}
+	if (n)
+		*n = i;
+	return 0;
+bad:
+	return as_error_set(AS_ECORRUPT, "%s.stor: document %u: bad body marks", seg->name, doc);
+}
+
+/*
+ * doc's body record, decoded only as far as needed: the marks (want_text 0), or the
+ * marks and the first min(max, text length) bytes of the text. rec points into arena
+ * memory; *marks, *text and *text_len locate the parts within it.
+ */
+static int body_record(const struct segment *seg, uint32_t doc, int want_text, size_t max, struct arena *arena,
+		       const uint8_t **rec, size_t *marks, size_t *text, size_t *text_len)
+{
+	uint32_t blk = 0, first = 0, n = 0, zlen = 0, raw_len = 0, *offs, i;
+	const uint8_t *z = NULL;
+	uint8_t *raw;
+	size_t head, rs, re, got, want;
+	int rc;
+
 	if ((rc = store_block(seg, STREAM_BODY, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
 		return rc;
 	raw = arena_alloc(arena, (size_t)raw_len + 1);
 	offs = arena_alloc(arena, ((size_t)n + 1) * sizeof(*offs));
 	if (!raw || !offs)
 		return AS_ENOMEM;
-	if ((rc = store_split_part(seg, z, zlen, raw, raw_len, n, offs, doc - first, max, &got)) < 0)
+	if ((rc = store_lengths(seg, z, zlen, raw, raw_len, n, offs, &head)) < 0)
 		return rc;
-	*full_len = offs[doc - first + 1] - offs[doc - first];
-	*len = *full_len < max ? *full_len : max;
-	/* NUL-terminated like segment_get_doc's body. */
-	raw[offs[doc - first] + *len] = 0;
-	*body = (const char *)raw + offs[doc - first];
+	i = doc - first;
+	rs = offs[i];
+	re = offs[i + 1];
+	/* The marks' length, then the marks, then the text asked for. */
+	got = rs + 5 < re ? rs + 5 : re;
+	if (got > head && (rc = store_decode(seg, z, zlen, raw, raw_len, got)) < 0)
+		return rc;
+	if ((rc = body_split(seg, doc, raw + rs, got - rs, re - rs, marks, text)) < 0)
+		return rc;
+	*text_len = re - rs - *text;
+	want = rs + *text + (want_text ? (*text_len < max ? *text_len : max) : 0);
+	if (want > got && (rc = store_decode(seg, z, zlen, raw, raw_len, want)) < 0)
+		return rc;
+	raw[want > got ? want : got] = 0;
+	*rec = raw + rs;
+	return 0;
+}
+
+int segment_get_body(const struct segment *seg, uint32_t doc, size_t max, struct arena *arena, const char **body,
+		     size_t *len, size_t *full_len)
+{
+	const uint8_t *rec;
+	size_t marks, text, text_len;
+	int rc;
+
+	*body = NULL;
+	*len = *full_len = 0;
+	if ((rc = body_record(seg, doc, 1, max, arena, &rec, &marks, &text, &text_len)) < 0)
+		return rc;
+	*full_len = text_len;
+	*len = text_len < max ? text_len : max;
+	/* NUL-terminated like segment_get_doc's body (the byte after is the next record's,
+	 * or the block's end: raw_len + 1 bytes were allocated). */
+	((uint8_t *)rec)[text + *len] = 0;
+	*body = (const char *)rec + text;
+	return 0;
+}
+
+int segment_body_marks(const struct segment *seg, uint32_t doc, struct arena *arena, struct body_mark **marks,
+		       uint32_t *n, size_t *body_len)
+{
+	const uint8_t *rec;
+	size_t m, text, text_len;
+	int rc;
+
+	*marks = NULL;
+	*n = 0;
+	*body_len = 0;
+	if ((rc = body_record(seg, doc, 0, 0, arena, &rec, &m, &text, &text_len)) < 0)
+		return rc;
+	if (text > m && !(*marks = arena_alloc(arena, (text - m) / 2 * sizeof(**marks))))
+		return AS_ENOMEM;
+	if ((rc = marks_parse(seg, doc, rec + m, text - m, text_len, *marks, n)) < 0)
+		return rc;
+	*body_len = text_len;
 	return 0;
 }
 
@@ -840,8 +949,12 @@ int segment_get_doc_cached(const struct segment *seg, uint32_t doc, unsigned fla
 	if (flags & STORED_BODY) {
 		if ((rc = store_get_raw(seg, STREAM_BODY, doc, arena, cache ? &cache[1] : NULL, &rec, &len)) < 0)
 			return rc;
-		out->body_len = len;
-		if (!(out->body = arena_strndup(arena, (const char *)rec, len)))
+		size_t marks = 0, text = 0;
+		if ((rc = body_split(seg, doc, rec, len, len, &marks, &text)) < 0 ||
+		    (rc = marks_parse(seg, doc, rec + marks, text - marks, len - text, NULL, NULL)) < 0)
+			return rc;
+		out->body_len = len - text;
+		if (!(out->body = arena_strndup(arena, (const char *)rec + text, len - text)))
 			return AS_ENOMEM;
 	}
 	return 0;

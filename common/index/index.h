@@ -153,6 +153,21 @@ int segment_get_doc(const struct segment *seg, uint32_t doc, unsigned flags, str
  */
 int segment_get_body(const struct segment *seg, uint32_t doc, size_t max, struct arena *arena, const char **body,
 		     size_t *len, size_t *full_len);
+/*
+ * Body marks: where in the body's bytes its word positions are, every BODY_MARK_EVERY
+ * positions or so (FORMAT.md "Stored fields"). Mark i says the body's token at position
+ * pos starts at byte off, and is a whole word (never a compound's part): an analyser
+ * started there reads the same words as from the beginning. pos and off both increase.
+ * Lets a snippet go straight to the passage its query words' positions point at.
+ */
+#define BODY_MARK_EVERY 64
+struct body_mark {
+	uint32_t pos, off;
+};
+/* doc's marks (*n of them, in arena memory; none for a short body) and its body's
+ * length, decompressing only the block's bytes up to the body. 0 or <0. */
+int segment_body_marks(const struct segment *seg, uint32_t doc, struct arena *arena, struct body_mark **marks,
+		       uint32_t *n, size_t *body_len);
 
 /* ---- Dictionary ------------------------------------------------------------------ */
 

@@ -126,7 +126,7 @@ int segw_new(const char *dir, const char *name, struct segw **out);
 /* Appends document number segw_n_docs(); meta is an encoded meta record (store_meta_put). */
 int segw_add_doc(struct segw *sw, const char *id, const uint8_t hash[16], const uint32_t field_len[N_FIELDS],
 		 int32_t date, const char *type, const char *department, const void *meta, size_t meta_len,
-		 const void *body, size_t body_len);
+		 const void *head, size_t head_len, const void *body, size_t body_len);
 uint32_t segw_n_docs(const struct segw *sw);
 /* One postings list: docs increasing; pos holds tf[0]+tf[1]+tf[2] positions, field by field. */
 void segw_list_add(struct segw *sw, uint32_t doc, const uint32_t tf[N_FIELDS], const uint32_t *pos);
@@ -207,6 +207,8 @@ struct analyzed_doc {
 	size_t body_len, text_len;
 	int32_t date;
 	struct buf meta;              /* encoded meta record */
+	struct buf marks;             /* the body's marks, coded as in its record */
+	uint32_t mark_pos, mark_off, mark_next;
 	uint32_t field_len[N_FIELDS];
 	struct ad_set keys, words;
 	struct ad_occ *occ;

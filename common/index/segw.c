@@ -127,14 +127,17 @@ out:
 	st->n = 0;
 }
 
-static void stream_add(struct segw *sw, int s, uint32_t doc, const void *rec, size_t len)
+/* A record of two parts: head then rest (a body's marks, then its text). */
+static void stream_add(struct segw *sw, int s, uint32_t doc, const void *head, size_t head_len, const void *rest,
+		       size_t rest_len)
 {
 	struct store_stream *st = &sw->streams[s];
 
 	if (!st->n)
 		st->first_doc = doc;
-	varint_put(&st->lens, len);
-	buf_add(&st->data, rec, len);
+	varint_put(&st->lens, head_len + rest_len);
+	buf_add(&st->data, head, head_len);
+	buf_add(&st->data, rest, rest_len);
 	st->n++;
 	if (st->lens.len + st->data.len >= (s == STREAM_META ? STORE_META_BLOCK_RAW : STORE_BLOCK_RAW))
 		stream_flush(sw, s);
@@ -167,7 +170,7 @@ static uint16_t value_id(struct segw *sw, int kind, const char *name)
 
 int segw_add_doc(struct segw *sw, const char *id, const uint8_t hash[16], const uint32_t field_len[N_FIELDS],
 		 int32_t date, const char *type, const char *department, const void *meta, size_t meta_len,
-		 const void *body, size_t body_len)
+		 const void *head, size_t head_len, const void *body, size_t body_len)
 {
 	uint16_t t, d;
 	int f;
@@ -196,8 +199,8 @@ int segw_add_doc(struct segw *sw, const char *id, const uint8_t hash[16], const 
 	buf_add(&sw->hashes, hash, 16);
 	buf_put32(&sw->id_offs, (uint32_t)sw->id_bytes.len);
 	buf_add(&sw->id_bytes, id, strlen(id) + 1);
-	stream_add(sw, STREAM_META, sw->n_docs, meta, meta_len);
-	stream_add(sw, STREAM_BODY, sw->n_docs, body, body_len);
+	stream_add(sw, STREAM_META, sw->n_docs, meta, meta_len, NULL, 0);
+	stream_add(sw, STREAM_BODY, sw->n_docs, head, head_len, body, body_len);
 	if (sw->values.err || sw->hashes.err || sw->id_offs.err || sw->id_bytes.err ||
 	    sw->streams[0].data.err || sw->streams[1].data.err || sw->streams[0].lens.err ||
 	    sw->streams[1].lens.err)

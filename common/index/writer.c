@@ -736,8 +736,14 @@ int index_writer_add(struct index_writer *w, struct analyzed_doc *ad, const uint
 	doc = segw_n_docs(w->cur);
 	if ((rc = del_reserve(s, doc + 1)) < 0)
 		goto fail;
-	rc = segw_add_doc(w->cur, ad->id, hash, ad->field_len, ad->date, ad->type, ad->department, ad->meta.ptr,
-			  ad->meta.len, ad->body, ad->body_len);
+	/* The body's record: its marks' length and marks, then its text. */
+	struct buf head = BUF_INIT;
+	varint_put(&head, ad->marks.len);
+	buf_add(&head, ad->marks.ptr, ad->marks.len);
+	rc = head.err ? AS_ENOMEM
+		      : segw_add_doc(w->cur, ad->id, hash, ad->field_len, ad->date, ad->type, ad->department,
+				     ad->meta.ptr, ad->meta.len, head.ptr, head.len, ad->body, ad->body_len);
+	buf_release(&head);
 	if (rc < 0)
 		goto fail;
 	s->n_docs = doc + 1;
@@ -861,7 +867,8 @@ static int merge(struct index_writer *w, const uint32_t *idx, uint32_t n)
 			segment_doc_values(rd, d, &v);
 			rc = segw_add_doc(sw, segment_doc_id(rd, d), segment_doc_hash(rd, d), fl, v.date,
 					  segment_value_name(rd, VALUE_TYPE, v.type),
-					  segment_value_name(rd, VALUE_DEPARTMENT, v.department), meta, ml, body, bl);
+					  segment_value_name(rd, VALUE_DEPARTMENT, v.department), meta, ml, NULL, 0, body,
+					  bl);
 			src[i].map[d] = next++;
 		}
 	}

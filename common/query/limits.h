@@ -21,6 +21,9 @@
 #define PREFIX_MAX_SCAN 20000
 /* Shortest prefix expanded (in bytes of the folded word); `a*` is allowed, `*` is not. */
 #define PREFIX_MIN_LEN 1
+/* Bytes of a query's last word before it is completed when it matches nothing (plan.c
+ * complete_last): a letter or two begin too many words to tell which one is meant. */
+#define COMPLETE_MIN_LEN 3
 /* Corrections kept per misspelt word. */
 #define TYPO_MAX_EXPANSIONS 3
 /* Dictionary keys a Levenshtein walk may visit per segment before it gives up (about
@@ -36,8 +39,16 @@
 #define SEARCH_MAX_DEPTH 1000
 /* Distinct values counted per facet (the rest are dropped, least frequent first). */
 #define FACET_MAX_VALUES 64
-/* Bytes of a stored body read for a snippet. */
+/* Bytes of a stored body scanned for a snippet from its start (no span, search.c). */
 #define SNIPPET_MAX_SCAN (64 * 1024)
+/* A snippet's passage (search.c span_snippet): from a body mark at least MARGIN_BEFORE
+ * positions before its span (a snippet's length of words, and its context before), to
+ * one at least MARGIN_AFTER past its end (the window may end there and marks the words
+ * after it); decompressed no deeper than MAX_DEPTH bytes (LZ4: about a third of a
+ * millisecond), else the body's first SNIPPET_MAX_SCAN bytes are scanned. */
+#define SNIPPET_MARGIN_BEFORE 32
+#define SNIPPET_MARGIN_AFTER 64
+#define SNIPPET_MAX_DEPTH (1024 * 1024)
 /* Bytes of a body tried first (search.c): enough for most windows, and for whole bodies
  * of a typical size. */
 #ifndef SNIPPET_FIRST_PART

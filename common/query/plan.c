@@ -378,6 +378,7 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 		leaf_add_term_owned(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
 				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
+	l->completable = slot >= 0 && !(t->t.flags & TOKEN_NUMBER);
 	return l;
 }
 
@@ -853,6 +854,109 @@ static void correct(struct builder *b, struct leaf *l)
 	resolve_terms(b, l, from);
 }
 
+/*
+ * Search as you type (FRENCH.md 6): the query's last word, with nothing typed after it
+ * (not even a space), is still being typed. When it matches no document as it stands, it
+ * is completed as `word*` would be, from the words as written, most frequent first:
+ * `cybersecu` finds cybersécurité and `apprentiss` apprentissage, where a stemmed index
+ * finds nothing, and typo tolerance would turn them into other words (`apprentis`).
+ * Completions found, the word is not corrected; none, it is, as any other word.
+ */
+static void complete_last(struct builder *b)
+{
+	struct plan *p = b->plan;
+	struct leaf *last = NULL;
+	uint32_t from;
+
+	if (b->rc)
+		return;
+	for (uint32_t i = 0; i < p->n_leaves; i++) {
+		struct leaf *l = p->leaves[i];
+		if (l->completable && !l->prefix && l->surface && l->surface >= b->q &&
+		    l->surface + l->surface_len == b->q + b->q_len)
+			last = l;
+	}
+	if (!last || last->word_len < COMPLETE_MIN_LEN || leaf_df(last, p, 1) > 0)
+		return;
+	from = last->n_terms;
+	expand_prefix(b, last);
+	if (last->n_terms == from)
+		return;
+	resolve_terms(b, last, from);
+	if (leaf_df(last, p, 0) > 0)
+		last->no_typo = 1;
+}
+
+const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
+			size_t len)
+{
+	struct variant {
+		char exact[128];
+		size_t len;
+		uint64_t df;
+	} v[8];
+	uint32_t nv = 0;
+	uint64_t plain = 0;
+	char stem[260];
+	size_t sl = 0;
+	struct token tok;
+	int rc, n = 0;
+
+	/* The word's stem, as the index keys it: one token, or the word stays. */
+	analyzer_start(an, word, len, ANALYZER_QUERY);
+	while ((rc = analyzer_next(an, &tok)) == 0)
+		if (n++ == 0 && tok.term_len < sizeof(stem) - 1) {
+			memcpy(stem, tok.term, tok.term_len);
+			sl = tok.term_len;
+		}
+	if (rc < 0 || n != 1 || sl == 0 || sl > len || memcmp(stem, word, sl) != 0)
+		return arena_strndup(arena, word, len);
+	stem[sl] = 0x01;
+	for (uint32_t s = 0; s < index_n_segments(idx); s++) {
+		struct term_iter *it;
+		if (term_iter_new(index_segment(idx, s), DICT_TERMS, &it) < 0)
+			return NULL;
+		for (rc = term_iter_seek(it, stem, sl); rc == 0; rc = term_iter_next(it)) {
+			size_t kl;
+			const char *k = term_iter_key(it, &kl);
+			uint64_t df = term_iter_info(it)->doc_freq;
+			if (kl < sl || memcmp(k, stem, sl) != 0)
+				break;
+			if (kl == sl) {
+				plain += df;
+				continue;
+			}
+			if (k[sl] != 0x01 || kl - sl - 1 >= sizeof(v[0].exact))
+				break; /* a longer stem: past this one's keys */
+			uint32_t i = 0;
+			while (i < nv && !(v[i].len == kl - sl - 1 && memcmp(v[i].exact, k + sl + 1, v[i].len) == 0))
+				i++;
+			if (i == nv) {
+				if (nv == 8)
+					continue;
+				memcpy(v[nv].exact, k + sl + 1, kl - sl - 1);
+				v[nv].len = kl - sl - 1;
+				v[nv++].df = 0;
+			}
+			v[i].df += df;
+		}
+		term_iter_free(it);
+	}
+	uint32_t best = nv;
+	for (uint32_t i = 0; i < nv; i++)
+		if (v[i].df > plain && (best == nv || v[i].df > v[best].df))
+			best = i;
+	if (best == nv)
+		return arena_strndup(arena, word, len);
+	char *out = arena_alloc(arena, v[best].len + len - sl + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, v[best].exact, v[best].len);
+	memcpy(out + v[best].len, word + sl, len - sl);
+	out[v[best].len + len - sl] = '\0';
+	return out;
+}
+
 /* The query with each corrected word replaced by its correction. */
 static void make_suggestion(struct builder *b)
 {
@@ -874,8 +978,13 @@ static void make_suggestion(struct builder *b)
 		if (!next)
 			break;
 		size_t off = (size_t)(next->surface - b->q);
+		const char *fix = plan_accent(b->idx, b->an, b->arena, next->correction, strlen(next->correction));
+		if (!fix) {
+			b->rc = AS_ENOMEM;
+			break;
+		}
 		buf_add(&out, b->q + at, off - at);
-		buf_addstr(&out, next->correction);
+		buf_addstr(&out, fix);
 		at = off + next->surface_len;
 		any = 1;
 	}
@@ -1008,6 +1117,7 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 		else
 			resolve_terms(&b, l, 0);
 	}
+	complete_last(&b);
 	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
 		if (!p->leaves[i]->no_typo && !p->leaves[i]->prefix)
 			correct(&b, p->leaves[i]);

@@ -56,6 +56,7 @@ struct leaf {
 	int slot;              /* index in plan->slots, -1 for an excluded word */
 	int prefix;            /* written `word*` */
 	int no_typo;           /* numbers, short words, phrase members: never corrected */
+	int completable;       /* a word typed as such (not a number, nor in a phrase) */
 	const char *word;      /* the folded query word (prefix: the prefix) */
 	size_t word_len;
 	const char *surface;   /* the word as typed, for the suggestion */
@@ -128,6 +129,15 @@ struct completion {
 };
 int plan_complete(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
 		  uint32_t max, struct completion **out);
+/*
+ * A folded word (a correction, a completion) as the documents write it: the accented
+ * stem most of its documents have (the term dictionary's `stem 0x01 accented stem` keys)
+ * in place of its folded stem, so that a visitor reads `numérique`, not `numerique`. The
+ * word itself (in arena) when its stem has no accented form or most documents write it
+ * without; NULL on allocation failure.
+ */
+const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
+			size_t len);
 
 /* BM25 idf of a document frequency among n_docs. */
 double plan_idf(uint64_t df, uint64_t n_docs);

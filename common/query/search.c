@@ -1013,6 +1013,110 @@ static int rerank(struct run *r)
 	return 0;
 }
 
+/* Where a hit's snippet is: the span of its body's positions snippet_span() picks. */
+struct span {
+	uint32_t first, last;
+	int ok;
+};
+
+/*
+ * The spans of hits heap[first..first + n): each hit sought back in its segment's
+ * iterators (in document order, so that lists move forward only), and its query words'
+ * body positions read from the leaves positioned on it. A hit whose positions cannot be
+ * read this way (no word in its body) gets none, and its snippet is sought in its body.
+ */
+static int hit_spans(struct run *r, uint32_t first, uint32_t n, struct span *sp)
+{
+	struct plan *p = r->plan;
+	uint32_t ns = p->n_slots < 64 ? p->n_slots : 64, cur = UINT32_MAX;
+	uint32_t *order = arena_alloc(r->s->arena, (n ? n : 1) * sizeof(*order));
+	struct qiter *root = NULL;
+	int rc = 0;
+
+	if (!order)
+		return AS_ENOMEM;
+	/* The first phase is over: its lists needed no positions when it had no phrase
+	 * and a single word, these do. */
+	p->positions = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cand *c = &r->s->heap[first + i];
+		uint32_t j = i;
+		sp[i].ok = 0;
+		while (j > 0 && cmp_seg_doc(c, &r->s->heap[first + order[j - 1]]) < 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	for (uint32_t k = 0; k < n && rc >= 0 && ns; k++) {
+		const struct cand *c = &r->s->heap[first + order[k]];
+		const uint32_t *pos[64];
+		uint32_t np[64];
+		if (!c->body_slots)
+			continue;
+		if (c->seg != cur) {
+			iter_free(root);
+			root = NULL;
+			cur = c->seg;
+			if ((rc = iter_build(p, r->idx, cur, p->root, &root)) < 0)
+				break;
+		}
+		if ((rc = root->ops->seek(root, c->doc)) < 0)
+			break;
+		if (rc > 0 || root->doc != c->doc) {
+			rc = 0;
+			continue;
+		}
+		memset(r->ctx.slot_iter, 0, p->n_slots * sizeof(*r->ctx.slot_iter));
+		memset(r->ctx.slot_title_tf, 0, p->n_slots * sizeof(*r->ctx.slot_title_tf));
+		root->ops->mark(root, &r->ctx);
+		for (uint32_t sl = 0; sl < ns && rc >= 0; sl++) {
+			np[sl] = 0;
+			pos[sl] = NULL;
+			if (r->ctx.slot_iter[sl])
+				rc = leaf_iter_positions(r->ctx.slot_iter[sl], FIELD_BODY, &pos[sl], &np[sl]);
+		}
+		if (rc >= 0 && (rc = snippet_span(pos, np, ns, r->s->arena, &sp[order[k]].first, &sp[order[k]].last)) == 0)
+			sp[order[k]].ok = 1;
+		rc = rc > 0 ? 0 : rc;
+	}
+	iter_free(root);
+	return rc;
+}
+
+/*
+ * The snippet of a hit from its span: the body marks (index.h) before and after it give
+ * a passage that holds it with room around, and only that passage is decompressed up to
+ * and analysed. 0, 1 when the hit's body is to be scanned from its start instead (its
+ * span lies deeper than SNIPPET_MAX_DEPTH), <0 on error.
+ */
+static int span_snippet(struct searcher *s, const struct plan *plan, const struct segment *seg, const struct cand *c,
+			const struct span *sp, const char **body, size_t *part)
+{
+	struct body_mark *mk;
+	uint32_t nm;
+	size_t full, from = 0, to;
+	int rc;
+
+	if ((rc = segment_body_marks(seg, c->doc, s->arena, &mk, &nm, &full)) < 0)
+		return rc;
+	to = full;
+	for (uint32_t i = 0; i < nm; i++) {
+		if (mk[i].pos + SNIPPET_MARGIN_BEFORE <= sp->first)
+			from = mk[i].off;
+		if (mk[i].pos >= sp->last + SNIPPET_MARGIN_AFTER) {
+			to = mk[i].off;
+			break;
+		}
+	}
+	if (to > SNIPPET_MAX_DEPTH)
+		return 1;
+	if ((rc = segment_get_body(seg, c->doc, to, s->arena, body, part, &full)) < 0)
+		return rc;
+	buf_reset(&s->tmp);
+	return snippet_make_region(s->an, plan, c->body_slots, *body, from, *part, full, &s->tmp);
+}
+
 static int run_plan(struct run *r)
 {
 	const struct plan *p = r->plan;
@@ -1249,6 +1353,13 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		res->n_hits = req->limit;
 	if (res->n_hits && !(res->hits = arena_calloc(s->arena, res->n_hits, sizeof(*res->hits))))
 		return AS_ENOMEM;
+	struct span *spans = NULL;
+	if (!req->no_snippets && res->n_hits) {
+		if (!(spans = arena_alloc(s->arena, res->n_hits * sizeof(*spans))))
+			return AS_ENOMEM;
+		if ((rc = hit_spans(&r, first, res->n_hits, spans)) < 0)
+			return rc;
+	}
 	for (uint32_t h = 0; h < res->n_hits; h++) {
 		struct search_hit *hit = &res->hits[h];
 		const struct cand *c = &s->heap[first + h];
@@ -1260,14 +1371,18 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (!req->no_snippets) {
 			const char *body;
 			size_t part, full;
-			/* Most windows are found in a body's first kilobytes: decompress and analyse
-			 * those first, and the most the snippet ever reads (SNIPPET_MAX_SCAN bytes,
-			 * and a few past them to cut on a character) only when they are not enough. */
-			if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_FIRST_PART, s->arena,
-						   &body, &part, &full)) < 0)
-				return rc;
-			buf_reset(&s->tmp);
-			rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+			rc = spans[h].ok ? span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], &body, &part) : 1;
+			/* Without a span, most windows are found in a body's first kilobytes:
+			 * decompress and analyse those first, and the most the snippet ever reads
+			 * (SNIPPET_MAX_SCAN bytes, and a few past them to cut on a character) only
+			 * when they are not enough. */
+			if (rc > 0) {
+				if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_FIRST_PART,
+							   s->arena, &body, &part, &full)) < 0)
+					return rc;
+				buf_reset(&s->tmp);
+				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+			}
 			if (rc > 0) {
 				if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_MAX_SCAN + 8,
 							   s->arena, &body, &part, &full)) < 0)
@@ -1567,9 +1682,13 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	json_str(out, q);
 	buf_addstr(out, ", \"suggestions\": [");
 	for (int i = 0; i < n; i++) {
+		/* Completions come folded from the word dictionary: shown with their accents. */
+		const char *w = plan_accent(idx, s->an, s->arena, c[i].word, c[i].len);
+		if (!w)
+			return AS_ENOMEM;
 		buf_addstr(out, i ? ", \"" : "\"");
 		buf_add_json_str(out, q, start);
-		buf_add_json_str(out, c[i].word, c[i].len);
+		buf_add_json_str(out, w, strlen(w));
 		buf_addch(out, '"');
 	}
 	buf_addstr(out, "]}\n");

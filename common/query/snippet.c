@@ -6,6 +6,7 @@
 #include "common/query/limits.h"
 #include "common/query/plan.h"
 #include "common/text/analyzer.h"
+#include "common/util/arena.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
 
@@ -97,18 +98,21 @@ static void add_text(struct buf *out, const char *s, size_t len)
  * the rest of the body. */
 #define PART_MARGIN 256
 
-int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
-		      size_t full_len, struct buf *out)
+/*
+ * The snippet of body[from..limit), the text analysed and shown (full_len: the whole
+ * body's length, for the ellipses). `partial`: the body goes on past len, so the window
+ * must be found well inside it, else 1 with nothing appended.
+ */
+static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
+		size_t limit, size_t len, size_t full_len, int partial, struct buf *out)
 {
 	struct hl hl[MAX_HL];
 	struct match m[MAX_MATCHES];
-	size_t n_hl = 0, n = 0, limit, best_i = 0, best_j = 0;
+	size_t n_hl = 0, n = 0, best_i = 0, best_j = 0;
 	uint64_t all = 0;
 	unsigned best_d = 0, best_c = 0;
 	struct token tok;
 	int rc = 0, done = 0, broke = 0;
-	/* A part shorter than what the whole body would be scanned for. */
-	int partial = full_len > len && len <= SNIPPET_MAX_SCAN;
 
 	if (!body)
 		return 0;
@@ -127,7 +131,6 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 	all &= slots;
 	if (!all)
 		n_hl = 0;
-	limit = len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len;
 	if (n_hl > 0) {
 		/* Only words beginning like a query term can be one: the others are not
 		 * analysed (most of a snippet's cost). */
@@ -136,10 +139,12 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 			if (hl[h].len)
 				first[(uint8_t)hl[h].term[0] >> 3] |= (uint8_t)(1u << ((uint8_t)hl[h].term[0] & 7));
 		analyzer_only_first(an, first);
-		analyzer_start(an, body, limit, ANALYZER_DOCUMENT);
+		analyzer_start(an, body + from, limit - from, ANALYZER_DOCUMENT);
 		size_t stop_at = SIZE_MAX;
 		while (n < MAX_MATCHES && (rc = analyzer_next(an, &tok)) == 0) {
 			size_t h;
+			tok.start += from;
+			tok.end += from;
 			if (done && tok.start >= stop_at) {
 				broke = tok.start + PART_MARGIN < len;
 				break;
@@ -211,13 +216,13 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 			end = e > we ? e : we;
 		}
 	} else {
-		start = 0;
-		end = limit < SNIPPET_LEN ? limit : SNIPPET_LEN;
+		start = from;
+		end = limit - from < SNIPPET_LEN ? limit : from + SNIPPET_LEN;
 		if (end < limit && !is_ws(body[end])) {
 			size_t e = end;
-			while (e > 0 && !is_ws(body[e - 1]))
+			while (e > from && !is_ws(body[e - 1]))
 				e--;
-			if (e > 0)
+			if (e > from)
 				end = e;
 		}
 	}
@@ -247,8 +252,73 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 	return out->err;
 }
 
+int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
+		      size_t full_len, struct buf *out)
+{
+	/* A part shorter than what the whole body would be scanned for. */
+	int partial = full_len > len && len <= SNIPPET_MAX_SCAN;
+
+	return make(an, plan, slots, body, 0, len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len, len,
+		    full_len, partial, out);
+}
+
 int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
 		 struct buf *out)
 {
 	return snippet_make_part(an, plan, slots, body, len, len, out);
+}
+
+int snippet_make_region(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
+			size_t to, size_t full_len, struct buf *out)
+{
+	if (from > to)
+		from = to;
+	return make(an, plan, slots, body, utf8_back(body, from), utf8_back(body, to), to, full_len, 0, out);
+}
+
+int snippet_span(const uint32_t *const *pos, const uint32_t *n, uint32_t ns, struct arena *arena, uint32_t *first,
+		 uint32_t *last)
+{
+	uint32_t at[64] = { 0 }, cnt[64] = { 0 }, present = 0, total = 0, m = 0, i = 0, d = 0;
+	uint32_t best_d = 0, best_c = 0;
+	uint64_t *e;
+
+	if (ns > 64)
+		ns = 64;
+	for (uint32_t s = 0; s < ns; s++)
+		if (n[s]) {
+			present++;
+			total += n[s];
+		}
+	if (!present)
+		return 1;
+	/* Every occurrence in position order: position << 6 | word. */
+	if (!(e = arena_alloc(arena, (size_t)total * sizeof(*e))))
+		return AS_ENOMEM;
+	for (;;) {
+		uint32_t bs = ns;
+		for (uint32_t s = 0; s < ns; s++)
+			if (at[s] < n[s] && (bs == ns || pos[s][at[s]] < pos[bs][at[bs]]))
+				bs = s;
+		if (bs == ns)
+			break;
+		e[m++] = (uint64_t)pos[bs][at[bs]++] << 6 | bs;
+	}
+	/* Spans ending at each occurrence in turn, as short as SNIPPET_SPAN positions. */
+	for (uint32_t j = 0; j < m; j++) {
+		if (cnt[e[j] & 63]++ == 0)
+			d++;
+		while ((e[j] >> 6) - (e[i] >> 6) >= SNIPPET_SPAN)
+			if (--cnt[e[i++] & 63] == 0)
+				d--;
+		if (d > best_d || (d == best_d && j - i + 1 > best_c)) {
+			best_d = d;
+			best_c = j - i + 1;
+			*first = (uint32_t)(e[i] >> 6);
+			*last = (uint32_t)(e[j] >> 6);
+			if (d == present)
+				break;
+		}
+	}
+	return 0;
 }

@@ -731,6 +731,110 @@ static void test_real_analyzer(void **state)
 	buf_release(&r);
 }
 
+/* Body marks (index.h) say where a body's positions are: each names a whole word (not a
+ * compound's part) at its position and byte offset, as the analyser read them, at least
+ * BODY_MARK_EVERY positions apart; an analyser started at a mark reads that word. Merged
+ * into a new segment, a body keeps its marks. */
+static void test_body_marks(void **state)
+{
+	static const char sentence[] =
+		"L'apprentissage à Saint-Étienne : les événements et l'évènement du 2 mai, 73 700 euros. "
+		"Pêche et péché, la C.M.A. de Haute-Garonne accompagne les micro-entreprises d'aujourd'hui.\n";
+	struct analyzer *an = analyzer_new();
+	struct buf body = BUF_INIT, r = BUF_INIT;
+	struct index_writer *w;
+	struct index_summary sum;
+	struct index *idx;
+	struct token tok;
+	uint8_t h[INDEX_HASH_LEN] = { 2 };
+	(void)state;
+
+	assert_non_null(an);
+	for (int i = 0; i < 80; i++)
+		buf_addstr(&body, sentence);
+	for (int round = 0; round < 10; round++) {
+		struct document d;
+		struct analyzed_doc *ad;
+		char id[32];
+		snprintf(id, sizeof(id), "guides/%d.txt", round);
+		memset(&d, 0, sizeof(d));
+		d.id = id;
+		d.title = "Marques";
+		d.body = body.ptr;
+		d.body_len = body.len;
+		assert_int_equal(analyzed_doc_build(an, &d, &ad), 0);
+		/* A commit each, the earlier documents kept, and the last commit merges all
+		 * segments into one, whose records must keep their marks. */
+		assert_int_equal(index_writer_open(tmpdir, round == 0, &w), 0);
+		for (int prev = 0; prev < round; prev++) {
+			char pid[32];
+			snprintf(pid, sizeof(pid), "guides/%d.txt", prev);
+			assert_int_equal(index_writer_known(w, pid, h), 0);
+		}
+		if (round == 9)
+			index_writer_force_merge(w);
+		assert_int_equal(index_writer_add(w, ad, h), 0);
+		assert_int_equal(index_writer_commit(w, &sum), 0);
+		index_writer_free(w);
+	}
+	assert_int_equal(index_check(tmpdir, NULL, &r), 0);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_int_equal(index_n_segments(idx), 1);
+	struct arena *a = arena_new(0);
+	assert_non_null(a);
+	uint32_t checked = 0;
+	for (uint32_t s = 0; s < index_n_segments(idx); s++) {
+		const struct segment *seg = index_segment(idx, s);
+		for (uint32_t doc = 0; doc < segment_n_docs(seg); doc++) {
+			struct body_mark *mk;
+			uint32_t nm, last_pos = 0, k = 0;
+			size_t blen;
+			assert_int_equal(segment_body_marks(seg, doc, a, &mk, &nm, &blen), 0);
+			assert_int_equal(blen, body.len);
+			analyzer_start(an, body.ptr, body.len, ANALYZER_DOCUMENT);
+			while (analyzer_next(an, &tok) == 0)
+				last_pos = tok.position;
+			/* One mark per BODY_MARK_EVERY positions, give or take the words the
+			 * marks must skip. */
+			assert_true(nm >= last_pos / BODY_MARK_EVERY - 2);
+			assert_true(nm <= last_pos / BODY_MARK_EVERY);
+			static char want[64][64];
+			static size_t wl[64];
+			assert_true(nm <= 64);
+			analyzer_start(an, body.ptr, body.len, ANALYZER_DOCUMENT);
+			while (k < nm && analyzer_next(an, &tok) == 0) {
+				if (tok.start != mk[k].off)
+					continue;
+				assert_int_equal(tok.position, mk[k].pos);
+				assert_false(tok.flags & TOKEN_PART);
+				assert_true(k == 0 ? mk[k].pos >= BODY_MARK_EVERY
+						   : mk[k].pos >= mk[k - 1].pos + BODY_MARK_EVERY);
+				assert_true(tok.term_len < sizeof(want[k]));
+				memcpy(want[k], tok.term, tok.term_len);
+				wl[k] = tok.term_len;
+				k++;
+			}
+			assert_int_equal(k, nm);
+			/* Started at a mark, the analyser reads the marked word first. */
+			for (k = 0; k < nm; k++) {
+				analyzer_start(an, body.ptr + mk[k].off, body.len - mk[k].off, ANALYZER_DOCUMENT);
+				assert_int_equal(analyzer_next(an, &tok), 0);
+				assert_int_equal(tok.start, 0);
+				assert_int_equal(tok.term_len, wl[k]);
+				assert_memory_equal(tok.term, want[k], wl[k]);
+			}
+			checked++;
+			arena_reset(a);
+		}
+	}
+	assert_int_equal(checked, 10);
+	arena_free(a);
+	index_close(idx);
+	analyzer_free(an);
+	buf_release(&body);
+	buf_release(&r);
+}
+
 /* ---- incremental indexing ---- */
 
 static void test_incremental(void **state)
@@ -1209,6 +1313,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_build_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_docs_seek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_analyzer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_identical, setup, teardown),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "common/index/index.h"
@@ -262,6 +263,23 @@ static void test_prefix(void **state)
 	/* Bounded, cheap, never empty-handed on a common letter. */
 	assert_true(total("a*") > 0);
 	assert_true(total("poisson*") > 0);
+	/* Search as you type: the last word, still being typed and matching nothing as it
+	 * stands, is completed (not corrected into another word)... */
+	res = run("cybersecu", NULL);
+	assert_true(search_result_total(res) >= 3);
+	assert_non_null(strstr(search_result_hit(res, 0, NULL, NULL), "cybersecurite"));
+	assert_null(search_result_suggestion(res));
+	res = run("apprentiss", NULL);
+	assert_true(search_result_total(res) >= total("apprentissage") - 2);
+	assert_null(search_result_suggestion(res));
+	res = run("contrat d'appren", NULL);
+	assert_true(search_result_total(res) > 5);
+	assert_false(search_result_relaxed(res));
+	/* ... but a word followed by a space is finished, a word inside the query is not
+	 * the one being typed, and a word that matches stays as it is. */
+	assert_int_equal(total("cybersecu "), 0);
+	assert_true(search_result_relaxed(run("cybersecu cma", NULL)));
+	assert_true(total("art") < total("art*"));
 }
 
 static void test_typo(void **state)
@@ -276,6 +294,10 @@ static void test_typo(void **state)
 	res = run("plombeir chauffagiste", NULL);
 	assert_true(search_result_total(res) > 0);
 	assert_string_equal(search_result_suggestion(res), "plombier chauffagiste");
+	/* The suggestion has the accents of the documents, typed or not. */
+	assert_string_equal(search_result_suggestion(run("numériqeu", NULL)), "numérique");
+	assert_string_equal(search_result_suggestion(run("numeriqeu", NULL)), "numérique");
+	assert_string_equal(search_result_suggestion(run("diplômess", NULL)), "diplômes");
 	/* Transposition counts one edit; 9+ letters allow two. */
 	assert_true(total("formaiton") > 0);
 	assert_true(total("aprentisage") > 0);
@@ -651,6 +673,65 @@ static void test_snippets(void **state)
 	}
 }
 
+/* A long body whose query words first meet deep inside it: the snippet is that passage,
+ * found from the words' positions and the body's marks, with both words marked, however
+ * far from the beginning (a scan from the start stopped at its first 64 KB). */
+static void test_snippet_deep(void **state)
+{
+	char corpus[] = "/tmp/artisearch-deep-XXXXXX", path[600], ixdir[512];
+	struct index *deep;
+	struct searcher *ds;
+	struct search_request req;
+	const struct search_result *res;
+	const char *snip;
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(corpus));
+	snprintf(path, sizeof(path), "%s/guides", corpus);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/guides/long.txt", corpus);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("Guide des métiers du bâtiment\n\n", f);
+	for (int i = 0; i < 4000; i++)
+		fprintf(f, "Les artisans du bâtiment posent %d tuiles et le coelacanthe attend. ", i);
+	fputs("Au large, le coelacanthe nage près du récif corallien de la réserve. ", f);
+	for (int i = 0; i < 40; i++)
+		fputs("Les maçons montent les murs de la maison. ", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/guides/court.txt", corpus);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("Récif\n\nLe récif corallien abrite le coelacanthe.\n", f);
+	fclose(f);
+	assert_true(qfix_build_index(corpus, 0, ixdir, sizeof(ixdir)) > 0);
+	assert_int_equal(index_open(ixdir, &deep), 0);
+	assert_int_equal(searcher_new(&ds), 0);
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", "coelacanthe récif"), 0);
+	assert_int_equal(search_run(ds, deep, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 2);
+	int seen = 0;
+	for (uint32_t i = 0; i < search_result_n_hits(res); i++) {
+		if (strcmp(search_result_hit(res, i, NULL, &snip), "guides/long.txt"))
+			continue;
+		seen = 1;
+		assert_true(strncmp(snip, "… ", strlen("… ")) == 0);
+		assert_non_null(strstr(snip, "<mark>coelacanthe</mark> nage près du <mark>récif</mark>"));
+		assert_true(strlen(snip) < 600);
+	}
+	assert_true(seen);
+	/* A single word: its first occurrence, near the start, shown from there. */
+	assert_int_equal(search_request_set(&req, "q", "tuiles"), 0);
+	assert_int_equal(search_run(ds, deep, &req, &res), 0);
+	search_result_hit(res, 0, NULL, &snip);
+	assert_non_null(strstr(snip, "posent 0 <mark>tuiles</mark>"));
+	searcher_free(ds);
+	index_close(deep);
+	qfix_remove(ixdir);
+	snprintf(path, sizeof(path), "rm -rf '%s'", corpus);
+	assert_int_equal(system(path), 0);
+}
+
 static void test_json(void **state)
 {
 	struct buf out = BUF_INIT;
@@ -674,6 +755,11 @@ static void test_json(void **state)
 	buf_reset(&out);
 	assert_int_equal(search_suggest_json(s, idx, "contrat d'appren", 5, &out), 0);
 	assert_non_null(strstr(out.ptr, "\"contrat d'apprentissage\""));
+	/* Shown with the accents the documents write them with, typed or not. */
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "metie", 5, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"métiers\""));
+	assert_null(strstr(out.ptr, "\"metiers\""));
 	/* A document without its body. */
 	buf_reset(&out);
 	assert_int_equal(search_document_json(s, idx, "guides/brevet-de-maitrise-btm-formation.pdf", &out), 0);
@@ -796,7 +882,8 @@ int main(void)
 		cmocka_unit_test(test_typo_walk_exhaustive),
 		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
-		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_json),
+		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
+		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test(test_messages_stay_utf8),
 	};

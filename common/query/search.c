@@ -1188,11 +1188,16 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		i++;
 	if (i == len)
 		return as_error_set(AS_EINVAL, "q: the query is empty");
-	if ((uint64_t)req->page * req->limit > SEARCH_MAX_DEPTH || req->limit == 0 || req->page == 0)
-		return as_error_set(AS_EINVAL, "page: results beyond the %dth are not served (page %u of %u hits)",
-				    SEARCH_MAX_DEPTH, req->page, req->limit);
+	if (req->page == 0 || req->limit == 0)
+		return as_error_set(AS_EINVAL, "%s: must be at least 1", req->page == 0 ? "page" : "limit");
+	if ((uint64_t)req->page * req->limit > SEARCH_MAX_DEPTH)
+		return as_error_set(AS_EINVAL, "page: %u \xc3\x97 limit %u goes past the %dth result, the deepest served "
+				    "(the last page is %u)", req->page, req->limit, SEARCH_MAX_DEPTH,
+				    SEARCH_MAX_DEPTH / req->limit);
 	if (req->from && req->to && req->from > req->to)
-		return as_error_set(AS_EINVAL, "from: %d is after to: %d", req->from, req->to);
+		return as_error_set(AS_EINVAL, "from: %04d-%02d-%02d is after to: %04d-%02d-%02d", req->from / 10000,
+				    req->from / 100 % 100, req->from % 100, req->to / 10000, req->to / 100 % 100,
+				    req->to % 100);
 
 	res->query = text;
 	res->page = req->page;

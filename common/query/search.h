@@ -54,7 +54,8 @@ struct search_result; /* owned by the searcher; valid until its next call */
 /* Runs a query; <0 on error (AS_EINVAL for an empty query). */
 int search_run(struct searcher *s, const struct index *idx, const struct search_request *req,
 	       const struct search_result **out);
-/* DESIGN.md's JSON result, appended to out. */
+/* DESIGN.md's JSON result, appended to out. Every *_json() here ends its object with
+ * one line feed, so the CLI and the daemon send the same bytes as they are. */
 void search_result_json(const struct search_result *res, struct buf *out);
 /* Human output for a terminal (`color`: bold matches with ANSI escapes). */
 void search_result_text(const struct search_result *res, int color, struct buf *out);

@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 		return fail(AS_ENOMEM, "%s", "out of memory");
 	if (q.len == 0) {
 		fprintf(stderr, "%s", usage);
-		return fail(AS_EINVAL, "%s", "q: the query is empty");
+		return fail(AS_EINVAL, "%s", "q: empty; give the words to search for");
 	}
 	if ((rc = search_request_set(&req, "q", q.ptr)) < 0) {
 		status = fail(rc, "%s", as_error_message(rc));

@@ -416,12 +416,6 @@ static struct searcher *worker_searcher(struct worker *w)
 	return w->searcher;
 }
 
-/* A value of `q` worth searching: present and not only blanks. */
-static int blank(const char *s)
-{
-	return s[strspn(s, " \t\r\n\f\v")] == '\0';
-}
-
 static enum MHD_Result route_search(struct ctx *x, const struct request_target *t)
 {
 	struct search_request sr;
@@ -446,13 +440,11 @@ static enum MHD_Result route_search(struct ctx *x, const struct request_target *
 			q = p;
 			continue;
 		}
-		/* An empty filter is a form's unset field ("type="), not a bad value. */
-		if (p->value_len == 0)
-			continue;
+		/* search_request_set() reads an empty value ("type=") as the field not given. */
 		if ((rc = search_request_set(&sr, p->name, p->value)) < 0)
 			return send_engine_error(x, rc);
 	}
-	if (!q || blank(q->value))
+	if (!q || search_query_blank(q->value))
 		return send_error(x, 400, NULL, AS_EINVAL,
 				  q ? "q: empty; give the words to search for"
 				    : "q: missing; give the words to search for, as in /search?q=apprentissage");
@@ -511,7 +503,7 @@ static enum MHD_Result route_suggest(struct ctx *x, const struct request_target 
 				     t->params[i].name);
 			return send_error(x, 400, NULL, AS_EINVAL, as_error_message(AS_EINVAL));
 		}
-	if (!q || blank(q->value))
+	if (!q || search_query_blank(q->value))
 		return send_error(x, 400, NULL, AS_EINVAL, q ? "q: empty" : "q: missing");
 	if (lim && lim->value_len) {
 		char *end;

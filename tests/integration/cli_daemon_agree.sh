@@ -1,8 +1,10 @@
 #!/bin/sh
 # The CLI and the daemon read a search alike: for each case, `artisearch --json ARGS` and
 # GET /search?QUERY give the same bytes but took_ms, or the same refusal (exit 2 and a
-# 400, with the same JSON error). The cases: the errors that name a parameter. Then the
-# messages for a folder without an index. Env: BIN, BUILD, TMPDIR.
+# 400, with the same JSON error). The cases: queries of Unicode blanks only (empty, as a
+# query of ASCII spaces is), empty parameter values (the parameter not given, as an HTML
+# form sends its blank fields), and the errors that name a parameter. Then the messages
+# for a folder without an index. Env: BIN, BUILD, TMPDIR.
 set -eu
 . tests/integration/lib/daemon_common.sh
 require_programs
@@ -49,6 +51,41 @@ for p in "suggest?q=cf" "documents/guides%2Fnope.md" "search?q=" "nope"; do
 	[ "$(tail -c 2 "$D" | od -An -c | tr -d ' ')" = '}\n' ] || fail "/$p does not end with one line feed"
 done
 agree 200 'q=apprentissage&limit=3&page=2&sort=date&type=guide' --limit 3 --page 2 --sort date --type guide apprentissage
+
+# ---- Blank queries: ASCII or Unicode spaces, format characters: empty --------------------
+for hex in 20 2020 09 c2a0 e280af e28089 e38080 efbbbf e2808b 20c2a009e38080efbbbf; do
+	qs=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(bytes.fromhex(sys.argv[1])))' "$hex")
+	agree 400 "q=$qs" -- "$(u "$hex")"
+	says "q: empty"
+	st=$(curl -s --max-time 30 -o "$D" -w '%{http_code}' "${URL}suggest?q=$qs")
+	[ "$st" = 400 ] || fail "/suggest?q=$qs: status $st, expected 400"
+done
+# A no-break space beside a word is a separator, not a word.
+agree 200 'q=%C2%A0cfa%E2%80%AF' -- "$(u c2a0)cfa$(u e280af)"
+[ "$(json_get total <"$D")" = "$(json_get total <"$C")" ] && [ "$(json_get total <"$D")" -gt 0 ] ||
+	fail "a query framed by Unicode spaces finds nothing"
+
+# ---- An empty value is the parameter not given ----------------------------------------------
+for p in limit page from to sort type department; do
+	agree 200 "q=cfa&$p=" "--$p" "" cfa
+	cmp -s "$TMPDIR/last" "$TMPDIR/base" || fail "an empty $p changed the answer"
+	agree 200 "q=cfa&$p=" "--$p=" cfa
+	cmp -s "$TMPDIR/last" "$TMPDIR/base" || fail "--$p= changed the answer"
+done
+agree 200 'q=cfa&limit=&page=&from=&to=&sort=&type=&department=' \
+	--limit "" --page "" --from "" --to "" --sort "" --type "" --department "" cfa
+cmp -s "$TMPDIR/last" "$TMPDIR/base" || fail "empty values together changed the answer"
+# What the search page sends (web/app.js apiParams()): q, limit, and only the filters set.
+grep -q "p.set('limit', String(LIMIT))" web/app.js || fail "web/app.js no longer sends limit: look again at what it sends"
+agree 200 'q=cfa&limit=10' --limit 10 cfa
+cmp -s "$TMPDIR/last" "$TMPDIR/base" || fail "the page's request differs from the default"
+# q stays required and non-empty, and a value that is there is still checked.
+agree 400 'q=' ""
+says "q: empty"
+agree 400 'q=cfa&limit=abc' --limit abc cfa
+says "limit: 'abc' is not a whole number"
+agree 400 'q=cfa&sort=%20' --sort " " cfa
+says "sort: ' ' is neither"
 
 # ---- Errors that name the parameter, in words ---------------------------------------------
 agree 400 'q=cfa&from=2025-01-01&to=2024-12-31' --from 2025-01-01 --to 2024-12-31 cfa

@@ -118,15 +118,19 @@ static const char *default_index(void)
 static int open_index(const char *dir, struct index **idx)
 {
 	int rc = index_open_flags(dir, 0, idx);
+	char msg[1024], current[1024];
 
-	if (rc == AS_ENOENT)
-		return fail(rc, "%s", "no index here: build one with `artisearch-index --index DIR CORPUS`");
-	if (rc < 0) {
-		char msg[1024];
+	if (rc >= 0)
+		return 0;
+	/* No CURRENT: nothing was ever published here. AS_ENOENT also says a file of the
+	 * published generation is missing, which is a damaged index, not a missing one. */
+	snprintf(current, sizeof(current), "%s/CURRENT", dir);
+	if (rc == AS_ENOENT && access(current, F_OK) != 0)
+		snprintf(msg, sizeof(msg), "no index in '%s': build one with `artisearch-index --index %s CORPUS`",
+			 dir, dir);
+	else
 		snprintf(msg, sizeof(msg), "cannot open index '%s': %s", dir, as_error_message(rc));
-		return fail(rc, "%s", msg);
-	}
-	return 0;
+	return fail(rc, "%s", msg);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -257,7 +261,7 @@ int main(int argc, char **argv)
 		return fail(AS_ENOMEM, "%s", "out of memory");
 	if (q.len == 0) {
 		fprintf(stderr, "%s", usage);
-		return fail(AS_EINVAL, "%s", "q: the query is empty");
+		return fail(AS_EINVAL, "%s", "q: empty; give the words to search for");
 	}
 	if ((rc = search_request_set(&req, "q", q.ptr)) < 0) {
 		status = fail(rc, "%s", as_error_message(rc));

@@ -51,7 +51,10 @@ static void usage(FILE *f)
 	      "  --cache N              /search answers kept per thread, by URL, until the next\n"
 	      "                         generation (default 1024; 0: none)\n"
 	      "  --quiet                no access log (one line per request on stderr otherwise)\n"
-	      "  --help, --version\n",
+	      "  --help, --version\n"
+	      "\n"
+	      "Exit status: 0 stopped by SIGTERM or SIGINT, 1 the index or the address cannot\n"
+	      "be used, 2 bad usage.\n",
 	      f);
 }
 
@@ -211,6 +214,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!*dir) {
+		fprintf(stderr, "artisearchd: --index: needs a directory\n");
+		return 2;
+	}
+	/* Checked before the index is opened: a typo is bad usage, whatever the index. */
+	if ((rc = server_check_listen(cfg.listen)) < 0) {
+		fprintf(stderr, "artisearchd: %s\n", as_error_message(rc));
+		return 2;
+	}
 
 	/* Blocked before any thread starts, so every thread inherits the mask and the
 	 * signals reach only the signalfd below. */
@@ -226,7 +238,16 @@ int main(int argc, char **argv)
 	}
 
 	if ((rc = live_open(dir, &live)) < 0) {
-		fprintf(stderr, "artisearchd: %s: %s\n", dir, as_error_message(rc));
+		char current[PATH_MAX];
+
+		/* AS_ENOENT is also a file of the published generation gone missing: only a
+		 * directory without CURRENT has no index at all. */
+		snprintf(current, sizeof(current), "%s/CURRENT", dir);
+		if (rc == AS_ENOENT && access(current, F_OK) != 0)
+			fprintf(stderr, "artisearchd: no index in '%s': build one with "
+					"`artisearch-index --index %s CORPUS`\n", dir, dir);
+		else
+			fprintf(stderr, "artisearchd: cannot open index '%s': %s\n", dir, as_error_message(rc));
 		return 1;
 	}
 	if ((ifd = watch_index(dir, &wd)) < 0)
@@ -235,7 +256,7 @@ int main(int argc, char **argv)
 	if ((rc = server_start(&cfg, live, &srv)) < 0) {
 		fprintf(stderr, "artisearchd: %s\n", as_error_message(rc));
 		live_close(live);
-		return 1;
+		return rc == AS_EINVAL ? 2 : 1;
 	}
 	g = live_acquire(live);
 	fprintf(stderr, "artisearchd: serving %s (%llu documents) from %s on %s\n", g->name,

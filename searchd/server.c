@@ -303,10 +303,9 @@ static enum MHD_Result send_error(struct ctx *x, unsigned status, const char *co
 		buf_addstr(out, code);
 		buf_addstr(out, "\", \"message\": \"");
 		buf_add_json_str(out, message, strlen(message));
-		buf_addstr(out, "\"}}");
+		buf_addstr(out, "\"}}\n");
 	} else
 		search_error_json(as_code, message, out);
-	buf_addch(out, '\n');
 	if (out->err) {
 		/* Out of memory: a fixed body still says what happened. */
 		static const char oom[] = "{\"error\": {\"code\": \"unavailable\", \"message\": \"out of memory\"}}\n";
@@ -417,12 +416,6 @@ static struct searcher *worker_searcher(struct worker *w)
 	return w->searcher;
 }
 
-/* A value of `q` worth searching: present and not only blanks. */
-static int blank(const char *s)
-{
-	return s[strspn(s, " \t\r\n\f\v")] == '\0';
-}
-
 static enum MHD_Result route_search(struct ctx *x, const struct request_target *t)
 {
 	struct search_request sr;
@@ -447,13 +440,11 @@ static enum MHD_Result route_search(struct ctx *x, const struct request_target *
 			q = p;
 			continue;
 		}
-		/* An empty filter is a form's unset field ("type="), not a bad value. */
-		if (p->value_len == 0)
-			continue;
+		/* search_request_set() reads an empty value ("type=") as the field not given. */
 		if ((rc = search_request_set(&sr, p->name, p->value)) < 0)
 			return send_engine_error(x, rc);
 	}
-	if (!q || blank(q->value))
+	if (!q || search_query_blank(q->value))
 		return send_error(x, 400, NULL, AS_EINVAL,
 				  q ? "q: empty; give the words to search for"
 				    : "q: missing; give the words to search for, as in /search?q=apprentissage");
@@ -487,7 +478,6 @@ static enum MHD_Result route_search(struct ctx *x, const struct request_target *
 	}
 	buf_reset(&x->w->out);
 	search_result_json(res, &x->w->out);
-	buf_addch(&x->w->out, '\n');
 	if (x->w->cache && !x->w->out.err)
 		result_cache_put(x->w->cache, g->seq, x->req->target, x->req->target_len,
 				 x->w->out.ptr, x->w->out.len);
@@ -513,7 +503,7 @@ static enum MHD_Result route_suggest(struct ctx *x, const struct request_target 
 				     t->params[i].name);
 			return send_error(x, 400, NULL, AS_EINVAL, as_error_message(AS_EINVAL));
 		}
-	if (!q || blank(q->value))
+	if (!q || search_query_blank(q->value))
 		return send_error(x, 400, NULL, AS_EINVAL, q ? "q: empty" : "q: missing");
 	if (lim && lim->value_len) {
 		char *end;
@@ -536,7 +526,6 @@ static enum MHD_Result route_suggest(struct ctx *x, const struct request_target 
 	live_release(g);
 	if (rc < 0)
 		return send_engine_error(x, rc);
-	buf_addch(&x->w->out, '\n');
 	return send_json(x, etag, CACHE_GENERATION);
 }
 
@@ -559,7 +548,6 @@ static enum MHD_Result route_document(struct ctx *x, const char *id)
 	live_release(g);
 	if (rc < 0)
 		return send_engine_error(x, rc);
-	buf_addch(&x->w->out, '\n');
 	return send_json(x, etag, CACHE_GENERATION);
 }
 
@@ -945,20 +933,47 @@ static int split_listen(const char *listen, char *host, size_t host_cap, char *p
 	return 0;
 }
 
+/*
+ * The addresses `listen` names, for bind: you own *ai (freeaddrinfo). AS_EINVAL when it
+ * is not HOST:PORT or HOST names no address (a bad value); AS_EIO when the resolver
+ * cannot answer now.
+ */
+static int resolve_listen(const char *listen, struct addrinfo **ai)
+{
+	const struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+					.ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	char host[256], port[16];
+	int gai;
+
+	if (split_listen(listen, host, sizeof(host), port, sizeof(port)) < 0)
+		return as_error_set(AS_EINVAL, "--listen: '%s' is not HOST:PORT (a port from 0 to 65535)", listen);
+	if ((gai = getaddrinfo(host[0] ? host : NULL, port, &hints, ai)) != 0)
+		return as_error_set(gai == EAI_NONAME || gai == EAI_SERVICE || gai == EAI_FAMILY ||
+				    gai == EAI_ADDRFAMILY || gai == EAI_NODATA ? AS_EINVAL : AS_EIO,
+				    "--listen: %s: %s", listen, gai_strerror(gai));
+	return 0;
+}
+
+int server_check_listen(const char *listen)
+{
+	struct addrinfo *ai;
+	int rc = resolve_listen(listen, &ai);
+
+	if (rc == 0)
+		freeaddrinfo(ai);
+	return rc == AS_EINVAL ? rc : 0;
+}
+
 static int bind_listen(const char *addr, char *url, size_t url_cap, int *out_fd)
 {
-	char host[256], port[16], shown[INET6_ADDRSTRLEN];
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	char shown[INET6_ADDRSTRLEN];
 	struct addrinfo *ai, *p;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	int fd = -1, err = 0, gai;
+	int fd = -1, err = 0, rc;
 
-	if (split_listen(addr, host, sizeof(host), port, sizeof(port)) < 0)
-		return as_error_set(AS_EINVAL, "--listen: '%s' is not HOST:PORT", addr);
-	if ((gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai)) != 0)
-		return as_error_set(AS_EINVAL, "--listen: %s: %s", addr, gai_strerror(gai));
+	if ((rc = resolve_listen(addr, &ai)) < 0)
+		return rc;
 	for (p = ai; p; p = p->ai_next) {
 		int one = 1;
 

@@ -34,9 +34,15 @@ struct server_config {
 
 struct server;
 
+/* 0 when `listen` reads as HOST:PORT (see server_config) and HOST names an address,
+ * else AS_EINVAL with a sentence naming --listen: the option parser asks, so that a
+ * typo is bad usage. */
+int server_check_listen(const char *listen);
+
 /*
  * Binds the address and starts serving `live` (borrowed: it must outlive the server).
- * <0 with a message when the address cannot be bound or the threads cannot start.
+ * <0 with a message when the address cannot be bound or the threads cannot start:
+ * AS_EINVAL when it is no address at all (not HOST:PORT, a host that resolves to none).
  */
 int server_start(const struct server_config *cfg, struct live *live, struct server **out);
 

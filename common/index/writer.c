@@ -238,17 +238,22 @@ static void mark_deleted(struct index_writer *w, struct idrec *r)
 
 static int remove_tree(const char *path)
 {
-	DIR *d = opendir(path);
+	/* O_NOFOLLOW: a gen-* that is a symbolic link is not a generation we wrote, and
+	 * what it points to may lie outside the index directory; it is left alone. */
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
 	struct dirent *e;
-	char p[PATH_MAX];
 
-	if (!d)
+	if (fd < 0)
 		return errno == ENOENT ? 0 : AS_EIO;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return AS_EIO;
+	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		pathf(p, sizeof(p), "%s/%s", path, e->d_name);
-		unlink(p);
+		unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
 	return rmdir(path) < 0 ? AS_EIO : 0;
@@ -339,7 +344,7 @@ int index_writer_open(const char *dir, int full, struct index_writer **out)
 	struct index_writer *w;
 	char path[PATH_MAX], cur[64];
 	const char *env;
-	int rc;
+	int rc, damaged_current = 0;
 
 	*out = NULL;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -371,12 +376,20 @@ int index_writer_open(const char *dir, int full, struct index_writer **out)
 	if (rc == AS_ENOENT) {
 		cur[0] = '\0';
 		as_error_clear();
+	} else if (rc == AS_ECORRUPT && full) {
+		/* A damaged CURRENT names nothing we may follow (it may read "../x"): a full
+		 * rebuild publishes over it. Which generation was published is unknown, so
+		 * none is removed until commit has published the new one. */
+		cur[0] = '\0';
+		as_error_clear();
+		damaged_current = 1;
 	} else if (rc < 0) {
 		goto fail;
 	}
 	/* Holding the lock, anything but the published generation is a crashed writer's. */
 	w->gen_no = max_generation(dir) + 1;
-	remove_generations(dir, cur[0] ? cur : NULL);
+	if (!damaged_current)
+		remove_generations(dir, cur[0] ? cur : NULL);
 	if (cur[0]) {
 		rc = index_open_generation(dir, cur, &w->old);
 		if (rc < 0 && full) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <utf8proc.h>
 
 #include "common/index/index.h"
 #include "common/query/iter.h"
@@ -152,6 +153,30 @@ static int quote_len(const char *s, int max)
 	return (int)i;
 }
 
+int search_query_blank(const char *q)
+{
+	size_t len = q ? strlen(q) : 0;
+	utf8proc_ssize_t k;
+	utf8proc_int32_t cp;
+
+	for (size_t i = 0; i < len; i += (size_t)k) {
+		k = utf8proc_iterate((const utf8proc_uint8_t *)q + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0)
+			return 0;
+		switch (utf8proc_category(cp)) {
+		case UTF8PROC_CATEGORY_ZS:
+		case UTF8PROC_CATEGORY_ZL:
+		case UTF8PROC_CATEGORY_ZP:
+		case UTF8PROC_CATEGORY_CC:
+		case UTF8PROC_CATEGORY_CF:
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int parse_uint(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 {
 	uint64_t n = 0;
@@ -198,6 +223,15 @@ int search_request_set(struct search_request *req, const char *name, const char 
 		return as_error_set(AS_EINVAL, "missing parameter name or value");
 	if (!utf8_valid(value))
 		return as_error_set(AS_EINVAL, "%s: not valid UTF-8", name);
+	/* An empty value is the parameter not given: an HTML form sends its blank fields
+	 * ("limit=&sort="), and `artisearch --limit ""` must read as the daemon does. */
+	if (!*value && strcmp(name, "q") != 0) {
+		static const char *const optional[] = { "page", "limit", "type", "department", "from", "to",
+							"sort", "explain" };
+		for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+			if (strcmp(name, optional[i]) == 0)
+				return 0;
+	}
 	if (strcmp(name, "q") == 0) {
 		req->q = value;
 	} else if (strcmp(name, "page") == 0) {
@@ -211,14 +245,13 @@ int search_request_set(struct search_request *req, const char *name, const char 
 	} else if (strcmp(name, "type") == 0 || strcmp(name, "department") == 0) {
 		if (strlen(value) > 64)
 			return as_error_set(AS_EINVAL, "%s: longer than 64 bytes", name);
-		const char *v = *value ? value : NULL;
 		if (name[0] == 't')
-			req->type = v;
+			req->type = value;
 		else
-			req->department = v;
+			req->department = value;
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
 		int32_t d = 0;
-		if (*value && parse_date(value, &d) < 0)
+		if (parse_date(value, &d) < 0)
 			return as_error_set(AS_EINVAL, "%s: '%.*s' is not a date YYYY-MM-DD", name, quote_len(value, 40), value);
 		if (name[0] == 'f')
 			req->from = d;
@@ -234,7 +267,7 @@ int search_request_set(struct search_request *req, const char *name, const char 
 	} else if (strcmp(name, "explain") == 0) {
 		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
 			req->explain = 1;
-		else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || !*value)
+		else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0)
 			req->explain = 0;
 		else
 			return as_error_set(AS_EINVAL, "explain: '%.*s' is neither 1 nor 0", quote_len(value, 40), value);
@@ -1287,16 +1320,18 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	memset(res, 0, sizeof(*res));
 	const char *text = req->q ? req->q : "";
 	size_t len = strlen(text);
-	size_t i = 0;
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-		i++;
-	if (i == len)
-		return as_error_set(AS_EINVAL, "q: the query is empty");
-	if ((uint64_t)req->page * req->limit > SEARCH_MAX_DEPTH || req->limit == 0 || req->page == 0)
-		return as_error_set(AS_EINVAL, "page: results beyond the %dth are not served (page %u of %u hits)",
-				    SEARCH_MAX_DEPTH, req->page, req->limit);
+	if (search_query_blank(text))
+		return as_error_set(AS_EINVAL, "q: empty; give the words to search for");
+	if (req->page == 0 || req->limit == 0)
+		return as_error_set(AS_EINVAL, "%s: must be at least 1", req->page == 0 ? "page" : "limit");
+	if ((uint64_t)req->page * req->limit > SEARCH_MAX_DEPTH)
+		return as_error_set(AS_EINVAL, "page: %u \xc3\x97 limit %u goes past the %dth result, the deepest served "
+				    "(the last page is %u)", req->page, req->limit, SEARCH_MAX_DEPTH,
+				    SEARCH_MAX_DEPTH / req->limit);
 	if (req->from && req->to && req->from > req->to)
-		return as_error_set(AS_EINVAL, "from: %d is after to: %d", req->from, req->to);
+		return as_error_set(AS_EINVAL, "from: %04d-%02d-%02d is after to: %04d-%02d-%02d", req->from / 10000,
+				    req->from / 100 % 100, req->from % 100, req->to / 10000, req->to / 100 % 100,
+				    req->to % 100);
 
 	res->query = text;
 	res->page = req->page;

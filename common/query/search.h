@@ -40,10 +40,20 @@ void search_request_init(struct search_request *req);
 /*
  * Sets the parameter `name` (q, page, limit, type, department, from, to, sort) from
  * its text. Strict: a bad value is AS_EINVAL with a sentence naming the parameter and
- * what is wrong, in as_error_message(); an unknown name is AS_EINVAL too. `value` is
- * borrowed and must outlive the request.
+ * what is wrong, in as_error_message(); an unknown name is AS_EINVAL too. An empty
+ * value of any parameter but q is that parameter not given (the request is left as it
+ * was); an empty or blank q is refused by search_run(). `value` is borrowed and must
+ * outlive the request.
  */
 int search_request_set(struct search_request *req, const char *name, const char *value);
+
+/*
+ * 1 when q holds nothing to search for: only separators (any Unicode space: U+00A0,
+ * U+202F, U+3000...), control and format characters (a BOM, a zero-width space), by
+ * utf8proc's categories. search_run() refuses such a q as empty, as the daemon does
+ * before it. NULL is blank; invalid UTF-8 is not (search_request_set() refuses it).
+ */
+int search_query_blank(const char *q);
 
 struct searcher;
 int searcher_new(struct searcher **out);
@@ -54,7 +64,8 @@ struct search_result; /* owned by the searcher; valid until its next call */
 /* Runs a query; <0 on error (AS_EINVAL for an empty query). */
 int search_run(struct searcher *s, const struct index *idx, const struct search_request *req,
 	       const struct search_result **out);
-/* DESIGN.md's JSON result, appended to out. */
+/* DESIGN.md's JSON result, appended to out. Every *_json() here ends its object with
+ * one line feed, so the CLI and the daemon send the same bytes as they are. */
 void search_result_json(const struct search_result *res, struct buf *out);
 /* Human output for a terminal (`color`: bold matches with ANSI escapes). */
 void search_result_text(const struct search_result *res, int color, struct buf *out);

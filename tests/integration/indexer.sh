@@ -190,6 +190,27 @@ expect_status 0 "--full over an unreadable generation"
 [ "$(cat "$I/CURRENT")" != "$g" ] || fail "--full over an unreadable generation did not publish"
 [ ! -d "$I/$g" ] || fail "the unreadable generation was not removed"
 check_index "--full over an unreadable generation"
+# A damaged CURRENT (garbage, empty, a path out of the index): the same, and --full
+# deletes nothing outside the index directory, even through a gen-* symbolic link.
+mkdir "$T/outside"
+echo "à garder" >"$T/outside/keep.txt"
+ln -s "$T/outside" "$I/gen-999"
+for bad in garbage "" ../../outside; do
+	g=$(cat "$I/CURRENT")
+	printf '%s\n' "$bad" >"$I/CURRENT"
+	run --index "$I" "$C"
+	expect_status 1 "CURRENT \"$bad\""
+	expect_err "CURRENT: does not name a generation" "CURRENT \"$bad\""
+	expect_err "run again with --full" "CURRENT \"$bad\""
+	run --full --index "$I" "$C"
+	expect_status 0 "--full over CURRENT \"$bad\""
+	expect_out "^published gen-" "--full over CURRENT \"$bad\""
+	[ -d "$I/$(cat "$I/CURRENT")" ] || fail "--full over CURRENT \"$bad\" did not publish"
+	[ ! -d "$I/$g" ] || fail "--full over CURRENT \"$bad\" left the previous generation $g"
+	check_index "--full over CURRENT \"$bad\""
+	[ -f "$T/outside/keep.txt" ] || fail "--full over CURRENT \"$bad\" deleted a file outside the index"
+done
+rm "$I/gen-999"
 # `artisearch --index DIR check` reads as `artisearch check --index DIR`.
 "$BIN/artisearch" --index "$I" check >"$T/check" 2>&1 || { cat "$T/check" >&2; fail "artisearch --index DIR check"; }
 grep -q ": ok" "$T/check" || { cat "$T/check" >&2; fail "artisearch --index DIR check said no ok"; }

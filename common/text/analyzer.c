@@ -1135,6 +1135,17 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 		}
 
 		an->pos = w.end;
+		/* `d art`, `l avion`: an elided article typed without its apostrophe (a phone,
+		 * a hurried visitor) takes no position, as `d'art` does not, so that the phrase
+		 * "métiers d art" finds "métiers d'art". Only the elisions that are stop words:
+		 * `jusqu` alone stays a word. */
+		if (w.end == w.first_end && w.end - w.start <= 2 && is_elision(an->text + w.start, w.end - w.start)) {
+			char lc[2];
+			for (size_t k = 0; k < w.end - w.start; k++)
+				lc[k] = (char)(an->text[w.start + k] | 0x20); /* ASCII letters: is_elision() said so */
+			if (analyzer_is_stop_word(lc, w.end - w.start))
+				continue;
+		}
 		tok->position = take_position(an);
 		if (w.end - w.start > ANALYZER_MAX_WORD)
 			continue;

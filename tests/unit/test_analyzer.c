@@ -258,6 +258,21 @@ static void test_elisions(void **state)
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.v[0].word, "avion");
 	free(r.v);
+	/* Typed without its apostrophe, an elided article takes no position either, so that
+	 * a phrase "métiers d art" has the positions of "métiers d'art". */
+	const char *bare[] = { "métiers d art", "métiers D art", "métiers d'art", "métiers d’art" };
+	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+		r = run(an, bare[i]);
+		assert_int_equal(r.n, 2);
+		assert_string_equal(r.v[1].word, "art");
+		assert_int_equal(r.v[1].position, 1);
+		free(r.v);
+	}
+	/* A longer elision alone is a word, and takes its position. */
+	r = run(an, "jusqu ici");
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[1].position, 1);
+	free(r.v);
 }
 
 static void test_apostrophe_joins(void **state)

@@ -104,6 +104,9 @@ static void test_same_analysis(void **state)
 	assert_int_equal(total("L'APPRENTISSAGE"), n);
 	assert_int_equal(total("metiers"), total("métiers"));
 	assert_int_equal(total("MÉTIERS"), total("métiers"));
+	/* A phrase typed without its apostrophe finds the phrase written with one. */
+	assert_true(total("\"métiers d'art\"") > 5);
+	assert_int_equal(total("\"metiers d art\""), total("\"métiers d'art\""));
 	/* Hyphens: the compound and its parts. */
 	assert_true(total("tarn-et-garonne") > 0);
 	assert_int_equal(total("tarn-et-garonne"), total("tarn et garonne"));

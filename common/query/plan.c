@@ -942,18 +942,32 @@ const char *plan_accent(const struct index *idx, struct analyzer *an, struct are
 		}
 		term_iter_free(it);
 	}
+	/* An accented form is the word as written up to its last accent (analyzer.c
+	 * exact_from_word): it applies when, folded, it begins the word. */
+	struct buf f = BUF_INIT;
 	uint32_t best = nv;
-	for (uint32_t i = 0; i < nv; i++)
-		if (v[i].df > plain && (best == nv || v[i].df > v[best].df))
+	size_t best_fl = 0;
+	for (uint32_t i = 0; i < nv; i++) {
+		buf_reset(&f);
+		if (analyzer_fold(v[i].exact, v[i].len, &f) < 0 || f.err) {
+			buf_release(&f);
+			return NULL;
+		}
+		if (f.len <= len && memcmp(f.ptr, word, f.len) == 0 && v[i].df > plain &&
+		    (best == nv || v[i].df > v[best].df)) {
 			best = i;
+			best_fl = f.len;
+		}
+	}
+	buf_release(&f);
 	if (best == nv)
 		return arena_strndup(arena, word, len);
-	char *out = arena_alloc(arena, v[best].len + len - sl + 1);
+	char *out = arena_alloc(arena, v[best].len + len - best_fl + 1);
 	if (!out)
 		return NULL;
 	memcpy(out, v[best].exact, v[best].len);
-	memcpy(out + v[best].len, word + sl, len - sl);
-	out[v[best].len + len - sl] = '\0';
+	memcpy(out + v[best].len, word + best_fl, len - best_fl);
+	out[v[best].len + len - best_fl] = '\0';
 	return out;
 }
 
@@ -1008,6 +1022,26 @@ static uint64_t variant_df(const struct leaf *l, const struct plan *p, const cha
 	return df;
 }
 
+/*
+ * Whether key k of term t is the word t came from itself written with accents: its
+ * exact form (the word as written up to its last accent, analyzer.c), folded, begins
+ * that folded word. `activite` typed, `activité` is such a key, `actif` is not.
+ */
+static int accents_of(const struct leaf *l, const struct leaf_term *t, const struct leaf_key *k)
+{
+	const char *w = t->word ? t->word : l->word;
+	size_t wl = t->word ? strlen(t->word) : l->word_len;
+	struct buf f = BUF_INIT;
+	int yes;
+
+	if (k->key_len <= t->term_len + 1 || k->key[t->term_len] != 0x01 || !w)
+		return 0;
+	yes = analyzer_fold(k->key + t->term_len + 1, k->key_len - t->term_len - 1, &f) == 0 && !f.err &&
+	      f.len <= wl && memcmp(f.ptr, w, f.len) == 0;
+	buf_release(&f);
+	return yes;
+}
+
 static void set_weights(struct plan *p, struct leaf *l)
 {
 	uint64_t df = 0;
@@ -1023,8 +1057,9 @@ static void set_weights(struct plan *p, struct leaf *l)
 			struct leaf_key *k = &l->seg_keys[s][i];
 			const struct leaf_term *t = &l->terms[k->term];
 			double w = t->w;
-			/* Prefer the query's exact accented form when it is a real word (rank.h). */
-			if (!k->exact && t->df_exact > 0 &&
+			/* Prefer the query's exact accented form when it is a real word (rank.h);
+			 * typed without accents, the word with its accents is no other word. */
+			if (!k->exact && t->df_exact > 0 && !(!t->accent_typed && accents_of(l, t, k)) &&
 			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all)) {
 				w *= RANK_W_VARIANT;
 			} else if (!k->exact && t->df_exact == 0) {

@@ -131,10 +131,10 @@ int plan_complete(const struct index *idx, struct arena *arena, const char *pref
 		  uint32_t max, struct completion **out);
 /*
  * A folded word (a correction, a completion) as the documents write it: the accented
- * stem most of its documents have (the term dictionary's `stem 0x01 accented stem` keys)
- * in place of its folded stem, so that a visitor reads `numérique`, not `numerique`. The
- * word itself (in arena) when its stem has no accented form or most documents write it
- * without; NULL on allocation failure.
+ * form most of its documents have (the term dictionary's `stem 0x01 exact` keys, the
+ * word as written up to its last accent) in place of its beginning, so that a visitor
+ * reads `numérique`, not `numerique`. The word itself (in arena) when its stem has no
+ * accented form or most documents write it without; NULL on allocation failure.
  */
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
 			size_t len);

@@ -606,6 +606,12 @@ static int cache_make_room(struct analyzer *an, size_t need)
  * and `peche` would look like an exact match of `péché`. When the folded stem is a prefix
  * of the folded word, the exact stem is instead that prefix as written (`péch`, `évèn`),
  * cut at the code point where the folding reaches the stem's length.
+ *
+ * When the ending the stemmer took off has accented letters, the exact stem goes on to
+ * the last of them: `marché` and `marchés` are `marché`, `marche` and `marches` stay
+ * `march`. The exact form then ranks first (FRENCH.md 3) where an accent is all that
+ * tells two words apart (`retraité`, `retraite`), inflections of one accented word keep
+ * one exact form, and the exact stem stays a prefix of the word as written.
  */
 static int exact_from_word(struct analyzer *an)
 {
@@ -628,8 +634,17 @@ static int exact_from_word(struct analyzer *an)
 		i += k;
 	}
 	if (folded == term->len) {
+		size_t end = i;
+		for (; i < key->len; i += k) {
+			k = decode(p + i, key->len - i, &cp);
+			buf_reset(f);
+			if ((rc = fold_lower(&an->sc, key->ptr + i, k, f)))
+				return rc;
+			if (f->len != k || memcmp(f->ptr, key->ptr + i, k))
+				end = i + k;
+		}
 		buf_reset(&an->exact);
-		buf_add(&an->exact, key->ptr, i);
+		buf_add(&an->exact, key->ptr, end);
 	}
 	return an->exact.err;
 }

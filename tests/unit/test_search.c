@@ -735,6 +735,73 @@ static void test_snippet_deep(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* An index of its own from files (name, text; NULL-terminated pairs) in a fresh corpus. */
+static void mini_index(char *corpus, char *ixdir, size_t ixlen, const char *const *files)
+{
+	char path[600];
+	FILE *f;
+
+	assert_non_null(mkdtemp(corpus));
+	snprintf(path, sizeof(path), "%s/guides", corpus);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (int i = 0; files[i]; i += 2) {
+		snprintf(path, sizeof(path), "%s/guides/%s", corpus, files[i]);
+		assert_non_null(f = fopen(path, "w"));
+		fputs(files[i + 1], f);
+		fclose(f);
+	}
+	assert_true(qfix_build_index(corpus, 0, ixdir, ixlen) > 0);
+}
+
+/* An accent in a word's ending alone (the stemmer's `march` for both) tells `marché`
+ * from `marche`: typed with it, the word as typed first (FRENCH.md 3); typed without
+ * accents, either may be meant and both are found. */
+static void test_accent_in_ending(void **state)
+{
+	static const char *const files[] = {
+		"k.txt", "Départ\n\nLe départ à la retraite des artisans boulangers.\n",
+		"l.txt", "Artisan\n\nUn artisan retraité raconte son métier de boulanger.\n",
+		"m.txt", "Halle\n\nLe marché couvert ouvre le samedi.\n",
+		"n.txt", "Randonnée\n\nLa marche nordique pour les artisans.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-accent-XXXXXX", ixdir[512], cmd[600];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	static const char *const cases[][2] = { { "marché", "guides/m.txt" }, { "marchés", "guides/m.txt" },
+						 { "retraité", "guides/l.txt" }, { "retraités", "guides/l.txt" } };
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		search_request_init(&req);
+		assert_int_equal(search_request_set(&req, "q", cases[i][0]), 0);
+		assert_int_equal(search_run(ms, mi, &req, &res), 0);
+		assert_int_equal(search_result_total(res), 2);
+		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i][1]);
+	}
+	static const char *const plain[] = { "marche", "retraite" };
+	for (size_t i = 0; i < 2; i++) {
+		double a, b;
+		search_request_init(&req);
+		assert_int_equal(search_request_set(&req, "q", plain[i]), 0);
+		assert_int_equal(search_run(ms, mi, &req, &res), 0);
+		assert_int_equal(search_result_total(res), 2);
+		search_result_hit(res, 0, &a, NULL);
+		search_result_hit(res, 1, &b, NULL);
+		assert_true(b > 0.8 * a); /* neither form a mere variant of the other */
+	}
+	searcher_free(ms);
+	index_close(mi);
+	qfix_remove(ixdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_json(void **state)
 {
 	struct buf out = BUF_INIT;
@@ -886,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
+		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test(test_messages_stay_utf8),

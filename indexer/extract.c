@@ -662,14 +662,22 @@ int extract_document(const char *id, const void *data, size_t len, struct docume
 		rc = AS_ENOMEM;
 	if (rc < 0)
 		goto fail;
-	if (!cx.body.b.len) {
+	/* A title or tags the document gave are text to search even without a body (an
+	 * event announced by its front matter alone); only a document with no text in any
+	 * searched field is refused. The file-name title fallback below is not its text. */
+	if (!cx.body.b.len && !doc->title && !doc->n_tags) {
 		rc = as_error_set(AS_EFORMAT, "%s: no text to index (empty document%s)", id,
 				  fmt == EXTRACT_PDF ? "; a scanned PDF without a text layer?" : "");
 		goto fail;
 	}
-	doc->body = buf_detach(&cx.body.b, &doc->body_len);
-
+	if (!cx.body.b.len && fmt == EXTRACT_PDF)
+		extract_warn(&cx, "no text in the pages (a scanned PDF without a text layer?); "
+			     "indexed by its title alone");
 	rc = AS_ENOMEM;
+	doc->body = buf_detach(&cx.body.b, &doc->body_len);
+	if (!doc->body)
+		goto fail;
+
 	if (!doc->title && cx.heading) {
 		doc->title = cx.heading;
 		cx.heading = NULL;

@@ -46,7 +46,9 @@
  *
  * Errors (the document is left cleared; the message names the id and why):
  *   AS_EFORMAT  empty file, binary content (a NUL byte), UTF-16, corrupt or encrypted
- *               PDF, no text at all once extracted
+ *               PDF, no text at all once extracted: an empty body and no title or
+ *               tags of the document's own (a title or tags alone are indexed, with
+ *               an empty body; a PDF so is said in a warning: a scan, likely)
  *   AS_EINVAL   a format this module does not read (see extract_format_of)
  *   AS_ENOMEM
  * Every entry point is thread-safe: workers may extract different files at once.

@@ -79,12 +79,14 @@ static void check_wellformed(const struct document *d)
 	assert_true(strlen(d->title) > 0);
 	assert_non_null(d->body);
 	assert_int_equal(strlen(d->body), d->body_len);
-	assert_true(d->body_len > 0);
 	assert_true(valid_utf8(d->body, d->body_len));
 	assert_true(valid_utf8(d->title, strlen(d->title)));
-	/* separators only between text: no leading/trailing whitespace, never 3 newlines */
-	assert_true((unsigned char)d->body[0] > ' ');
-	assert_true((unsigned char)d->body[d->body_len - 1] > ' ');
+	/* separators only between text: no leading/trailing whitespace, never 3 newlines
+	 * (the body is empty when a title or tags are the only text) */
+	if (d->body_len) {
+		assert_true((unsigned char)d->body[0] > ' ');
+		assert_true((unsigned char)d->body[d->body_len - 1] > ' ');
+	}
 	assert_null(strstr(d->body, "\n\n\n"));
 	assert_null(strstr(d->body, "  "));
 	if (d->date) {
@@ -594,6 +596,55 @@ static void test_windows_1252(void **state)
 	done(&x);
 }
 
+static void test_title_without_body(void **state)
+{
+	struct buf pdf;
+	struct extracted x;
+
+	(void)state;
+	/* front matter alone: indexed by its title, with an empty body */
+	runs(&x, "communiques/jpo.md", "---\ntitle: Journée portes ouvertes\ndate: 2024-05-01\n---\n");
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "Journée portes ouvertes");
+	assert_string_equal(x.doc.date, "2024-05-01");
+	assert_string_equal(x.doc.type, "communique");
+	assert_string_equal(x.doc.body, "");
+	assert_int_equal(x.doc.body_len, 0);
+	assert_string_equal(warnings_of(&x), "");
+	done(&x);
+
+	/* tags alone: the title is the file name, the tags the text */
+	runs(&x, "guides/t.md", "---\ntags: [apprentissage]\n---\n\n");
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "t.md");
+	assert_int_equal(x.doc.n_tags, 1);
+	done(&x);
+
+	/* HTML: a <title> and an empty <body>; keywords alone */
+	runs(&x, "guides/e.html", "<html><head><title>Calendrier 2025</title></head><body> </body></html>");
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "Calendrier 2025");
+	assert_int_equal(x.doc.body_len, 0);
+	done(&x);
+	runs(&x, "guides/k.html", "<meta name=\"keywords\" content=\"CFA\"><nav>menu</nav>");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.tags[0], "CFA");
+	done(&x);
+
+	/* a PDF with a Title but no text layer: indexed, and the likely scan said */
+	make_pdf(&pdf, "Affiche portes ouvertes", NULL, "", NULL, 0);
+	run(&x, "guides/affiche.pdf", pdf.ptr, pdf.len);
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "Affiche portes ouvertes");
+	assert_non_null(strstr(warnings_of(&x), "guides/affiche.pdf: no text in the pages"));
+	done(&x);
+	buf_release(&pdf);
+}
+
 /* ---- refused inputs ---- */
 
 static void expect_format_error(const char *id, const void *data, size_t len, const char *why)
@@ -619,7 +670,8 @@ static void test_refused(void **state)
 	(void)state;
 	expect_format_error("guides/vide.md", "", 0, "empty file");
 	expect_format_error("guides/blancs.txt", " \n\t\n  \n", 7, "no text");
-	expect_format_error("guides/seulement-fm.md", "---\ntitle: Rien\n---\n", 20, "no text");
+	expect_format_error("guides/seulement-fm.md", "---\ndate: 2024-01-02\n---\n", 25, "no text");
+	expect_format_error("guides/vide.html", "<title> </title><body>\n</body>", 30, "no text");
 	expect_format_error("guides/script.html", "<script>x()</script><nav>menu</nav>", 35, "no text");
 	expect_format_error("guides/programme.txt", elf, sizeof(elf) - 1, "binary");
 	expect_format_error("guides/image.md", "abc\0def", 7, "NUL byte at offset 3");
@@ -757,6 +809,7 @@ static void test_alloc_failures(void **state)
 		{ "guides/micro.md", note_md },
 		{ "communiques/aides.html", page_html },
 		{ "guides/ancien.txt", "Titre \xE9t\xE9\n\nLe caf\xE9.\n" },
+		{ "guides/titre.md", "---\ntitle: Rien que le titre\n---\n" },
 	};
 	size_t i;
 
@@ -1028,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_markdown_fallbacks),
 		cmocka_unit_test(test_markdown_bad_front_matter),
+		cmocka_unit_test(test_title_without_body),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_windows_1252),
 		cmocka_unit_test(test_refused),

@@ -1,0 +1,50 @@
+#!/bin/sh
+# What extraction keeps, end to end through artisearch-index and artisearch --json, on a
+# small corpus written here: a document whose only text is its title or tags is indexed
+# (one with no text at all is skipped).
+# Env: BIN, TMPDIR (tests/run.sh sets both).
+set -eu
+BIN=${BIN:-bin}
+T=${TMPDIR:-/tmp}
+C=$T/corpus
+I=$T/index
+fail() { echo "extraction.sh: $*" >&2; exit 1; }
+search() { # search ARGS...: the JSON answer, in $T/json
+	"$BIN/artisearch" --index "$I" --json --limit 100 "$@" >"$T/json" || fail "artisearch $*: exit status $?"
+}
+ids() { # ids ARGS...: the ids found, one a line, sorted
+	search "$@"
+	python3 -c 'import json, sys; print("\n".join(sorted(h["id"] for h in json.load(open(sys.argv[1]))["hits"])))' "$T/json"
+}
+expect_ids() { # expect_ids "ID ID..." ARGS...
+	want=$(printf '%s\n' $1 | sort)
+	shift
+	got=$(ids "$@")
+	[ "$got" = "$want" ] || fail "search $*: found [$(echo $got)], expected [$(echo $want)]"
+}
+
+rm -rf "$C" "$I"
+mkdir -p "$C/guides" "$C/agenda"
+
+# --- text in the title or tags alone ------------------------------------------------
+printf -- '---\ntitle: Journée portes ouvertes Zanzibar\ndate: 2024-05-01\n---\n' >"$C/agenda/jpo.md"
+printf -- '---\ntags: [Quokka]\n---\n\n' >"$C/agenda/tags.md"
+printf '<html><head><title>Calendrier Quetzalcoatl</title></head><body>\n</body></html>\n' >"$C/agenda/cal.html"
+printf -- '---\ndate: 2024-05-02\n---\n' >"$C/agenda/date-seule.md"
+printf ' \n\n\t\n' >"$C/agenda/blanc.txt"
+
+start=$(date +%s)
+st=0
+timeout 120 "$BIN/artisearch-index" --index "$I" "$C" >"$T/out" 2>"$T/err" || st=$?
+took=$(($(date +%s) - start))
+[ "$st" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "indexing: exit status $st"; }
+
+# 1. The title or tags alone are indexed; no text at all is skipped, said so.
+grep -q "^skipped agenda/date-seule.md: no text to index" "$T/out" || { cat "$T/out" >&2; fail "a date alone was not skipped"; }
+grep -q "^skipped agenda/blanc.txt: no text to index" "$T/out" || { cat "$T/out" >&2; fail "a blank text was not skipped"; }
+grep -q "jpo.md\|tags.md\|cal.html" "$T/out" && { cat "$T/out" >&2; fail "a document with a title or tags was skipped"; }
+expect_ids agenda/jpo.md zanzibar
+expect_ids agenda/tags.md quokka
+expect_ids agenda/cal.html quetzalcoatl
+
+echo "extraction.sh: ok (indexing took $took s)"

@@ -14,19 +14,23 @@
  * Formats, chosen by the file name's extension (case-insensitive):
  *   .html .htm  gumbo. Title = <title>, else the first <h1>. <meta name="date|type|
  *               department|url|keywords" content="...">, keywords giving the tags.
- *               Page chrome is dropped: script, style, nav, aside, noscript, template,
+ *               Page chrome is dropped: script, style, nav, noscript, template,
  *               form, button, select, textarea, iframe, object, embed, canvas, audio,
  *               video, svg; header and footer unless inside article/main/section (they
  *               are then the article's own, as the HTML-AAM mapping of `banner` and
- *               `contentinfo` says); hidden elements (hidden, aria-hidden, display:none);
+ *               `contentinfo` says); aside unless inside article/section (a sidebar
+ *               is `complementary`, a callout box in an article is content, HTML-AAM
+ *               too); hidden elements (hidden, aria-hidden, display:none);
  *               navigation, banner, contentinfo, search, dialog... ARIA roles; cookie
  *               banners, breadcrumbs, skip links, share bars and screen-reader-only text
  *               recognised by their class or id (extract_html.c lists the marks).
  *   .md .markdown  cmark, indexed as a reader sees it: the text of the AST, code spans
- *               and code blocks included, raw HTML read as HTML (script, style and the
- *               chrome above dropped). YAML front matter (a leading `---` block) through
- *               libyaml, keys exactly title, date, type, department, url, tags (a list,
- *               or one comma-separated string). Front matter that is not YAML (French
+ *               and code blocks included, image alt text too, and footnote definitions
+ *               (`[^1]: ...`, which cmark alone takes for link references and drops);
+ *               raw HTML read as HTML (script, style and the chrome above dropped).
+ *               YAML front matter (a leading `---` block) through libyaml, keys
+ *               exactly title, date, type, department, url, tags (a list, or one
+ *               comma-separated string). Front matter that is not YAML (French
  *               typography's "Titre : sous-titre" unquoted) is read as `key: value`
  *               lines, with a warning.
  *   .txt        title = the first non-empty line.

@@ -13,7 +13,8 @@
 #include "common/util/mem.h"
 #include "indexer/extract_int.h"
 
-/* Elements whose content is never shown as the page's text, or is page chrome. */
+/* Elements whose content is never shown as the page's text, or is page chrome
+ * (<aside> is decided by element_dropped(), from where it stands). */
 static int tag_is_dropped(GumboTag tag)
 {
 	switch (tag) {
@@ -22,7 +23,6 @@ static int tag_is_dropped(GumboTag tag)
 	case GUMBO_TAG_NOSCRIPT:
 	case GUMBO_TAG_TEMPLATE:
 	case GUMBO_TAG_NAV:
-	case GUMBO_TAG_ASIDE:
 	case GUMBO_TAG_FORM:
 	case GUMBO_TAG_BUTTON:
 	case GUMBO_TAG_SELECT:
@@ -280,11 +280,12 @@ struct frame {
 	unsigned next;      /* next child to visit */
 	size_t text_start;  /* body length when entered: a heading's text follows it */
 	int sectioning;     /* inside article, main or section (header/footer are content) */
+	int in_article;     /* inside article or section (an aside is content) */
 	int pre;            /* inside <pre>: newlines are line breaks */
 };
 
 /* Whether an element's subtree is dropped from the text. */
-static int element_dropped(const GumboElement *el, int sectioning)
+static int element_dropped(const GumboElement *el, int sectioning, int in_article)
 {
 	if (el->tag_namespace == GUMBO_NAMESPACE_SVG)
 		return 1;
@@ -293,6 +294,11 @@ static int element_dropped(const GumboElement *el, int sectioning)
 	/* HTML-AAM: header and footer are the page's banner and contentinfo landmarks
 	 * (chrome) unless scoped to an article, main or section element. */
 	if ((el->tag == GUMBO_TAG_HEADER || el->tag == GUMBO_TAG_FOOTER) && !sectioning)
+		return 1;
+	/* HTML-AAM again: an aside scoped to the body or main is the page's complementary
+	 * landmark (a sidebar of related links: chrome), but inside an article or section
+	 * it is a generic element, the article's own callout box, and read as content. */
+	if (el->tag == GUMBO_TAG_ASIDE && !in_article)
 		return 1;
 	/* A class on <body> or <main> such as "has-cookie-banner" says nothing of them. */
 	if (el->tag == GUMBO_TAG_HTML || el->tag == GUMBO_TAG_BODY || el->tag == GUMBO_TAG_MAIN ||
@@ -330,7 +336,7 @@ static int read_body(struct extract_ctx *cx, GumboNode *root)
 	st = as_malloc(cap * sizeof(*st));
 	if (!st)
 		return cx->err = AS_ENOMEM;
-	st[n++] = (struct frame){ root, 0, 0, 0, 0 };
+	st[n++] = (struct frame){ root, 0, 0, 0, 0, 0 };
 	while (n) {
 		struct frame *f = &st[n - 1];
 		const GumboVector *kids = f->node->type == GUMBO_NODE_DOCUMENT ? &f->node->v.document.children
@@ -357,12 +363,14 @@ static int read_body(struct extract_ctx *cx, GumboNode *root)
 		case GUMBO_NODE_TEMPLATE: {
 			const GumboElement *el = &k->v.element;
 			struct frame nf;
-			if (element_dropped(el, f->sectioning))
+			if (element_dropped(el, f->sectioning, f->in_article))
 				break;
 			nf.node = k;
 			nf.next = 0;
 			nf.sectioning = f->sectioning || el->tag == GUMBO_TAG_ARTICLE ||
 					el->tag == GUMBO_TAG_MAIN || el->tag == GUMBO_TAG_SECTION;
+			nf.in_article = f->in_article || el->tag == GUMBO_TAG_ARTICLE ||
+					el->tag == GUMBO_TAG_SECTION;
 			nf.pre = f->pre || el->tag == GUMBO_TAG_PRE || el->tag == GUMBO_TAG_TEXTAREA;
 			if (n == cap) {
 				struct frame *s = as_realloc(st, cap * 2 * sizeof(*s));

@@ -1,7 +1,8 @@
 #!/bin/sh
 # What extraction keeps, end to end through artisearch-index and artisearch --json, on a
 # small corpus written here: a document whose only text is its title or tags is indexed
-# (one with no text at all is skipped).
+# (one with no text at all is skipped); an <aside> inside an <article>, Markdown alt text
+# and footnotes are searchable, a sidebar <aside> is not.
 # Env: BIN, TMPDIR (tests/run.sh sets both).
 set -eu
 BIN=${BIN:-bin}
@@ -33,6 +34,26 @@ printf '<html><head><title>Calendrier Quetzalcoatl</title></head><body>\n</body>
 printf -- '---\ndate: 2024-05-02\n---\n' >"$C/agenda/date-seule.md"
 printf ' \n\n\t\n' >"$C/agenda/blanc.txt"
 
+# --- content that was lost ------------------------------------------------------------
+cat >"$C/guides/encadre.html" <<'HTML'
+<html><head><title>Aides à l'embauche</title></head><body>
+<nav>Accueil</nav>
+<main><article><h1>Aides à l'embauche</h1><p>Texte de l'article.</p>
+<aside class="encadre"><p>À retenir : le formulaire Pangolin est obligatoire.</p></aside>
+</article>
+<aside class="related"><h2>À lire aussi</h2><p>Ornithorynque et autres liens.</p></aside></main>
+</body></html>
+HTML
+cat >"$C/guides/atelier.md" <<'MD'
+# Atelier
+
+![Atelier de poterie Tamanoir](atelier.jpg)
+
+Les chiffres viennent de l'enquête[^1].
+
+[^1]: Kangourou
+MD
+
 start=$(date +%s)
 st=0
 timeout 120 "$BIN/artisearch-index" --index "$I" "$C" >"$T/out" 2>"$T/err" || st=$?
@@ -46,5 +67,11 @@ grep -q "jpo.md\|tags.md\|cal.html" "$T/out" && { cat "$T/out" >&2; fail "a docu
 expect_ids agenda/jpo.md zanzibar
 expect_ids agenda/tags.md quokka
 expect_ids agenda/cal.html quetzalcoatl
+
+# 2. An article's aside, alt text and footnotes are text; a sidebar is not.
+expect_ids guides/encadre.html pangolin
+expect_ids "" ornithorynque
+expect_ids guides/atelier.md tamanoir
+expect_ids guides/atelier.md kangourou
 
 echo "extraction.sh: ok (indexing took $took s)"

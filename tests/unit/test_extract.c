@@ -468,6 +468,7 @@ static void test_markdown(void **state)
 			    "Texte avec du HTML et la suite.\n\n"
 			    "make test\nbin/artisearch-index corpus\n\n"
 			    "Un encadré écrit en HTML.\n\n"
+			    "IMAGEALT un logo\n\n" /* an image's alt text: what it shows */
 			    "premier\n\n"
 			    "second\nà la ligne\n\n"
 			    "Une citation.");
@@ -593,6 +594,64 @@ static void test_windows_1252(void **state)
 	assert_int_equal(x.rc, 0);
 	assert_string_equal(x.doc.title, "Première ligne");
 	assert_string_equal(warnings_of(&x), "");
+	done(&x);
+}
+
+static void test_html_aside(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	/* an aside in an article is its callout box; one beside the article, a sidebar */
+	runs(&x, "guides/g.html",
+	     "<body><nav>Menu</nav><main><article><h1>Titre</h1><p>Texte.</p>"
+	     "<aside class=\"encadre\"><p>ENCADRE à retenir</p></aside>"
+	     "<section><aside>SECTIONASIDE</aside></section>"
+	     "<aside role=\"complementary\">ROLEASIDE</aside>"
+	     "<aside class=\"share\">Partager</aside></article>"
+	     "<aside>SIDEBAR à lire aussi</aside></main><aside>BODYASIDE</aside></body>");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "Titre\n\nTexte.\n\nENCADRE à retenir\n\nSECTIONASIDE");
+	done(&x);
+}
+
+static void test_markdown_alt_and_footnotes(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	/* alt text inline, apart from the words around it */
+	runs(&x, "guides/a.md", "Voir![Atelier de poterie](x.jpg)ici et ![](vide.png).\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "Voir Atelier de poterie ici et .");
+	done(&x);
+
+	/* footnote definitions (not CommonMark: cmark reads them as link references) are
+	 * text; in a code block or an HTML block they are text as they were; a link
+	 * reference definition stays invisible */
+	runs(&x, "guides/n.md",
+	     "# Notes\n\nTexte[^1] et suite[^note].\n\n"
+	     "[^1]: Kangourou\n"
+	     "[^note]: <https://x.fr> \"Rapport *koala*\"\n"
+	     "  [^3]:   Voir [le site](https://cma.fr).\n"
+	     "Suite.\n\n"
+	     "[lien]: https://cma.fr \"LIENTITRE\"\n\n"
+	     "```\n[^4]: okapi\n```\n\n"
+	     "<div>\n[^5]: lémurien\n</div>\n\n"
+	     "    [^6]: indenté\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body,
+			    "Notes\n\nTexte[^1] et suite[^note].\n\n"
+			    "[^1]: Kangourou [^note]: https://x.fr \"Rapport koala\" [^3]: Voir le site. Suite.\n\n"
+			    "[^4]: okapi\n\n"
+			    "[^5]: lémurien\n\n"
+			    "[^6]: indenté");
+	done(&x);
+
+	/* with front matter and Windows line ends, lines still counted as cmark counts them */
+	runs(&x, "guides/n.md", "---\r\ntitle: T\r\n---\r\n```\r\n[^1]: code\r\n```\r\n\r\n[^2]: Wombat\r\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "[^1]: code\n\n[^2]: Wombat");
 	done(&x);
 }
 
@@ -768,6 +827,7 @@ static void test_garbage(void **state)
 		"`", "```", "&amp;", "&#x", "<!--", "-->", "\xE9", "\xC3\xA9", "\xF0\x9F", " ",
 		"title: ", "[", "]", "*", "%PDF-1.4\n", "obj", "<<", ">>", "stream\n", "\r", "é",
 		"<![CDATA[", "<svg>", "<title>", "<meta name=date content=", "\"", "---", "- ",
+		"[^1]: ", "[^", "]:", "![", "](x.png)", "<article>", "<aside>", "    ",
 	};
 	char data[600];
 	size_t i, len, k;
@@ -809,6 +869,7 @@ static void test_alloc_failures(void **state)
 		{ "guides/micro.md", note_md },
 		{ "communiques/aides.html", page_html },
 		{ "guides/ancien.txt", "Titre \xE9t\xE9\n\nLe caf\xE9.\n" },
+		{ "guides/fn.md", "---\ntitle: T\n---\nTexte[^1].\n\n[^1]: Note.\n" },
 		{ "guides/titre.md", "---\ntitle: Rien que le titre\n---\n" },
 	};
 	size_t i;
@@ -1078,9 +1139,11 @@ int main(void)
 		cmocka_unit_test(test_html_title_fallbacks),
 		cmocka_unit_test(test_html_bad_meta_date),
 		cmocka_unit_test(test_html_deep_nesting),
+		cmocka_unit_test(test_html_aside),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_markdown_fallbacks),
 		cmocka_unit_test(test_markdown_bad_front_matter),
+		cmocka_unit_test(test_markdown_alt_and_footnotes),
 		cmocka_unit_test(test_title_without_body),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_windows_1252),

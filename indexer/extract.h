@@ -49,7 +49,8 @@
  * Windows-1252 (WHATWG's index, so every byte decodes), with a warning.
  *
  * Errors (the document is left cleared; the message names the id and why):
- *   AS_EFORMAT  empty file, binary content (a NUL byte), UTF-16, corrupt or encrypted
+ *   AS_EFORMAT  empty file, binary content (a NUL byte), UTF-16, HTML (or a Markdown
+ *               HTML block) nested too deep to parse in bounded time, corrupt or encrypted
  *               PDF, no text at all once extracted: an empty body and no title or
  *               tags of the document's own (a title or tags alone are indexed, with
  *               an empty body; a PDF so is said in a warning: a scan, likely)

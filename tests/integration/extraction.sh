@@ -2,7 +2,8 @@
 # What extraction keeps, end to end through artisearch-index and artisearch --json, on a
 # small corpus written here: a document whose only text is its title or tags is indexed
 # (one with no text at all is skipped); an <aside> inside an <article>, Markdown alt text
-# and footnotes are searchable, a sidebar <aside> is not.
+# and footnotes are searchable, a sidebar <aside> is not; a page nested 100 000 <div>
+# deep is skipped, named, at once.
 # Env: BIN, TMPDIR (tests/run.sh sets both).
 set -eu
 BIN=${BIN:-bin}
@@ -54,6 +55,11 @@ Les chiffres viennent de l'enquête[^1].
 [^1]: Kangourou
 MD
 
+# --- a hostile page, and a normal one beside it -----------------------------------------
+python3 -c 'import sys; open(sys.argv[1], "w").write("<html><body>" + "<div>" * 100000 + "profond" + "</div>" * 100000 + "</body></html>")' \
+	"$C/guides/profond.html"
+printf '<p>Une page ordinaire Wapiti.</p>\n' >"$C/guides/ordinaire.html"
+
 start=$(date +%s)
 st=0
 timeout 120 "$BIN/artisearch-index" --index "$I" "$C" >"$T/out" 2>"$T/err" || st=$?
@@ -73,5 +79,11 @@ expect_ids guides/encadre.html pangolin
 expect_ids "" ornithorynque
 expect_ids guides/atelier.md tamanoir
 expect_ids guides/atelier.md kangourou
+
+# 3. The hostile page is skipped at once, named; the others are indexed.
+grep -q "^skipped guides/profond.html: HTML nested more than 4096 elements deep" "$T/out" ||
+	{ cat "$T/out" >&2; fail "the 100 000-level page was not skipped with its reason"; }
+[ "$took" -le 20 ] || fail "indexing with the 100 000-level page took $took s"
+expect_ids guides/ordinaire.html wapiti
 
 echo "extraction.sh: ok (indexing took $took s)"

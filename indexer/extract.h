@@ -39,7 +39,8 @@
  *
  * Fallbacks: no title -> the first heading (highest level first; plain text and PDF:
  * the first non-empty line), else the file name. No date -> none (never the mtime).
- * No type -> the top-level folder of the id, singular (`communiques/` -> `communique`).
+ * No type -> the top-level folder of the id. Every type is then spelt one way
+ * (common/text/doc_type.h: `Communiqués/`, `type: Communiqué` -> `communique`).
  * Dates are normalised to YYYY-MM-DD and checked against the calendar; one that is
  * not a date gives a warning and no date.
  *

@@ -15,6 +15,7 @@
 #include "common/query/snippet.h"
 #include "common/query/synonyms.h"
 #include "common/text/analyzer.h"
+#include "common/text/doc_type.h"
 #include "common/util/arena.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
@@ -212,10 +213,25 @@ int search_request_set(struct search_request *req, const char *name, const char 
 		if (strlen(value) > 64)
 			return as_error_set(AS_EINVAL, "%s: longer than 64 bytes", name);
 		const char *v = *value ? value : NULL;
-		if (name[0] == 't')
-			req->type = v;
-		else
+		if (name[0] == 't' && v) {
+			/* Spelt as the indexer spells the types it stores. */
+			struct buf b = BUF_INIT;
+			int rc = doc_type_normalize(v, strlen(v), &b);
+			if (rc == 0 && b.len >= sizeof(req->type_spelt))
+				rc = as_error_set(AS_EINVAL, "type: longer than %zu bytes once folded",
+						  sizeof(req->type_spelt) - 1);
+			if (rc == 0) {
+				memcpy(req->type_spelt, b.len ? b.ptr : "", b.len + 1);
+				req->type = req->type_spelt;
+			}
+			buf_release(&b);
+			if (rc < 0)
+				return rc;
+		} else if (name[0] == 't') {
+			req->type = NULL;
+		} else {
 			req->department = v;
+		}
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
 		int32_t d = 0;
 		if (*value && parse_date(value, &d) < 0)

@@ -32,6 +32,9 @@ struct search_request {
 	int no_snippets;        /* skip snippets (benchmarks, or callers that want ids) */
 	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
 	int no_bulk;            /* the pruned iterator walk even where the bulk path applies (tests) */
+	/* The type filter as search_request_set() spells it (common/text/doc_type.h, the
+	 * spelling the indexer stores): `type` points here once set through it. */
+	char type_spelt[256];
 };
 
 /* Defaults: page 1, limit 10, relevance, no filter. */
@@ -41,7 +44,9 @@ void search_request_init(struct search_request *req);
  * Sets the parameter `name` (q, page, limit, type, department, from, to, sort) from
  * its text. Strict: a bad value is AS_EINVAL with a sentence naming the parameter and
  * what is wrong, in as_error_message(); an unknown name is AS_EINVAL too. `value` is
- * borrowed and must outlive the request.
+ * borrowed and must outlive the request. A type is spelt as the indexer spells types
+ * (`Communiqués` finds `communique`) into req->type_spelt, so the request must stay
+ * where it is while it is used (a copy's `type` points into the original).
  */
 int search_request_set(struct search_request *req, const char *name, const char *value);
 

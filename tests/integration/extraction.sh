@@ -3,7 +3,8 @@
 # small corpus written here: a document whose only text is its title or tags is indexed
 # (one with no text at all is skipped); an <aside> inside an <article>, Markdown alt text
 # and footnotes are searchable, a sidebar <aside> is not; a page nested 100 000 <div>
-# deep is skipped, named, at once.
+# deep is skipped, named, at once; types are one spelling (`Guide`, `guides`,
+# `Communiqué`, a folder `Communiqués/`) in the facets and in --type.
 # Env: BIN, TMPDIR (tests/run.sh sets both).
 set -eu
 BIN=${BIN:-bin}
@@ -26,7 +27,7 @@ expect_ids() { # expect_ids "ID ID..." ARGS...
 }
 
 rm -rf "$C" "$I"
-mkdir -p "$C/guides" "$C/agenda"
+mkdir -p "$C/guides" "$C/Communiqués" "$C/divers" "$C/agenda"
 
 # --- text in the title or tags alone ------------------------------------------------
 printf -- '---\ntitle: Journée portes ouvertes Zanzibar\ndate: 2024-05-01\n---\n' >"$C/agenda/jpo.md"
@@ -60,6 +61,13 @@ python3 -c 'import sys; open(sys.argv[1], "w").write("<html><body>" + "<div>" * 
 	"$C/guides/profond.html"
 printf '<p>Une page ordinaire Wapiti.</p>\n' >"$C/guides/ordinaire.html"
 
+# --- types ----------------------------------------------------------------------------
+printf -- '---\ntitle: A\ntype: Guide\n---\nFiche alpaga.\n' >"$C/divers/a.md"
+printf -- '---\ntitle: B\ntype: guides\n---\nFiche alpaga.\n' >"$C/divers/b.md"
+printf -- '---\ntitle: C\ntype: Communiqué\n---\nFiche alpaga.\n' >"$C/divers/c.md"
+printf 'Fiche alpaga.\n' >"$C/Communiqués/d.txt"
+printf 'Fiche alpaga.\n' >"$C/divers/e.txt"
+
 start=$(date +%s)
 st=0
 timeout 120 "$BIN/artisearch-index" --index "$I" "$C" >"$T/out" 2>"$T/err" || st=$?
@@ -85,5 +93,22 @@ grep -q "^skipped guides/profond.html: HTML nested more than 4096 elements deep"
 	{ cat "$T/out" >&2; fail "the 100 000-level page was not skipped with its reason"; }
 [ "$took" -le 20 ] || fail "indexing with the 100 000-level page took $took s"
 expect_ids guides/ordinaire.html wapiti
+
+# 4. Types: one spelling in the facets; --type in any spelling.
+search alpaga
+python3 - "$T/json" <<'PY' || fail "type facet: $(cat "$T/json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["facets"]["type"] == {"guide": 2, "communique": 2, "divers": 1}, r["facets"]["type"]
+assert sorted(h["type"] for h in r["hits"]) == ["communique", "communique", "divers", "guide", "guide"]
+PY
+for t in guide Guide guides GUIDES; do
+	expect_ids "divers/a.md divers/b.md" --type "$t" alpaga
+done
+for t in communique Communiqué communiqués COMMUNIQUES; do
+	expect_ids "divers/c.md Communiqués/d.txt" --type "$t" alpaga
+done
+expect_ids divers/e.txt --type divers alpaga
+expect_ids "" --type diver alpaga
 
 echo "extraction.sh: ok (indexing took $took s)"

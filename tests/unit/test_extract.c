@@ -757,6 +757,41 @@ static void test_title_without_body(void **state)
 	buf_release(&pdf);
 }
 
+static void test_types(void **state)
+{
+	static const struct {
+		const char *id, *text, *type;
+	} cases[] = {
+		{ "guides/a.md", "---\ntype: Guide\n---\nTexte.\n", "guide" },
+		{ "guides/a.md", "---\ntype: guides\n---\nTexte.\n", "guide" },
+		{ "guides/a.md", "---\ntype: GUIDES\n---\nTexte.\n", "guide" },
+		{ "guides/a.md", "---\ntype: Communiqué\n---\nTexte.\n", "communique" },
+		{ "guides/a.md", "---\ntype: \"Communiqués \"\n---\nTexte.\n", "communique" },
+		{ "guides/a.md", "---\ntype: Conventions\n---\nTexte.\n", "convention" },
+		{ "guides/a.md", "---\ntype: Appel à projets\n---\nTexte.\n", "appel-a-projets" },
+		{ "guides/a.md", "---\ntype: Divers\n---\nTexte.\n", "divers" },
+		{ "guides/a.md", "---\ntype: agendas\n---\nTexte.\n", "agendas" },
+		{ "guides/a.md", "---\ntype: \"!!\"\n---\nTexte.\n", "guide" }, /* no word: the folder */
+		{ "Communiqués/2024/c.txt", "Texte.\n", "communique" },
+		{ "COMMUNIQUES/c.txt", "Texte.\n", "communique" },
+		{ "Guides pratiques/c.txt", "Texte.\n", "guides-pratiques" },
+		{ "divers/c.txt", "Texte.\n", "divers" },
+		{ "guides/c.html", "<meta name=\"type\" content=\"Convention\"><p>Texte.</p>", "convention" },
+	};
+	struct extracted x;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		runs(&x, cases[i].id, cases[i].text);
+		assert_int_equal(x.rc, 0);
+		if (!x.doc.type || strcmp(x.doc.type, cases[i].type) != 0)
+			fail_msg("%s: type '%s', expected '%s'", cases[i].text, x.doc.type ? x.doc.type : "(none)",
+				 cases[i].type);
+		done(&x);
+	}
+}
+
 /* ---- refused inputs ---- */
 
 static void expect_format_error(const char *id, const void *data, size_t len, const char *why)
@@ -822,7 +857,7 @@ static void test_pdf(void **state)
 	assert_int_equal(x.rc, 0);
 	assert_string_equal(x.doc.title, "Note d'information");
 	assert_null(x.doc.date);
-	assert_string_equal(x.doc.type, "note");
+	assert_string_equal(x.doc.type, "notes"); /* only the named types are made singular */
 	done(&x);
 	buf_release(&pdf);
 }
@@ -880,7 +915,7 @@ static void test_garbage(void **state)
 		"`", "```", "&amp;", "&#x", "<!--", "-->", "\xE9", "\xC3\xA9", "\xF0\x9F", " ",
 		"title: ", "[", "]", "*", "%PDF-1.4\n", "obj", "<<", ">>", "stream\n", "\r", "é",
 		"<![CDATA[", "<svg>", "<title>", "<meta name=date content=", "\"", "---", "- ",
-		"[^1]: ", "[^", "]:", "![", "](x.png)", "<article>", "<aside>", "    ",
+		"[^1]: ", "[^", "]:", "![", "](x.png)", "<article>", "<aside>", "    ", "type: ",
 	};
 	char data[600];
 	size_t i, len, k;
@@ -922,7 +957,7 @@ static void test_alloc_failures(void **state)
 		{ "guides/micro.md", note_md },
 		{ "communiques/aides.html", page_html },
 		{ "guides/ancien.txt", "Titre \xE9t\xE9\n\nLe caf\xE9.\n" },
-		{ "guides/fn.md", "---\ntitle: T\n---\nTexte[^1].\n\n[^1]: Note.\n" },
+		{ "Communiqués/fn.md", "---\ntitle: T\ntype: Guides\n---\nTexte[^1].\n\n[^1]: Note.\n" },
 		{ "guides/titre.md", "---\ntitle: Rien que le titre\n---\n" },
 	};
 	size_t i;
@@ -1198,6 +1233,7 @@ int main(void)
 		cmocka_unit_test(test_markdown_bad_front_matter),
 		cmocka_unit_test(test_markdown_alt_and_footnotes),
 		cmocka_unit_test(test_title_without_body),
+		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_windows_1252),
 		cmocka_unit_test(test_refused),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/text/doc_type.h"
 #include "common/util/error.h"
 #include "common/util/mem.h"
 #include "indexer/extract_int.h"
@@ -577,19 +578,35 @@ static int decode_text(struct extract_ctx *cx, const char *data, size_t len, str
 	return 0;
 }
 
-/* The type fallback: the id's top-level folder, singular ("communiques" -> "communique"). */
+/* The type fallback: the id's top-level folder, as written (normalize_type() then
+ * makes `Communiqués` the type `communique`). */
 static int type_from_folder(struct extract_ctx *cx)
 {
 	const char *slash = strchr(cx->id, '/');
-	size_t n;
 
 	if (!slash || slash == cx->id)
 		return 0;
-	n = (size_t)(slash - cx->id);
-	if (n > 1 && cx->id[n - 1] == 's')
-		n--;
-	cx->doc->type = as_strndup(cx->id, n);
+	cx->doc->type = as_strndup(cx->id, (size_t)(slash - cx->id));
 	return cx->doc->type ? 0 : AS_ENOMEM;
+}
+
+/* The type in its one spelling (common/text/doc_type.h), the spelling a type filter
+ * is given too; a value without a word is no type. */
+static int normalize_type(char **type)
+{
+	struct buf b = BUF_INIT;
+
+	if (!*type)
+		return 0;
+	if (doc_type_normalize(*type, strlen(*type), &b) < 0) {
+		buf_release(&b);
+		return AS_ENOMEM;
+	}
+	as_free(*type);
+	/* Once normalized without error, b is well formed: detaching it cannot fail. */
+	*type = b.len ? buf_detach(&b, NULL) : NULL;
+	buf_release(&b);
+	return 0;
 }
 
 /* Cuts a long title at a word boundary before TITLE_MAX bytes and marks the cut. */
@@ -662,14 +679,22 @@ int extract_document(const char *id, const void *data, size_t len, struct docume
 		rc = AS_ENOMEM;
 	if (rc < 0)
 		goto fail;
-	if (!cx.body.b.len) {
+	/* A title or tags the document gave are text to search even without a body (an
+	 * event announced by its front matter alone); only a document with no text in any
+	 * searched field is refused. The file-name title fallback below is not its text. */
+	if (!cx.body.b.len && !doc->title && !doc->n_tags) {
 		rc = as_error_set(AS_EFORMAT, "%s: no text to index (empty document%s)", id,
 				  fmt == EXTRACT_PDF ? "; a scanned PDF without a text layer?" : "");
 		goto fail;
 	}
-	doc->body = buf_detach(&cx.body.b, &doc->body_len);
-
+	if (!cx.body.b.len && fmt == EXTRACT_PDF)
+		extract_warn(&cx, "no text in the pages (a scanned PDF without a text layer?); "
+			     "indexed by its title alone");
 	rc = AS_ENOMEM;
+	doc->body = buf_detach(&cx.body.b, &doc->body_len);
+	if (!doc->body)
+		goto fail;
+
 	if (!doc->title && cx.heading) {
 		doc->title = cx.heading;
 		cx.heading = NULL;
@@ -682,7 +707,9 @@ int extract_document(const char *id, const void *data, size_t len, struct docume
 	}
 	if (clamp_title(&doc->title) < 0)
 		goto fail;
-	if (!doc->type && type_from_folder(&cx) < 0)
+	if (normalize_type(&doc->type) < 0)
+		goto fail;
+	if (!doc->type && (type_from_folder(&cx) < 0 || normalize_type(&doc->type) < 0))
 		goto fail;
 	doc->id = as_strdup(id);
 	if (!doc->id)

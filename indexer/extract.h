@@ -14,19 +14,23 @@
  * Formats, chosen by the file name's extension (case-insensitive):
  *   .html .htm  gumbo. Title = <title>, else the first <h1>. <meta name="date|type|
  *               department|url|keywords" content="...">, keywords giving the tags.
- *               Page chrome is dropped: script, style, nav, aside, noscript, template,
+ *               Page chrome is dropped: script, style, nav, noscript, template,
  *               form, button, select, textarea, iframe, object, embed, canvas, audio,
  *               video, svg; header and footer unless inside article/main/section (they
  *               are then the article's own, as the HTML-AAM mapping of `banner` and
- *               `contentinfo` says); hidden elements (hidden, aria-hidden, display:none);
+ *               `contentinfo` says); aside unless inside article/section (a sidebar
+ *               is `complementary`, a callout box in an article is content, HTML-AAM
+ *               too); hidden elements (hidden, aria-hidden, display:none);
  *               navigation, banner, contentinfo, search, dialog... ARIA roles; cookie
  *               banners, breadcrumbs, skip links, share bars and screen-reader-only text
  *               recognised by their class or id (extract_html.c lists the marks).
  *   .md .markdown  cmark, indexed as a reader sees it: the text of the AST, code spans
- *               and code blocks included, raw HTML read as HTML (script, style and the
- *               chrome above dropped). YAML front matter (a leading `---` block) through
- *               libyaml, keys exactly title, date, type, department, url, tags (a list,
- *               or one comma-separated string). Front matter that is not YAML (French
+ *               and code blocks included, image alt text too, and footnote definitions
+ *               (`[^1]: ...`, which cmark alone takes for link references and drops);
+ *               raw HTML read as HTML (script, style and the chrome above dropped).
+ *               YAML front matter (a leading `---` block) through libyaml, keys
+ *               exactly title, date, type, department, url, tags (a list, or one
+ *               comma-separated string). Front matter that is not YAML (French
  *               typography's "Titre : sous-titre" unquoted) is read as `key: value`
  *               lines, with a warning.
  *   .txt        title = the first non-empty line.
@@ -35,7 +39,8 @@
  *
  * Fallbacks: no title -> the first heading (highest level first; plain text and PDF:
  * the first non-empty line), else the file name. No date -> none (never the mtime).
- * No type -> the top-level folder of the id, singular (`communiques/` -> `communique`).
+ * No type -> the top-level folder of the id. Every type is then spelt one way
+ * (common/text/doc_type.h: `Communiqués/`, `type: Communiqué` -> `communique`).
  * Dates are normalised to YYYY-MM-DD and checked against the calendar; one that is
  * not a date gives a warning and no date.
  *
@@ -45,8 +50,11 @@
  * Windows-1252 (WHATWG's index, so every byte decodes), with a warning.
  *
  * Errors (the document is left cleared; the message names the id and why):
- *   AS_EFORMAT  empty file, binary content (a NUL byte), UTF-16, corrupt or encrypted
- *               PDF, no text at all once extracted
+ *   AS_EFORMAT  empty file, binary content (a NUL byte), UTF-16, HTML (or a Markdown
+ *               HTML block) nested too deep to parse in bounded time, corrupt or encrypted
+ *               PDF, no text at all once extracted: an empty body and no title or
+ *               tags of the document's own (a title or tags alone are indexed, with
+ *               an empty body; a PDF so is said in a warning: a scan, likely)
  *   AS_EINVAL   a format this module does not read (see extract_format_of)
  *   AS_ENOMEM
  * Every entry point is thread-safe: workers may extract different files at once.

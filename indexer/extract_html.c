@@ -13,7 +13,8 @@
 #include "common/util/mem.h"
 #include "indexer/extract_int.h"
 
-/* Elements whose content is never shown as the page's text, or is page chrome. */
+/* Elements whose content is never shown as the page's text, or is page chrome
+ * (<aside> is decided by element_dropped(), from where it stands). */
 static int tag_is_dropped(GumboTag tag)
 {
 	switch (tag) {
@@ -22,7 +23,6 @@ static int tag_is_dropped(GumboTag tag)
 	case GUMBO_TAG_NOSCRIPT:
 	case GUMBO_TAG_TEMPLATE:
 	case GUMBO_TAG_NAV:
-	case GUMBO_TAG_ASIDE:
 	case GUMBO_TAG_FORM:
 	case GUMBO_TAG_BUTTON:
 	case GUMBO_TAG_SELECT:
@@ -280,11 +280,12 @@ struct frame {
 	unsigned next;      /* next child to visit */
 	size_t text_start;  /* body length when entered: a heading's text follows it */
 	int sectioning;     /* inside article, main or section (header/footer are content) */
+	int in_article;     /* inside article or section (an aside is content) */
 	int pre;            /* inside <pre>: newlines are line breaks */
 };
 
 /* Whether an element's subtree is dropped from the text. */
-static int element_dropped(const GumboElement *el, int sectioning)
+static int element_dropped(const GumboElement *el, int sectioning, int in_article)
 {
 	if (el->tag_namespace == GUMBO_NAMESPACE_SVG)
 		return 1;
@@ -293,6 +294,11 @@ static int element_dropped(const GumboElement *el, int sectioning)
 	/* HTML-AAM: header and footer are the page's banner and contentinfo landmarks
 	 * (chrome) unless scoped to an article, main or section element. */
 	if ((el->tag == GUMBO_TAG_HEADER || el->tag == GUMBO_TAG_FOOTER) && !sectioning)
+		return 1;
+	/* HTML-AAM again: an aside scoped to the body or main is the page's complementary
+	 * landmark (a sidebar of related links: chrome), but inside an article or section
+	 * it is a generic element, the article's own callout box, and read as content. */
+	if (el->tag == GUMBO_TAG_ASIDE && !in_article)
 		return 1;
 	/* A class on <body> or <main> such as "has-cookie-banner" says nothing of them. */
 	if (el->tag == GUMBO_TAG_HTML || el->tag == GUMBO_TAG_BODY || el->tag == GUMBO_TAG_MAIN ||
@@ -330,7 +336,7 @@ static int read_body(struct extract_ctx *cx, GumboNode *root)
 	st = as_malloc(cap * sizeof(*st));
 	if (!st)
 		return cx->err = AS_ENOMEM;
-	st[n++] = (struct frame){ root, 0, 0, 0, 0 };
+	st[n++] = (struct frame){ root, 0, 0, 0, 0, 0 };
 	while (n) {
 		struct frame *f = &st[n - 1];
 		const GumboVector *kids = f->node->type == GUMBO_NODE_DOCUMENT ? &f->node->v.document.children
@@ -357,12 +363,14 @@ static int read_body(struct extract_ctx *cx, GumboNode *root)
 		case GUMBO_NODE_TEMPLATE: {
 			const GumboElement *el = &k->v.element;
 			struct frame nf;
-			if (element_dropped(el, f->sectioning))
+			if (element_dropped(el, f->sectioning, f->in_article))
 				break;
 			nf.node = k;
 			nf.next = 0;
 			nf.sectioning = f->sectioning || el->tag == GUMBO_TAG_ARTICLE ||
 					el->tag == GUMBO_TAG_MAIN || el->tag == GUMBO_TAG_SECTION;
+			nf.in_article = f->in_article || el->tag == GUMBO_TAG_ARTICLE ||
+					el->tag == GUMBO_TAG_SECTION;
 			nf.pre = f->pre || el->tag == GUMBO_TAG_PRE || el->tag == GUMBO_TAG_TEXTAREA;
 			if (n == cap) {
 				struct frame *s = as_realloc(st, cap * 2 * sizeof(*s));
@@ -457,6 +465,140 @@ static void arena_drop(struct parse_arena *a)
 	}
 }
 
+/* ---- tag names met in raw HTML (the depth scan, Markdown's inline HTML) ---- */
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* Whether the tag name s[0..len) is one of names[0..n), in any case. */
+static int name_in(const char *s, size_t len, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) == len && strncasecmp(s, names[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Gumbo 0.10 (Debian 12) looks through its stack of open elements for most tags (is
+ * there a <p> in button scope to close?), so its time grows with the number of tags
+ * times the nesting depth: a 1.1 MB page of 100 000 nested <div> took 36 s, 50 000 took
+ * 8 s. Later gumbo has a max_tree_depth option (Nokogiri's copy refuses beyond 400 by
+ * default) and browsers stop nesting at a few hundred levels (Blink at 512); this one
+ * has none. So a page nested deeper than HTML_MAX_DEPTH is refused before parsing: no
+ * real page comes near it, and below it a parse costs at most that many steps per tag
+ * (about a second per megabyte at the limit), so one hostile file cannot hold back a
+ * publication for minutes.
+ */
+#define HTML_MAX_DEPTH 4096
+
+/* Start tags that leave no element open, whose count could only overstate the depth:
+ * void elements (HTML's list, and the obsolete ones gumbo knows), and elements closed
+ * by their next sibling or their parent's end (p, li, td...) or never nested (html). */
+static int name_opens_no_depth(const char *s, size_t len)
+{
+	static const char *const names[] = {
+		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+		"source", "track", "wbr", "param", "keygen", "basefont", "bgsound", "frame",
+		"image", "isindex", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td",
+		"th", "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rtc",
+		"rp", "html", "head", "body",
+	};
+
+	return name_in(s, len, names, sizeof(names) / sizeof(names[0]));
+}
+
+/* Elements whose content is text up to their end tag (HTML's raw text and RCDATA
+ * elements): a `<div>` in a script is no element. */
+static int name_is_raw_text(const char *s, size_t len)
+{
+	static const char *const names[] = {
+		"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+	};
+
+	return name_in(s, len, names, sizeof(names) / sizeof(names[0]));
+}
+
+/* Where the raw text from text[i] ends: at `</name` in any case, else at len. */
+static size_t raw_text_end(const char *text, size_t len, size_t i, const char *name, size_t name_len)
+{
+	const char *end;
+
+	while ((end = memmem(text + i, len - i, "</", 2)) != NULL) {
+		i = (size_t)(end - text) + 2;
+		if (len - i >= name_len && strncasecmp(text + i, name, name_len) == 0)
+			return i - 2;
+	}
+	return len;
+}
+
+/*
+ * The deepest nesting of text[0..len) as a count of open start tags, in one pass
+ * without building anything; it stops once past `limit`. Not the parser's tree (no
+ * implied end tags, no adoption of misnested formatting): an estimate that may only
+ * overstate, by unclosed elements a browser would close, which a real page does not
+ * leave open by the thousand. Comments, doctypes and raw text are skipped.
+ */
+static size_t html_depth(const char *text, size_t len, size_t limit)
+{
+	size_t i = 0, depth = 0, max = 0, start, name_len;
+	size_t foreign = 0; /* depth of the open <svg> or <math>, 0 outside */
+	const char *p;
+
+	while (max <= limit && (p = memchr(text + i, '<', len - i)) != NULL) {
+		int closing = 0;
+
+		i = (size_t)(p - text) + 1;
+		if (len - i >= 3 && memcmp(text + i, "!--", 3) == 0) {
+			p = memmem(text + i + 3, len - i - 3, "-->", 3);
+			if (!p)
+				break;
+			i = (size_t)(p - text) + 3;
+			continue;
+		}
+		if (i < len && text[i] == '/')
+			closing = 1, i++;
+		start = i;
+		while (i < len && is_name_char(text[i]))
+			i++;
+		name_len = i - start;
+		if (!name_len || !((text[start] | 0x20) >= 'a' && (text[start] | 0x20) <= 'z'))
+			continue; /* `<!doctype`, `<?xml`, `a < b`: no element */
+		p = memchr(text + i, '>', len - i);
+		if (!p)
+			break;
+		i = (size_t)(p - text) + 1;
+		if (name_opens_no_depth(text + start, name_len))
+			continue;
+		if (closing) {
+			if (depth)
+				depth--;
+			if (depth < foreign)
+				foreign = 0;
+			continue;
+		}
+		/* `<x/>` closes itself in SVG and MathML only: an HTML `<div/>` is open. */
+		if (foreign && p[-1] == '/' && p - 1 >= text + start + name_len)
+			continue;
+		if (name_len == 9 && strncasecmp(text + start, "plaintext", 9) == 0)
+			break; /* the rest is text */
+		if (name_is_raw_text(text + start, name_len)) {
+			i = raw_text_end(text, len, i, text + start, name_len);
+			continue;
+		}
+		if (++depth > max)
+			max = depth;
+		if (!foreign && ((name_len == 3 && strncasecmp(text + start, "svg", 3) == 0) ||
+				 (name_len == 4 && strncasecmp(text + start, "math", 4) == 0)))
+			foreign = depth;
+	}
+	return max;
+}
+
 static GumboOutput *parse(struct parse_arena *a, const char *text, size_t len)
 {
 	GumboOptions opt = kGumboDefaultOptions;
@@ -470,11 +612,24 @@ static GumboOutput *parse(struct parse_arena *a, const char *text, size_t len)
 	return gumbo_parse_with_options(&opt, text, len);
 }
 
+/* AS_EFORMAT naming the file when text[0..len) is nested too deep to parse. */
+static int check_depth(struct extract_ctx *cx, const char *text, size_t len)
+{
+	if (html_depth(text, len, HTML_MAX_DEPTH) <= HTML_MAX_DEPTH)
+		return 0;
+	return as_error_set(AS_EFORMAT, "%s: HTML nested more than %d elements deep, whose parsing time "
+			    "grows with the square of the depth (a hostile or broken file?)", cx->id, HTML_MAX_DEPTH);
+}
+
 int extract_html(struct extract_ctx *cx, const char *text, size_t len)
 {
 	struct parse_arena a;
-	GumboOutput *out = parse(&a, text, len);
+	GumboOutput *out;
 	int rc;
+
+	if ((rc = check_depth(cx, text, len)) < 0)
+		return rc;
+	out = parse(&a, text, len);
 
 	rc = read_head(cx, out->document);
 	if (rc == 0)
@@ -486,8 +641,12 @@ int extract_html(struct extract_ctx *cx, const char *text, size_t len)
 int extract_html_fragment(struct extract_ctx *cx, const char *text, size_t len)
 {
 	struct parse_arena a;
-	GumboOutput *out = parse(&a, text, len);
+	GumboOutput *out;
 	int rc;
+
+	if ((rc = check_depth(cx, text, len)) < 0)
+		return rc;
+	out = parse(&a, text, len);
 
 	rc = read_body(cx, out->document);
 	arena_drop(&a);
@@ -498,21 +657,12 @@ int extract_html_fragment(struct extract_ctx *cx, const char *text, size_t len)
 
 static int name_is_dropped(const char *s, size_t len)
 {
-	static const char *names[] = {
+	static const char *const names[] = {
 		"script", "style", "noscript", "template", "nav", "aside", "header", "footer",
 		"form", "button", "select", "textarea", "iframe", "object", "svg", "dialog",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && strncasecmp(s, names[i], len) == 0)
-			return 1;
-	return 0;
-}
-
-static int is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+	return name_in(s, len, names, sizeof(names) / sizeof(names[0]));
 }
 
 void extract_html_scan_tags(const char *s, size_t len, int *depth)

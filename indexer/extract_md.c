@@ -273,6 +273,8 @@ static int walk(struct extract_ctx *cx, cmark_node *root)
 		const char *s;
 
 		if (ev == CMARK_EVENT_EXIT) {
+			if (type == CMARK_NODE_IMAGE)
+				textsink_sep(&cx->body, SEP_SPACE);
 			if (type == CMARK_NODE_HEADING && cx->body.b.len > heading_start)
 				extract_note_heading(cx, cmark_node_get_heading_level(node),
 						     cx->body.b.ptr + heading_start, cx->body.b.len - heading_start);
@@ -320,8 +322,9 @@ static int walk(struct extract_ctx *cx, cmark_node *root)
 			extract_html_scan_tags(s, len, &hidden);
 			break;
 		case CMARK_NODE_IMAGE:
-			/* A reader sees the image, not its alt text: skip the children. */
-			cmark_iter_reset(iter, node, CMARK_EVENT_EXIT);
+			/* The alt text (the children) says what the image shows, and is what
+			 * a screen reader reads: indexed, apart from the words around it. */
+			textsink_sep(&cx->body, SEP_SPACE);
 			break;
 		case CMARK_NODE_HEADING:
 			textsink_sep(&cx->body, SEP_PARA);
@@ -340,6 +343,107 @@ static int walk(struct extract_ctx *cx, cmark_node *root)
 	return rc ? rc : cx->err;
 }
 
+/* ---- footnotes ---- */
+
+/* Whether the line s[0..n) opens a footnote definition: up to three spaces, then
+ * `[^label]:`, the label without spaces or `]`. */
+static int is_footnote_line(const char *s, size_t n)
+{
+	size_t i = 0, label;
+
+	while (i < n && i < 3 && s[i] == ' ')
+		i++;
+	if (n - i < 5 || s[i] != '[' || s[i + 1] != '^')
+		return 0;
+	for (i += 2, label = i; i < n && s[i] != ']' && s[i] != ' ' && s[i] != '\t'; i++)
+		;
+	return i > label && i + 1 < n && s[i] == ']' && s[i + 1] == ':';
+}
+
+/* Length of the line at s[0..len) and, in *next, of it with its end: \n, \r\n or \r,
+ * the line ends cmark counts lines by. */
+static size_t source_line(const char *s, size_t len, size_t *next)
+{
+	size_t n = 0;
+
+	while (n < len && s[n] != '\n' && s[n] != '\r')
+		n++;
+	*next = n < len && s[n] == '\r' && n + 1 < len && s[n + 1] == '\n' ? n + 2 : n < len ? n + 1 : n;
+	return n;
+}
+
+/*
+ * Footnote definitions, `[^1]: Source : enquête 2024` (the syntax of GitHub, Pandoc and
+ * markdown-it), are no CommonMark: cmark takes such a line for the definition of a link
+ * reference `^1`, which shows nothing, and the note's text is lost. Escaped, `\[^1]: ...`
+ * is a paragraph showing the line as written, as a footnote shows at the foot of the
+ * rendered page. So the lines that open a footnote are escaped and the source parsed
+ * again, except in code blocks and HTML blocks, where cmark keeps them as text already
+ * (their lines are cmark's own start and end lines, which need no parsing of ours).
+ * Returns the tree to walk: `root`, or a new one with root freed; NULL on ENOMEM.
+ */
+static cmark_node *parse_footnotes(cmark_node *root, const char *text, size_t len)
+{
+	struct range {
+		int first, last;
+	} *verbatim = NULL;
+	size_t n_verbatim = 0, cap = 0, k = 0, pos = 0, next, n;
+	struct buf b = BUF_INIT;
+	cmark_iter *iter;
+	cmark_event_type ev;
+	int line = 1, escaped = 0, nomem = 0;
+
+	if (!memmem(text, len, "[^", 2))
+		return root;
+	iter = cmark_iter_new(root);
+	while (!nomem && (ev = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(iter);
+		cmark_node_type type = cmark_node_get_type(node);
+
+		if (ev != CMARK_EVENT_ENTER || (type != CMARK_NODE_CODE_BLOCK && type != CMARK_NODE_HTML_BLOCK))
+			continue;
+		if (n_verbatim == cap) {
+			struct range *r = as_realloc(verbatim, (cap ? cap * 2 : 16) * sizeof(*r));
+			if (!r) {
+				nomem = 1;
+				continue;
+			}
+			verbatim = r;
+			cap = cap ? cap * 2 : 16;
+		}
+		/* In document order, and never one inside another: sorted, disjoint. */
+		verbatim[n_verbatim].first = cmark_node_get_start_line(node);
+		verbatim[n_verbatim++].last = cmark_node_get_end_line(node);
+	}
+	cmark_iter_free(iter);
+	for (; pos < len && !nomem && !b.err; pos += next, line++) {
+		n = source_line(text + pos, len - pos, &next);
+		while (k < n_verbatim && verbatim[k].last < line)
+			k++;
+		if (is_footnote_line(text + pos, n) && !(k < n_verbatim && verbatim[k].first <= line)) {
+			size_t bracket = (size_t)((const char *)memchr(text + pos, '[', n) - (text + pos));
+			buf_add(&b, text + pos, bracket);
+			buf_addch(&b, '\\');
+			buf_add(&b, text + pos + bracket, next - bracket);
+			escaped = 1;
+		} else {
+			buf_add(&b, text + pos, next);
+		}
+	}
+	as_free(verbatim);
+	if (nomem || b.err) {
+		buf_release(&b);
+		cmark_node_free(root);
+		return NULL;
+	}
+	if (escaped) {
+		cmark_node_free(root);
+		root = cmark_parse_document(b.ptr, b.len, CMARK_OPT_DEFAULT);
+	}
+	buf_release(&b);
+	return root;
+}
+
 int extract_markdown(struct extract_ctx *cx, const char *text, size_t len)
 {
 	size_t yaml_off, yaml_len, body_off;
@@ -354,6 +458,8 @@ int extract_markdown(struct extract_ctx *cx, const char *text, size_t len)
 		len -= body_off;
 	}
 	root = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
+	if (root)
+		root = parse_footnotes(root, text, len);
 	if (!root)
 		return as_error_set(AS_ENOMEM, "%s: out of memory parsing Markdown", cx->id);
 	rc = walk(cx, root);

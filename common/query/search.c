@@ -16,6 +16,7 @@
 #include "common/query/snippet.h"
 #include "common/query/synonyms.h"
 #include "common/text/analyzer.h"
+#include "common/text/doc_type.h"
 #include "common/util/arena.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
@@ -245,10 +246,23 @@ int search_request_set(struct search_request *req, const char *name, const char 
 	} else if (strcmp(name, "type") == 0 || strcmp(name, "department") == 0) {
 		if (strlen(value) > 64)
 			return as_error_set(AS_EINVAL, "%s: longer than 64 bytes", name);
-		if (name[0] == 't')
-			req->type = value;
-		else
+		if (name[0] == 't') {
+			/* Spelt as the indexer spells the types it stores. */
+			struct buf b = BUF_INIT;
+			int rc = doc_type_normalize(value, strlen(value), &b);
+			if (rc == 0 && b.len >= sizeof(req->type_spelt))
+				rc = as_error_set(AS_EINVAL, "type: longer than %zu bytes once folded",
+						  sizeof(req->type_spelt) - 1);
+			if (rc == 0) {
+				memcpy(req->type_spelt, b.len ? b.ptr : "", b.len + 1);
+				req->type = req->type_spelt;
+			}
+			buf_release(&b);
+			if (rc < 0)
+				return rc;
+		} else {
 			req->department = value;
+		}
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
 		int32_t d = 0;
 		if (parse_date(value, &d) < 0)

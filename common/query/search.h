@@ -32,6 +32,9 @@ struct search_request {
 	int no_snippets;        /* skip snippets (benchmarks, or callers that want ids) */
 	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
 	int no_bulk;            /* the pruned iterator walk even where the bulk path applies (tests) */
+	/* The type filter as search_request_set() spells it (common/text/doc_type.h, the
+	 * spelling the indexer stores): `type` points here once set through it. */
+	char type_spelt[256];
 };
 
 /* Defaults: page 1, limit 10, relevance, no filter. */
@@ -43,7 +46,9 @@ void search_request_init(struct search_request *req);
  * what is wrong, in as_error_message(); an unknown name is AS_EINVAL too. An empty
  * value of any parameter but q is that parameter not given (the request is left as it
  * was); an empty or blank q is refused by search_run(). `value` is borrowed and must
- * outlive the request.
+ * outlive the request. A type is spelt as the indexer spells types (`Communiqués`
+ * finds `communique`) into req->type_spelt, so the request must stay where it is while
+ * it is used (a copy's `type` points into the original).
  */
 int search_request_set(struct search_request *req, const char *name, const char *value);
 

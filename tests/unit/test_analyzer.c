@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/text/analyzer.h"
+#include "common/text/doc_type.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
 #include "common/util/mem.h"
@@ -619,6 +620,36 @@ static void test_fold(void **state)
 	buf_release(&b);
 }
 
+/* Document types in one spelling (doc_type.h): what the indexer stores and a filter is. */
+static void test_doc_type(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "guide", "guide" }, { "Guide", "guide" }, { "GUIDES", "guide" }, { "guides", "guide" },
+		{ "Communiqué", "communique" }, { "Communiqués", "communique" },
+		{ "communiques", "communique" }, { "Conventions", "convention" },
+		{ " Communiqué\t", "communique" }, { "Communique\xCC\x81s", "communique" }, /* NFD */
+		/* nothing else is made singular: a final s is often the singular's */
+		{ "divers", "divers" }, { "Cours", "cours" }, { "agendas", "agendas" }, { "guidess", "guidess" },
+		{ "guides-pratiques", "guides-pratiques" },
+		/* words joined by '-', whatever separated them */
+		{ "Appel à projets", "appel-a-projets" }, { "appel_a__projets", "appel-a-projets" },
+		{ "Lettre d’information", "lettre-d-information" }, { "Œuvres\xC2\xA0" "d'art", "oeuvres-d-art" },
+		{ "2024", "2024" }, { "", "" }, { " - !! ", "" }, { "caf\xE9", "caf" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		buf_addstr(&b, "x:");
+		assert_int_equal(doc_type_normalize(cases[i][0], strlen(cases[i][0]), &b), 0);
+		if (strcmp(b.ptr + 2, cases[i][1]) != 0)
+			fail_msg("'%s' -> '%s', expected '%s'", cases[i][0], b.ptr + 2, cases[i][1]);
+	}
+	buf_release(&b);
+}
+
 /* ---- Hostile input ---- */
 
 static void test_empty(void **state)
@@ -997,6 +1028,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decomposed_input, setup, teardown),
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_doc_type),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8_and_nul, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_words, setup, teardown),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -79,12 +80,14 @@ static void check_wellformed(const struct document *d)
 	assert_true(strlen(d->title) > 0);
 	assert_non_null(d->body);
 	assert_int_equal(strlen(d->body), d->body_len);
-	assert_true(d->body_len > 0);
 	assert_true(valid_utf8(d->body, d->body_len));
 	assert_true(valid_utf8(d->title, strlen(d->title)));
-	/* separators only between text: no leading/trailing whitespace, never 3 newlines */
-	assert_true((unsigned char)d->body[0] > ' ');
-	assert_true((unsigned char)d->body[d->body_len - 1] > ' ');
+	/* separators only between text: no leading/trailing whitespace, never 3 newlines
+	 * (the body is empty when a title or tags are the only text) */
+	if (d->body_len) {
+		assert_true((unsigned char)d->body[0] > ' ');
+		assert_true((unsigned char)d->body[d->body_len - 1] > ' ');
+	}
 	assert_null(strstr(d->body, "\n\n\n"));
 	assert_null(strstr(d->body, "  "));
 	if (d->date) {
@@ -383,21 +386,73 @@ static void test_html_bad_meta_date(void **state)
 	done(&x);
 }
 
-static void test_html_deep_nesting(void **state)
+/* n times `piece`, then `tail`, extracted as `id`. */
+static void run_repeated(struct extracted *x, const char *id, const char *head, const char *piece, int n,
+			 const char *tail)
 {
 	struct buf b = BUF_INIT;
-	struct extracted x;
 	int i;
 
+	buf_addstr(&b, head);
+	for (i = 0; i < n; i++)
+		buf_addstr(&b, piece);
+	buf_addstr(&b, tail);
+	assert_int_equal(b.err, 0);
+	run(x, id, b.ptr, b.len);
+	buf_release(&b);
+}
+
+static void test_html_deep_nesting(void **state)
+{
+	struct extracted x;
+	clock_t t0;
+
 	(void)state;
-	for (i = 0; i < 20000; i++)
-		buf_addstr(&b, "<div><span>");
-	buf_addstr(&b, "profond");
-	run(&x, "x.html", b.ptr, b.len);
+	/* 4 096 levels are parsed (and walked without recursion) */
+	run_repeated(&x, "x.html", "", "<div><span>", 2048, "profond");
 	assert_int_equal(x.rc, 0);
 	assert_string_equal(x.doc.body, "profond");
 	done(&x);
-	buf_release(&b);
+
+	/* one more is refused, named, before gumbo spends time on it: 100 000 levels took
+	 * gumbo 0.10 36 s */
+	run_repeated(&x, "guides/profond.html", "", "<div>", 4097, "profond");
+	assert_int_equal(x.rc, AS_EFORMAT);
+	assert_non_null(strstr(x.message, "guides/profond.html: HTML nested more than 4096 elements deep"));
+	done(&x);
+	t0 = clock();
+	run_repeated(&x, "guides/profond.html", "<title>T</title>", "<div>", 100000, "profond");
+	assert_int_equal(x.rc, AS_EFORMAT);
+	assert_true(clock() - t0 < CLOCKS_PER_SEC);
+	done(&x);
+	/* an HTML `<div/>` is an open <div> (the slash is ignored), and in Markdown too */
+	run_repeated(&x, "x.html", "", "<div/>", 5000, "x");
+	assert_int_equal(x.rc, AS_EFORMAT);
+	done(&x);
+	run_repeated(&x, "guides/profond.md", "# Titre\n\n<div>\n", "<div>", 5000, "\n</div>\n\nTexte.\n");
+	assert_int_equal(x.rc, AS_EFORMAT);
+	assert_non_null(strstr(x.message, "guides/profond.md: HTML nested more than"));
+	done(&x);
+
+	/* what does not nest is not counted: void elements, elements a sibling closes, an
+	 * SVG's self-closed shapes, tags in a script or a comment */
+	run_repeated(&x, "x.html", "<p>début", "<br><img src=x><p>a<li>b<td>c<hr/>", 6000, "fin");
+	assert_int_equal(x.rc, 0);
+	done(&x);
+	run_repeated(&x, "x.html", "<svg>", "<path d=\"M0 0\"/><circle r=\"1\" />", 6000, "</svg><p>fin</p>");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "fin");
+	done(&x);
+	run_repeated(&x, "x.html", "<p>fin</p><script>", "s += '<div>';", 6000, "</SCRIPT ><!--");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "fin");
+	done(&x);
+	run_repeated(&x, "x.html", "<p>fin</p><!--", "<div>", 6000, "-->");
+	assert_int_equal(x.rc, 0);
+	done(&x);
+	run_repeated(&x, "x.html", "<p>fin</p>", "<div>x</div>", 20000, "");
+	assert_int_equal(x.rc, 0);
+	done(&x);
 }
 
 /* ---- Markdown ---- */
@@ -466,6 +521,7 @@ static void test_markdown(void **state)
 			    "Texte avec du HTML et la suite.\n\n"
 			    "make test\nbin/artisearch-index corpus\n\n"
 			    "Un encadré écrit en HTML.\n\n"
+			    "IMAGEALT un logo\n\n" /* an image's alt text: what it shows */
 			    "premier\n\n"
 			    "second\nà la ligne\n\n"
 			    "Une citation.");
@@ -594,6 +650,148 @@ static void test_windows_1252(void **state)
 	done(&x);
 }
 
+static void test_html_aside(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	/* an aside in an article is its callout box; one beside the article, a sidebar */
+	runs(&x, "guides/g.html",
+	     "<body><nav>Menu</nav><main><article><h1>Titre</h1><p>Texte.</p>"
+	     "<aside class=\"encadre\"><p>ENCADRE à retenir</p></aside>"
+	     "<section><aside>SECTIONASIDE</aside></section>"
+	     "<aside role=\"complementary\">ROLEASIDE</aside>"
+	     "<aside class=\"share\">Partager</aside></article>"
+	     "<aside>SIDEBAR à lire aussi</aside></main><aside>BODYASIDE</aside></body>");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "Titre\n\nTexte.\n\nENCADRE à retenir\n\nSECTIONASIDE");
+	done(&x);
+}
+
+static void test_markdown_alt_and_footnotes(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	/* alt text inline, apart from the words around it */
+	runs(&x, "guides/a.md", "Voir![Atelier de poterie](x.jpg)ici et ![](vide.png).\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "Voir Atelier de poterie ici et .");
+	done(&x);
+
+	/* footnote definitions (not CommonMark: cmark reads them as link references) are
+	 * text; in a code block or an HTML block they are text as they were; a link
+	 * reference definition stays invisible */
+	runs(&x, "guides/n.md",
+	     "# Notes\n\nTexte[^1] et suite[^note].\n\n"
+	     "[^1]: Kangourou\n"
+	     "[^note]: <https://x.fr> \"Rapport *koala*\"\n"
+	     "  [^3]:   Voir [le site](https://cma.fr).\n"
+	     "Suite.\n\n"
+	     "[lien]: https://cma.fr \"LIENTITRE\"\n\n"
+	     "```\n[^4]: okapi\n```\n\n"
+	     "<div>\n[^5]: lémurien\n</div>\n\n"
+	     "    [^6]: indenté\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body,
+			    "Notes\n\nTexte[^1] et suite[^note].\n\n"
+			    "[^1]: Kangourou [^note]: https://x.fr \"Rapport koala\" [^3]: Voir le site. Suite.\n\n"
+			    "[^4]: okapi\n\n"
+			    "[^5]: lémurien\n\n"
+			    "[^6]: indenté");
+	done(&x);
+
+	/* with front matter and Windows line ends, lines still counted as cmark counts them */
+	runs(&x, "guides/n.md", "---\r\ntitle: T\r\n---\r\n```\r\n[^1]: code\r\n```\r\n\r\n[^2]: Wombat\r\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.body, "[^1]: code\n\n[^2]: Wombat");
+	done(&x);
+}
+
+static void test_title_without_body(void **state)
+{
+	struct buf pdf;
+	struct extracted x;
+
+	(void)state;
+	/* front matter alone: indexed by its title, with an empty body */
+	runs(&x, "communiques/jpo.md", "---\ntitle: Journée portes ouvertes\ndate: 2024-05-01\n---\n");
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "Journée portes ouvertes");
+	assert_string_equal(x.doc.date, "2024-05-01");
+	assert_string_equal(x.doc.type, "communique");
+	assert_string_equal(x.doc.body, "");
+	assert_int_equal(x.doc.body_len, 0);
+	assert_string_equal(warnings_of(&x), "");
+	done(&x);
+
+	/* tags alone: the title is the file name, the tags the text */
+	runs(&x, "guides/t.md", "---\ntags: [apprentissage]\n---\n\n");
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "t.md");
+	assert_int_equal(x.doc.n_tags, 1);
+	done(&x);
+
+	/* HTML: a <title> and an empty <body>; keywords alone */
+	runs(&x, "guides/e.html", "<html><head><title>Calendrier 2025</title></head><body> </body></html>");
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "Calendrier 2025");
+	assert_int_equal(x.doc.body_len, 0);
+	done(&x);
+	runs(&x, "guides/k.html", "<meta name=\"keywords\" content=\"CFA\"><nav>menu</nav>");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.tags[0], "CFA");
+	done(&x);
+
+	/* a PDF with a Title but no text layer: indexed, and the likely scan said */
+	make_pdf(&pdf, "Affiche portes ouvertes", NULL, "", NULL, 0);
+	run(&x, "guides/affiche.pdf", pdf.ptr, pdf.len);
+	assert_int_equal(x.rc, 0);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "Affiche portes ouvertes");
+	assert_non_null(strstr(warnings_of(&x), "guides/affiche.pdf: no text in the pages"));
+	done(&x);
+	buf_release(&pdf);
+}
+
+static void test_types(void **state)
+{
+	static const struct {
+		const char *id, *text, *type;
+	} cases[] = {
+		{ "guides/a.md", "---\ntype: Guide\n---\nTexte.\n", "guide" },
+		{ "guides/a.md", "---\ntype: guides\n---\nTexte.\n", "guide" },
+		{ "guides/a.md", "---\ntype: GUIDES\n---\nTexte.\n", "guide" },
+		{ "guides/a.md", "---\ntype: Communiqué\n---\nTexte.\n", "communique" },
+		{ "guides/a.md", "---\ntype: \"Communiqués \"\n---\nTexte.\n", "communique" },
+		{ "guides/a.md", "---\ntype: Conventions\n---\nTexte.\n", "convention" },
+		{ "guides/a.md", "---\ntype: Appel à projets\n---\nTexte.\n", "appel-a-projets" },
+		{ "guides/a.md", "---\ntype: Divers\n---\nTexte.\n", "divers" },
+		{ "guides/a.md", "---\ntype: agendas\n---\nTexte.\n", "agendas" },
+		{ "guides/a.md", "---\ntype: \"!!\"\n---\nTexte.\n", "guide" }, /* no word: the folder */
+		{ "Communiqués/2024/c.txt", "Texte.\n", "communique" },
+		{ "COMMUNIQUES/c.txt", "Texte.\n", "communique" },
+		{ "Guides pratiques/c.txt", "Texte.\n", "guides-pratiques" },
+		{ "divers/c.txt", "Texte.\n", "divers" },
+		{ "guides/c.html", "<meta name=\"type\" content=\"Convention\"><p>Texte.</p>", "convention" },
+	};
+	struct extracted x;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		runs(&x, cases[i].id, cases[i].text);
+		assert_int_equal(x.rc, 0);
+		if (!x.doc.type || strcmp(x.doc.type, cases[i].type) != 0)
+			fail_msg("%s: type '%s', expected '%s'", cases[i].text, x.doc.type ? x.doc.type : "(none)",
+				 cases[i].type);
+		done(&x);
+	}
+}
+
 /* ---- refused inputs ---- */
 
 static void expect_format_error(const char *id, const void *data, size_t len, const char *why)
@@ -619,7 +817,8 @@ static void test_refused(void **state)
 	(void)state;
 	expect_format_error("guides/vide.md", "", 0, "empty file");
 	expect_format_error("guides/blancs.txt", " \n\t\n  \n", 7, "no text");
-	expect_format_error("guides/seulement-fm.md", "---\ntitle: Rien\n---\n", 20, "no text");
+	expect_format_error("guides/seulement-fm.md", "---\ndate: 2024-01-02\n---\n", 25, "no text");
+	expect_format_error("guides/vide.html", "<title> </title><body>\n</body>", 30, "no text");
 	expect_format_error("guides/script.html", "<script>x()</script><nav>menu</nav>", 35, "no text");
 	expect_format_error("guides/programme.txt", elf, sizeof(elf) - 1, "binary");
 	expect_format_error("guides/image.md", "abc\0def", 7, "NUL byte at offset 3");
@@ -658,7 +857,7 @@ static void test_pdf(void **state)
 	assert_int_equal(x.rc, 0);
 	assert_string_equal(x.doc.title, "Note d'information");
 	assert_null(x.doc.date);
-	assert_string_equal(x.doc.type, "note");
+	assert_string_equal(x.doc.type, "notes"); /* only the named types are made singular */
 	done(&x);
 	buf_release(&pdf);
 }
@@ -716,6 +915,7 @@ static void test_garbage(void **state)
 		"`", "```", "&amp;", "&#x", "<!--", "-->", "\xE9", "\xC3\xA9", "\xF0\x9F", " ",
 		"title: ", "[", "]", "*", "%PDF-1.4\n", "obj", "<<", ">>", "stream\n", "\r", "é",
 		"<![CDATA[", "<svg>", "<title>", "<meta name=date content=", "\"", "---", "- ",
+		"[^1]: ", "[^", "]:", "![", "](x.png)", "<article>", "<aside>", "    ", "type: ",
 	};
 	char data[600];
 	size_t i, len, k;
@@ -757,6 +957,8 @@ static void test_alloc_failures(void **state)
 		{ "guides/micro.md", note_md },
 		{ "communiques/aides.html", page_html },
 		{ "guides/ancien.txt", "Titre \xE9t\xE9\n\nLe caf\xE9.\n" },
+		{ "Communiqués/fn.md", "---\ntitle: T\ntype: Guides\n---\nTexte[^1].\n\n[^1]: Note.\n" },
+		{ "guides/titre.md", "---\ntitle: Rien que le titre\n---\n" },
 	};
 	size_t i;
 
@@ -1025,9 +1227,13 @@ int main(void)
 		cmocka_unit_test(test_html_title_fallbacks),
 		cmocka_unit_test(test_html_bad_meta_date),
 		cmocka_unit_test(test_html_deep_nesting),
+		cmocka_unit_test(test_html_aside),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_markdown_fallbacks),
 		cmocka_unit_test(test_markdown_bad_front_matter),
+		cmocka_unit_test(test_markdown_alt_and_footnotes),
+		cmocka_unit_test(test_title_without_body),
+		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_windows_1252),
 		cmocka_unit_test(test_refused),

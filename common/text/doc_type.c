@@ -1,0 +1,78 @@
+/*
+ * Document types in one spelling; the rule is in doc_type.h.
+ */
+#include "common/text/doc_type.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+#include "common/text/analyzer.h"
+#include "common/util/buf.h"
+#include "common/util/error.h"
+
+/* Whether the code point belongs to a word as the analyzer reads words (analyzer.h:
+ * letters, decimal digits, combining marks). */
+static int is_word_cp(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int doc_type_normalize(const char *s, size_t len, struct buf *out)
+{
+	static const char *const plurals[] = { "communiques", "conventions", "guides" };
+	size_t start = out->len, i = 0, word = 0, k, n;
+	int in_word = 0, rc;
+
+	while (i <= len) {
+		utf8proc_int32_t cp = -1;
+
+		n = 1;
+		if (i < len) {
+			utf8proc_ssize_t got = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+								(utf8proc_ssize_t)(len - i), &cp);
+			n = got > 0 ? (size_t)got : 1;
+			if (got <= 0)
+				cp = -1;
+		}
+		if (i < len && cp >= 0 && is_word_cp(cp)) {
+			if (!in_word)
+				word = i;
+			in_word = 1;
+		} else if (in_word) {
+			size_t before = out->len;
+			if (out->len > start)
+				buf_addch(out, '-');
+			if ((rc = analyzer_fold(s + word, i - word, out)) < 0)
+				return rc;
+			if (out->len == before + (before > start)) /* folded to nothing */
+				out->len = before;
+			in_word = 0;
+		}
+		i += n;
+	}
+	if (out->err)
+		return AS_ENOMEM;
+	if (out->cap)
+		out->ptr[out->len] = '\0';
+	for (k = 0; k < sizeof(plurals) / sizeof(plurals[0]); k++) {
+		n = strlen(plurals[k]);
+		if (out->len - start == n && memcmp(out->ptr + start, plurals[k], n) == 0) {
+			out->ptr[--out->len] = '\0';
+			break;
+		}
+	}
+	return 0;
+}

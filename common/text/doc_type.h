@@ -1,0 +1,28 @@
+#ifndef AS_DOC_TYPE_H
+#define AS_DOC_TYPE_H
+/*
+ * A document type in one spelling (DESIGN.md "Documents": `communique`, `convention`,
+ * `guide`, or any other word). The indexer stores a type only so spelt and a type
+ * filter is spelt so before it is compared, so that front matter `type: Guide`,
+ * `type: guides`, `type: Communiqué` and a folder `Communiqués/` are one facet value
+ * each, found by `--type guide` or `type=communiqué`.
+ *
+ * The spelling: the words of the value (runs of letters, digits and combining marks)
+ * folded as the analyzer folds a word (analyzer_fold: NFKC, case, accents, œ -> oe),
+ * joined by '-' (`Appel à projets` -> `appel-a-projets`, as a folder would be named);
+ * then the plural of a type DESIGN.md names is made singular (`communiques` ->
+ * `communique`, `conventions`, `guides`), and nothing else is: French writes many
+ * singulars with a final s (`divers`, `cours`, `temps`), so a final s says nothing of
+ * any other word.
+ */
+#include <stddef.h>
+
+struct buf;
+
+/*
+ * Appends the type spelt from s[0..len) (UTF-8) to *out; nothing when s has no word
+ * (then it is no type). Returns 0 or AS_ENOMEM.
+ */
+int doc_type_normalize(const char *s, size_t len, struct buf *out);
+
+#endif

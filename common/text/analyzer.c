@@ -825,26 +825,26 @@ static size_t scan_run(const struct analyzer *an, size_t i, unsigned *n_letters,
 	return i;
 }
 
-static const char *const elisions[] = {
-	"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu",
-};
-
+/* The elisions of DESIGN.md: l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu'.
+ * By length, not a loop over a list: every short word of a text is asked. */
 static int is_elision(const char *s, size_t n)
 {
-	char w[8];
-	size_t i;
+	char w[6];
 
 	if (n == 0 || n > 6)
 		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		w[i] = c;
+	for (size_t i = 0; i < n; i++)
+		w[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	switch (n) {
+	case 1:
+		return memchr("ldjmnstc", w[0], 8) != NULL;
+	case 2:
+		return w[0] == 'q' && w[1] == 'u';
+	case 5:
+		return !memcmp(w, "jusqu", 5);
+	case 6:
+		return !memcmp(w, "lorsqu", 6) || !memcmp(w, "puisqu", 6) || !memcmp(w, "quoiqu", 6);
 	}
-	for (i = 0; i < sizeof(elisions) / sizeof(elisions[0]); i++)
-		if (strlen(elisions[i]) == n && !memcmp(elisions[i], w, n))
-			return 1;
 	return 0;
 }
 

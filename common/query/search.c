@@ -1005,6 +1005,32 @@ static void sort_cands(struct run *r, uint32_t n, int by_doc)
 }
 
 /*
+ * Seeks candidate c back in its segment's iterators (*root, built for segment *cur,
+ * rebuilt when c is in another; candidates come in document order) and marks the leaves
+ * positioned on it in r->ctx. 1 when c is there and marked, 0 when not, <0 on error.
+ */
+static int seek_mark(struct run *r, struct qiter **root, uint32_t *cur, const struct cand *c)
+{
+	int rc;
+
+	if (c->seg != *cur) {
+		iter_free(*root);
+		*root = NULL;
+		*cur = c->seg;
+		if ((rc = iter_build(r->plan, r->idx, *cur, r->plan->root, root)) < 0)
+			return rc;
+	}
+	if ((rc = (*root)->ops->seek(*root, c->doc)) < 0)
+		return rc;
+	if (rc > 0 || (*root)->doc != c->doc)
+		return 0;
+	memset(r->ctx.slot_iter, 0, r->plan->n_slots * sizeof(*r->ctx.slot_iter));
+	memset(r->ctx.slot_title_tf, 0, r->plan->n_slots * sizeof(*r->ctx.slot_title_tf));
+	(*root)->ops->mark(*root, &r->ctx);
+	return 1;
+}
+
+/*
  * The second phase, and the final order of the heap: the best RANK_RERANK of the first
  * phase get their proximity bonus and are reordered; the rest keep the first phase's
  * order after them. The order of every match is thus the same whatever the page asked,
@@ -1032,23 +1058,9 @@ static int rerank(struct run *r)
 			c->score += c->prox;
 			continue;
 		}
-		if (c->seg != cur) {
-			iter_free(root);
-			root = NULL;
-			cur = c->seg;
-			if ((rc = iter_build(r->plan, r->idx, cur, r->plan->root, &root)) < 0)
-				break;
-		}
-		if ((rc = root->ops->seek(root, c->doc)) < 0)
-			break;
-		if (rc > 0 || root->doc != c->doc) {
-			rc = 0;
-			continue;
-		}
 		/* Its first-phase score is known: only what proximity reads. */
-		memset(r->ctx.slot_iter, 0, r->plan->n_slots * sizeof(*r->ctx.slot_iter));
-		memset(r->ctx.slot_title_tf, 0, r->plan->n_slots * sizeof(*r->ctx.slot_title_tf));
-		root->ops->mark(root, &r->ctx);
+		if ((rc = seek_mark(r, &root, &cur, c)) <= 0)
+			continue;
 		if ((rc = proximity(r, &c->prox)) < 0)
 			break;
 		c->score += c->prox;
@@ -1101,22 +1113,8 @@ static int hit_spans(struct run *r, uint32_t first, uint32_t n, struct span *sp)
 		uint32_t np[64];
 		if (!c->body_slots)
 			continue;
-		if (c->seg != cur) {
-			iter_free(root);
-			root = NULL;
-			cur = c->seg;
-			if ((rc = iter_build(p, r->idx, cur, p->root, &root)) < 0)
-				break;
-		}
-		if ((rc = root->ops->seek(root, c->doc)) < 0)
-			break;
-		if (rc > 0 || root->doc != c->doc) {
-			rc = 0;
+		if ((rc = seek_mark(r, &root, &cur, c)) <= 0)
 			continue;
-		}
-		memset(r->ctx.slot_iter, 0, p->n_slots * sizeof(*r->ctx.slot_iter));
-		memset(r->ctx.slot_title_tf, 0, p->n_slots * sizeof(*r->ctx.slot_title_tf));
-		root->ops->mark(root, &r->ctx);
 		for (uint32_t sl = 0; sl < ns && rc >= 0; sl++) {
 			np[sl] = 0;
 			pos[sl] = NULL;

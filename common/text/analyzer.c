@@ -382,6 +382,12 @@ static void ensure_init(void)
 	pthread_once(&init_once, init_tables);
 }
 
+int analyzer_word_char(int32_t cp)
+{
+	ensure_init(); /* the Latin table: callers need no analyzer */
+	return is_word_cls(cls_of(cp));
+}
+
 int analyzer_is_stop_word(const char *w, size_t len)
 {
 	uint32_t h;

@@ -158,6 +158,9 @@ int analyzer_stem(struct analyzer *an, const char *w, size_t len, const char **s
  */
 struct buf;
 int analyzer_fold(const char *s, size_t len, struct buf *out);
+/* Whether code point cp belongs to a word as the analyzer reads words (letters, digits,
+ * combining marks); apostrophes, hyphens and separators do not. */
+int analyzer_word_char(int32_t cp);
 
 /*
  * True when the folded word w[0..len) (as in token.word) is a stop word. The list is

@@ -10,26 +10,6 @@
 #include "common/util/buf.h"
 #include "common/util/error.h"
 
-/* Whether the code point belongs to a word as the analyzer reads words (analyzer.h:
- * letters, decimal digits, combining marks). */
-static int is_word_cp(utf8proc_int32_t cp)
-{
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU:
-	case UTF8PROC_CATEGORY_LL:
-	case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM:
-	case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_ND:
-	case UTF8PROC_CATEGORY_MN:
-	case UTF8PROC_CATEGORY_MC:
-	case UTF8PROC_CATEGORY_ME:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 int doc_type_normalize(const char *s, size_t len, struct buf *out)
 {
 	static const char *const plurals[] = { "communiques", "conventions", "guides" };
@@ -47,7 +27,7 @@ int doc_type_normalize(const char *s, size_t len, struct buf *out)
 			if (got <= 0)
 				cp = -1;
 		}
-		if (i < len && cp >= 0 && is_word_cp(cp)) {
+		if (i < len && cp >= 0 && analyzer_word_char(cp)) {
 			if (!in_word)
 				word = i;
 			in_word = 1;

@@ -225,11 +225,13 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
-			return 0;
+			status = 0;
+			goto done;
 		}
 		if (strcmp(a, "--version") == 0) {
 			puts("artisearch " VERSION);
-			return 0;
+			status = 0;
+			goto done;
 		}
 		if (strcmp(a, "--json") == 0)
 			continue;
@@ -238,8 +240,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (is_option(a, "--index")) {
-			if (!(v = option_value(argc, argv, &i, "--index")) || !*v)
-				return fail(AS_EINVAL, "%s", "--index: needs a directory");
+			if (!(v = option_value(argc, argv, &i, "--index")) || !*v) {
+				status = fail(AS_EINVAL, "%s", "--index: needs a directory");
+				goto done;
+			}
 			dir = v;
 			continue;
 		}
@@ -248,20 +252,29 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof(name), "--%s", params[p]);
 			if (!is_option(a, name))
 				continue;
-			if (!(v = option_value(argc, argv, &i, name)))
-				return fail(AS_EINVAL, "%s: needs a value", name);
-			if ((rc = search_request_set(&req, params[p], v)) < 0)
-				return fail(rc, "%s", as_error_message(rc));
+			if (!(v = option_value(argc, argv, &i, name))) {
+				status = fail(AS_EINVAL, "%s: needs a value", name);
+				goto done;
+			}
+			if ((rc = search_request_set(&req, params[p], v)) < 0) {
+				status = fail(rc, "%s", as_error_message(rc));
+				goto done;
+			}
 			break;
 		}
-		if (p == sizeof(params) / sizeof(params[0]))
-			return fail(AS_EINVAL, "unknown option '%s' (see --help)", a);
+		if (p == sizeof(params) / sizeof(params[0])) {
+			status = fail(AS_EINVAL, "unknown option '%s' (see --help)", a);
+			goto done;
+		}
 	}
-	if (q.err)
-		return fail(AS_ENOMEM, "%s", "out of memory");
+	if (q.err) {
+		status = fail(AS_ENOMEM, "%s", "out of memory");
+		goto done;
+	}
 	if (q.len == 0) {
 		fprintf(stderr, "%s", usage);
-		return fail(AS_EINVAL, "%s", "q: empty; give the words to search for");
+		status = fail(AS_EINVAL, "%s", "q: empty; give the words to search for");
+		goto done;
 	}
 	if ((rc = search_request_set(&req, "q", q.ptr)) < 0) {
 		status = fail(rc, "%s", as_error_message(rc));

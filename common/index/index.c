@@ -605,10 +605,11 @@ static int store_block(const struct segment *seg, int stream, uint32_t doc, uint
 }
 
 /*
- * Decompresses raw[0..target) of a block (all of it when target is raw_len, which must
- * then be exactly what its zlen bytes decode to). LZ4's safe decoders never read past
- * z[zlen) nor write past raw[raw_len), whatever the bytes; a part restarts from the
- * block's beginning, so callers ask for growing targets only a few times.
+ * Decompresses the first `target` bytes of a block into raw, which holds that many (all
+ * of them when target is raw_len, which must then be exactly what its zlen bytes decode
+ * to). LZ4's safe decoders never read past z[zlen) nor write past raw[target), whatever
+ * the bytes; a part restarts from the block's beginning, so callers ask for growing
+ * targets only a few times.
  */
 static int store_decode(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
 			size_t target)
@@ -620,28 +621,33 @@ static int store_decode(const struct segment *seg, const uint8_t *z, uint32_t zl
 	if (target == raw_len)
 		r = LZ4_decompress_safe((const char *)z, (char *)raw, (int)zlen, (int)raw_len);
 	else
-		r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)target, (int)raw_len);
+		r = LZ4_decompress_safe_partial((const char *)z, (char *)raw, (int)zlen, (int)target, (int)target);
 	if (r < 0 || (size_t)r != target)
 		return seg_corrupt(seg, "stor", "block does not decompress");
 	return 0;
 }
 
+/* Bytes of a block that surely hold its n record lengths (varints of at most 5 bytes). */
+static size_t store_head(uint32_t n, uint32_t raw_len)
+{
+	return (size_t)n * 5 < raw_len ? (size_t)n * 5 : raw_len;
+}
+
 /*
- * Decompresses a block's record lengths (n varints first, at most 5 bytes each) and
- * sets offs[0..n]: record boundaries within raw. *head is how much of raw is decoded.
+ * Decompresses a block's record lengths into raw (store_head() bytes) and sets
+ * offs[0..n]: record boundaries within the block.
  */
 static int store_lengths(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
-			 uint32_t n, uint32_t *offs, size_t *head)
+			 uint32_t n, uint32_t *offs)
 {
-	size_t pos = 0, k, data = 0;
+	size_t pos = 0, k, data = 0, head = store_head(n, raw_len);
 	uint32_t i, l;
 	int rc;
 
-	*head = (size_t)n * 5 < raw_len ? (size_t)n * 5 : raw_len;
-	if ((rc = store_decode(seg, z, zlen, raw, raw_len, *head)) < 0)
+	if ((rc = store_decode(seg, z, zlen, raw, raw_len, head)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		if (!(k = varint_get32(raw + pos, *head - pos, &l)))
+		if (!(k = varint_get32(raw + pos, head - pos, &l)))
 			return seg_corrupt(seg, "stor", "bad record lengths");
 		pos += k;
 		offs[i] = (uint32_t)data;
@@ -660,12 +666,11 @@ static int store_lengths(const struct segment *seg, const uint8_t *z, uint32_t z
 static int store_split(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint8_t *raw, uint32_t raw_len,
 		       uint32_t n, uint32_t *offs)
 {
-	size_t head;
 	int rc;
 
-	if ((rc = store_lengths(seg, z, zlen, raw, raw_len, n, offs, &head)) < 0)
+	if ((rc = store_lengths(seg, z, zlen, raw, raw_len, n, offs)) < 0)
 		return rc;
-	if (head < raw_len && (rc = store_decode(seg, z, zlen, raw, raw_len, raw_len)) < 0)
+	if (store_head(n, raw_len) < raw_len && (rc = store_decode(seg, z, zlen, raw, raw_len, raw_len)) < 0)
 		return rc;
 	raw[raw_len] = 0;
 	return 0;
@@ -720,10 +725,22 @@ bad:
 	return as_error_set(AS_ECORRUPT, "%s.stor: document %u: bad body marks", seg->name, doc);
 }
 
+/* The first `target` bytes of a block decoded again, into a buffer of that size + 1. */
+static int store_more(const struct segment *seg, const uint8_t *z, uint32_t zlen, uint32_t raw_len, struct arena *arena,
+		      size_t target, uint8_t **raw, size_t *have)
+{
+	if (!(*raw = arena_alloc(arena, target + 1)))
+		return AS_ENOMEM;
+	*have = target;
+	return store_decode(seg, z, zlen, *raw, raw_len, target);
+}
+
 /*
  * doc's body record, decoded only as far as needed: the marks (want_text 0), or the
  * marks and the first min(max, text length) bytes of the text. rec points into arena
- * memory; *marks, *text and *text_len locate the parts within it.
+ * memory; *marks, *text and *text_len locate the parts within it. Each decode goes
+ * into a buffer of its own size: a snippet of a 2 MB body takes the memory it reads,
+ * not 2 MB.
  */
 static int body_record(const struct segment *seg, uint32_t doc, int want_text, size_t max, struct arena *arena,
 		       const uint8_t **rec, size_t *marks, size_t *text, size_t *text_len)
@@ -731,31 +748,33 @@ static int body_record(const struct segment *seg, uint32_t doc, int want_text, s
 	uint32_t blk = 0, first = 0, n = 0, zlen = 0, raw_len = 0, *offs, i;
 	const uint8_t *z = NULL;
 	uint8_t *raw;
-	size_t head, rs, re, got, want;
+	size_t head, have, rs, re, got, want;
 	int rc;
 
 	if ((rc = store_block(seg, STREAM_BODY, doc, &blk, &first, &n, &z, &zlen, &raw_len)) < 0)
 		return rc;
-	raw = arena_alloc(arena, (size_t)raw_len + 1);
+	head = store_head(n, raw_len);
+	raw = arena_alloc(arena, head + 1);
 	offs = arena_alloc(arena, ((size_t)n + 1) * sizeof(*offs));
 	if (!raw || !offs)
 		return AS_ENOMEM;
-	if ((rc = store_lengths(seg, z, zlen, raw, raw_len, n, offs, &head)) < 0)
+	if ((rc = store_lengths(seg, z, zlen, raw, raw_len, n, offs)) < 0)
 		return rc;
 	i = doc - first;
 	rs = offs[i];
 	re = offs[i + 1];
 	/* The marks' length, then the marks, then the text asked for. */
+	have = head;
 	got = rs + 5 < re ? rs + 5 : re;
-	if (got > head && (rc = store_decode(seg, z, zlen, raw, raw_len, got)) < 0)
+	if (got > have && (rc = store_more(seg, z, zlen, raw_len, arena, got, &raw, &have)) < 0)
 		return rc;
 	if ((rc = body_split(seg, doc, raw + rs, got - rs, re - rs, marks, text)) < 0)
 		return rc;
 	*text_len = re - rs - *text;
 	want = rs + *text + (want_text ? (*text_len < max ? *text_len : max) : 0);
-	if (want > got && (rc = store_decode(seg, z, zlen, raw, raw_len, want)) < 0)
+	if (want > have && (rc = store_more(seg, z, zlen, raw_len, arena, want, &raw, &have)) < 0)
 		return rc;
-	raw[want > got ? want : got] = 0;
+	raw[have] = 0;
 	*rec = raw + rs;
 	return 0;
 }

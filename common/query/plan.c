@@ -887,6 +887,26 @@ static void complete_last(struct builder *b)
 		last->no_typo = 1;
 }
 
+/*
+ * Whether the exact form e (a key's accented part: a word as written up to its last
+ * accent, analyzer.c exact_from_word) is the folded word w written with accents: folded,
+ * it begins w. *fl is its folded length. 1, 0, or AS_ENOMEM.
+ */
+static int form_of(const char *e, size_t el, const char *w, size_t wl, size_t *fl)
+{
+	struct buf f = BUF_INIT;
+	int yes;
+
+	if (analyzer_fold(e, el, &f) < 0 || f.err) {
+		buf_release(&f);
+		return AS_ENOMEM;
+	}
+	yes = f.len <= wl && memcmp(f.ptr, w, f.len) == 0;
+	*fl = f.len;
+	buf_release(&f);
+	return yes;
+}
+
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
 			size_t len)
 {
@@ -942,24 +962,18 @@ const char *plan_accent(const struct index *idx, struct analyzer *an, struct are
 		}
 		term_iter_free(it);
 	}
-	/* An accented form is the word as written up to its last accent (analyzer.c
-	 * exact_from_word): it applies when, folded, it begins the word. */
-	struct buf f = BUF_INIT;
 	uint32_t best = nv;
-	size_t best_fl = 0;
+	size_t best_fl = 0, fl;
 	for (uint32_t i = 0; i < nv; i++) {
-		buf_reset(&f);
-		if (analyzer_fold(v[i].exact, v[i].len, &f) < 0 || f.err) {
-			buf_release(&f);
+		if (v[i].df <= plain || (best < nv && v[i].df <= v[best].df))
+			continue;
+		if ((rc = form_of(v[i].exact, v[i].len, word, len, &fl)) < 0)
 			return NULL;
-		}
-		if (f.len <= len && memcmp(f.ptr, word, f.len) == 0 && v[i].df > plain &&
-		    (best == nv || v[i].df > v[best].df)) {
+		if (rc) {
 			best = i;
-			best_fl = f.len;
+			best_fl = fl;
 		}
 	}
-	buf_release(&f);
 	if (best == nv)
 		return arena_strndup(arena, word, len);
 	char *out = arena_alloc(arena, v[best].len + len - best_fl + 1);
@@ -1023,23 +1037,18 @@ static uint64_t variant_df(const struct leaf *l, const struct plan *p, const cha
 }
 
 /*
- * Whether key k of term t is the word t came from itself written with accents: its
- * exact form (the word as written up to its last accent, analyzer.c), folded, begins
- * that folded word. `activite` typed, `activité` is such a key, `actif` is not.
+ * Whether key k of term t is the word t came from itself written with accents
+ * (form_of): `activite` typed, `activité` is such a key, `actif` is not.
  */
 static int accents_of(const struct leaf *l, const struct leaf_term *t, const struct leaf_key *k)
 {
 	const char *w = t->word ? t->word : l->word;
-	size_t wl = t->word ? strlen(t->word) : l->word_len;
-	struct buf f = BUF_INIT;
-	int yes;
+	size_t fl;
 
 	if (k->key_len <= t->term_len + 1 || k->key[t->term_len] != 0x01 || !w)
 		return 0;
-	yes = analyzer_fold(k->key + t->term_len + 1, k->key_len - t->term_len - 1, &f) == 0 && !f.err &&
-	      f.len <= wl && memcmp(f.ptr, w, f.len) == 0;
-	buf_release(&f);
-	return yes;
+	return form_of(k->key + t->term_len + 1, k->key_len - t->term_len - 1, w,
+		       t->word ? strlen(t->word) : l->word_len, &fl) == 1;
 }
 
 static void set_weights(struct plan *p, struct leaf *l)
@@ -1059,7 +1068,7 @@ static void set_weights(struct plan *p, struct leaf *l)
 			double w = t->w;
 			/* Prefer the query's exact accented form when it is a real word (rank.h);
 			 * typed without accents, the word with its accents is no other word. */
-			if (!k->exact && t->df_exact > 0 && !(!t->accent_typed && accents_of(l, t, k)) &&
+			if (!k->exact && t->df_exact > 0 && (t->accent_typed || !accents_of(l, t, k)) &&
 			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all)) {
 				w *= RANK_W_VARIANT;
 			} else if (!k->exact && t->df_exact == 0) {

@@ -353,6 +353,20 @@ static void add_synonym(void *ctx, const struct syn_member *m)
 		sc->alts[sc->n_alts++] = ph;
 }
 
+/* add_synonym() for a corrected word: its one-word synonyms join the leaf, weighed as a
+ * correction's synonym. Longer members are left out: they are phrases, whose nodes
+ * word_node() builds around the leaf before corrections are known. */
+static void add_typo_synonym(void *ctx, const struct syn_member *m)
+{
+	struct syn_ctx *sc = ctx;
+
+	if (m->n_terms != 1 || sc->n_added >= SYNONYM_MAX_EXPANSIONS)
+		return;
+	sc->n_added++;
+	leaf_add_term(sc->b, sc->leaf, m->terms[0], strlen(m->terms[0]), m->terms[0], strlen(m->terms[0]),
+		      m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM, RANK_W_TYPO * RANK_W_SYNONYM, 0);
+}
+
 /* A leaf for one analysed token of the query. */
 static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
 			       unsigned fields)
@@ -850,6 +864,12 @@ static void correct(struct builder *b, struct leaf *l)
 		leaf_add_word(b, l, tc.c[i].word, tc.c[i].len, ORIGIN_TYPO, RANK_W_TYPO);
 	if (l->n_terms == from)
 		return;
+	/* The corrections' synonyms, as the word typed right would have had them
+	 * (`aprentisage` finds what `apprentissage` finds, `alternance` included). */
+	for (uint32_t i = from, end = l->n_terms; i < end; i++) {
+		struct syn_ctx sc = { .b = b, .leaf = l, .n_added = 0 };
+		synonyms_lookup(b->syn, l->terms[i].term, l->terms[i].term_len, add_typo_synonym, &sc);
+	}
 	l->correction = dup(b, tc.c[0].word, tc.c[0].len);
 	resolve_terms(b, l, from);
 }

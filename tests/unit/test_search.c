@@ -304,6 +304,8 @@ static void test_typo(void **state)
 	/* Transposition counts one edit; 9+ letters allow two. */
 	assert_true(total("formaiton") > 0);
 	assert_true(total("aprentisage") > 0);
+	/* A corrected word has the synonyms the word typed right has (`alternance`). */
+	assert_int_equal(total("aprentisage"), total("apprentissage"));
 	/* A correct word is never "corrected", and exact beats corrected. */
 	res = run("apprentissage", NULL);
 	assert_null(search_result_suggestion(res));

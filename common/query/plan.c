@@ -498,11 +498,21 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 				pos[k++] = toks[i].t.position;
 			}
 		ph = phrase_node(b, terms, words, pos, k, slot, q->fields);
-		/* Parts are the query's own words, not synonyms. */
+		/* Parts are the query's own words, not synonyms: corrected as any word typed
+		 * alone would be (`micro-entreprize` finds micro-entreprise), the suggestion
+		 * spelling them where they were typed. The whole is not: a compound absent
+		 * from the index is found by its parts, not turned into another compound. */
 		if (ph)
-			for (uint32_t i = 0; i < ph->n_kids; i++) {
-				ph->kids[i]->leaf->terms[0].origin = ORIGIN_QUERY;
-				ph->kids[i]->leaf->terms[0].w = RANK_W_EXACT;
+			for (uint32_t i = 0, j = 0; i < ph->n_kids; i++, j++) {
+				struct leaf *pl = ph->kids[i]->leaf;
+				while (!(toks[j].t.flags & TOKEN_PART))
+					j++;
+				pl->terms[0].origin = ORIGIN_QUERY;
+				pl->terms[0].w = RANK_W_EXACT;
+				pl->surface = q->text + toks[j].t.start;
+				pl->surface_len = toks[j].t.end - toks[j].t.start;
+				pl->no_typo = slot < 0 || (toks[j].t.flags & TOKEN_NUMBER) ||
+					      typo_max_edits(pl->word, pl->word_len) == 0;
 			}
 		alt->kids[0] = leaf_node(b, cl);
 		alt->kids[1] = ph;

@@ -306,6 +306,12 @@ static void test_typo(void **state)
 	assert_true(total("aprentisage") > 0);
 	/* A corrected word has the synonyms the word typed right has (`alternance`). */
 	assert_int_equal(total("aprentisage"), total("apprentissage"));
+	/* A misspelt part of a compound is corrected, as the word alone would be. */
+	uint64_t n = total("micro-entreprise");
+	res = run("micro-entreprize", NULL);
+	assert_true(n > 0);
+	assert_int_equal(search_result_total(res), n);
+	assert_string_equal(search_result_suggestion(res), "micro-entreprise");
 	/* A correct word is never "corrected", and exact beats corrected. */
 	res = run("apprentissage", NULL);
 	assert_null(search_result_suggestion(res));

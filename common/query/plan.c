@@ -884,6 +884,67 @@ static void correct(struct builder *b, struct leaf *l)
 	resolve_terms(b, l, from);
 }
 
+/* Documents of the index where the folded word w[0..len) is written. */
+static uint64_t word_df(struct builder *b, const char *w, size_t len)
+{
+	uint64_t df = 0;
+
+	for (uint32_t s = 0; s < b->plan->n_segments && !b->rc; s++) {
+		struct term_iter *it;
+		size_t kl;
+		int rc;
+		if ((rc = term_iter_new(index_segment(b->idx, s), DICT_WORDS, &it)) < 0) {
+			b->rc = rc;
+			break;
+		}
+		if ((rc = term_iter_seek(it, w, len)) < 0)
+			b->rc = rc;
+		else if (rc == 0) {
+			const char *k = term_iter_key(it, &kl);
+			if (kl == len && memcmp(k, w, len) == 0)
+				df += term_iter_info(it)->doc_freq;
+		}
+		term_iter_free(it);
+	}
+	return df;
+}
+
+/*
+ * `metiers dart`, `lartisanat`: an elided article typed without its apostrophe (a phone
+ * keyboard, a hurried visitor) is glued to its word, which then matches nothing. A query
+ * word found nowhere, made of an article that elides (l, d; the pronouns' elisions, as in
+ * `s'inscrire`, come before verbs, which visitors rarely search) and a word of the index
+ * that starts with a vowel or an h, as elision requires, is read as that word, at full
+ * weight; the suggestion writes the apostrophe back (`metiers d'art`). Typo tolerance
+ * would not do it: `dart` is too short for an edit. 1 when the leaf was so read.
+ */
+static int unelide(struct builder *b, struct leaf *l)
+{
+	const char *w = l->word;
+
+	if (l->slot < 0 || l->prefix || !l->surface || l->word_len < 4 || l->word_len > TYPO_MAX_WORD ||
+	    (w[0] != 'd' && w[0] != 'l') || !strchr("aeiouyh", w[1]) || leaf_df(l, b->plan, 1) > 0 ||
+	    word_df(b, w + 1, l->word_len - 1) == 0)
+		return 0;
+	uint32_t from = l->n_terms;
+	leaf_add_word(b, l, w + 1, l->word_len - 1, ORIGIN_TYPO, RANK_W_EXACT);
+	if (l->n_terms == from)
+		return 0;
+	resolve_terms(b, l, from);
+	const char *rest = plan_accent(b->idx, b->an, b->arena, w + 1, l->word_len - 1);
+	size_t rl = rest ? strlen(rest) : 0;
+	char *fix = rest ? arena_alloc(b->arena, rl + 3) : NULL;
+	if (!fix) {
+		b->rc = AS_ENOMEM;
+		return 1;
+	}
+	fix[0] = w[0];
+	fix[1] = '\'';
+	memcpy(fix + 2, rest, rl + 1);
+	l->correction = fix;
+	return 1;
+}
+
 /*
  * Search as you type (FRENCH.md 6): the query's last word, with nothing typed after it
  * (not even a space), is still being typed. When it matches no document as it stands, it
@@ -1193,7 +1254,7 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	}
 	complete_last(&b);
 	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
-		if (!p->leaves[i]->no_typo && !p->leaves[i]->prefix)
+		if (!unelide(&b, p->leaves[i]) && !p->leaves[i]->no_typo && !p->leaves[i]->prefix)
 			correct(&b, p->leaves[i]);
 	for (uint32_t i = 0; i < p->n_segments; i++)
 		term_iter_free(b.iters[i]);

@@ -288,6 +288,7 @@ static void test_prefix(void **state)
 static void test_typo(void **state)
 {
 	const struct search_result *res;
+	uint64_t n;
 	(void)state;
 	/* A word that matches nothing is corrected, and the suggestion says so. */
 	res = run("aprentissage", NULL);
@@ -306,8 +307,18 @@ static void test_typo(void **state)
 	assert_true(total("aprentisage") > 0);
 	/* A corrected word has the synonyms the word typed right has (`alternance`). */
 	assert_int_equal(total("aprentisage"), total("apprentissage"));
+	/* An elided article typed without its apostrophe is read as the elision. */
+	n = total("metiers d'art");
+	res = run("metiers dart", NULL);
+	assert_true(n > 0);
+	assert_int_equal(search_result_total(res), n);
+	assert_false(search_result_relaxed(res));
+	assert_string_equal(search_result_suggestion(res), "metiers d'art");
+	assert_string_equal(search_result_suggestion(run("detudes", NULL)), "d'études");
+	/* ... an article only, before a vowel or an h: `sage` is no `s'âge`. */
+	assert_int_equal(total("sage"), 0);
 	/* A misspelt part of a compound is corrected, as the word alone would be. */
-	uint64_t n = total("micro-entreprise");
+	n = total("micro-entreprise");
 	res = run("micro-entreprize", NULL);
 	assert_true(n > 0);
 	assert_int_equal(search_result_total(res), n);

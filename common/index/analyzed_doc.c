@@ -181,6 +181,15 @@ int analyzed_doc_add_token(struct analyzed_doc *ad, enum field f, const struct t
 		add_occ(ad, intern(&ad->keys, tok->alt, tok->alt_len), f, (uint32_t)pos);
 	if (tok->word_len && tok->word_len <= KEY_MAX && intern(&ad->words, tok->word, tok->word_len) < 0)
 		ad->err = AS_ENOMEM;
+	/* The word as written, where it is more than its accents (FORMAT.md "Dictionaries"):
+	 * `word 0x01 form`, counted by documents as the word is. */
+	if (tok->form_len && tok->word_len + 1 + tok->form_len <= KEY_MAX) {
+		memcpy(key, tok->word, tok->word_len);
+		key[tok->word_len] = 0x01;
+		memcpy(key + tok->word_len + 1, tok->form, tok->form_len);
+		if (intern(&ad->words, key, tok->word_len + 1 + tok->form_len) < 0)
+			ad->err = AS_ENOMEM;
+	}
 	return ad->err;
 }
 

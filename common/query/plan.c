@@ -219,8 +219,8 @@ int plan_complete(const struct index *idx, struct arena *arena, const char *pref
 			uint64_t df = term_iter_info(it)->doc_freq;
 			if (kl < len || memcmp(k, prefix, len) != 0)
 				break;
-			if (analyzer_is_stop_word(k, kl))
-				continue;
+			if (analyzer_is_stop_word(k, kl) || memchr(k + len, 0x01, kl - len))
+				continue; /* a word's written form (word_form) is no word */
 			if (n - base < max) {
 				if (!(all[n].word = arena_strndup(arena, k, kl))) {
 					term_iter_free(it);
@@ -998,6 +998,64 @@ static int form_of(const char *e, size_t el, const char *w, size_t wl, size_t *f
 	return yes;
 }
 
+/*
+ * The form most documents of the folded word w[0..len) write, if at least half of them
+ * do: the word dictionary's `word 0x01 form` keys (FORMAT.md "Dictionaries"), which
+ * follow the word's own key. 1 with it in *out (arena), 0 without, <0 on error.
+ */
+static int word_form(const struct index *idx, struct arena *arena, const char *w, size_t len, const char **out)
+{
+	struct form {
+		const char *k;
+		size_t len;
+		uint64_t df;
+	} f[8];
+	uint32_t nf = 0, best = 0;
+	uint64_t df = 0;
+	int rc = 0;
+
+	for (uint32_t s = 0; s < index_n_segments(idx) && rc >= 0; s++) {
+		struct term_iter *it;
+		if ((rc = term_iter_new(index_segment(idx, s), DICT_WORDS, &it)) < 0)
+			return rc;
+		for (rc = term_iter_seek(it, w, len); rc == 0; rc = term_iter_next(it)) {
+			size_t kl;
+			const char *k = term_iter_key(it, &kl);
+			uint64_t kdf = term_iter_info(it)->doc_freq;
+			if (kl < len || memcmp(k, w, len) != 0 || (kl > len && k[len] != 0x01))
+				break;
+			if (kl == len) {
+				df += kdf;
+				continue;
+			}
+			uint32_t i = 0;
+			while (i < nf && !(f[i].len == kl - len - 1 && memcmp(f[i].k, k + len + 1, f[i].len) == 0))
+				i++;
+			if (i == nf) {
+				if (nf == 8)
+					continue;
+				if (!(f[nf].k = arena_strndup(arena, k + len + 1, kl - len - 1))) {
+					rc = AS_ENOMEM;
+					break;
+				}
+				f[nf].len = kl - len - 1;
+				f[nf++].df = 0;
+			}
+			f[i].df += kdf;
+		}
+		term_iter_free(it);
+	}
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 1; i < nf; i++)
+		if (f[i].df > f[best].df)
+			best = i;
+	if (nf == 0 || 2 * f[best].df < df)
+		return 0;
+	*out = f[best].k;
+	return 1;
+}
+
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
 			size_t len)
 {
@@ -1011,8 +1069,11 @@ const char *plan_accent(const struct index *idx, struct analyzer *an, struct are
 	char stem[260];
 	size_t sl = 0;
 	struct token tok;
+	const char *form;
 	int rc, n = 0;
 
+	if ((rc = word_form(idx, arena, word, len, &form)) != 0)
+		return rc > 0 ? form : NULL;
 	/* The word's stem, as the index keys it: one token, or the word stays. */
 	analyzer_start(an, word, len, ANALYZER_QUERY);
 	while ((rc = analyzer_next(an, &tok)) == 0)

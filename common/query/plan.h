@@ -130,7 +130,9 @@ struct completion {
 int plan_complete(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
 		  uint32_t max, struct completion **out);
 /*
- * A folded word (a correction, a completion) as the documents write it: the accented
+ * A folded word (a correction, a completion) as the documents write it: the form most
+ * of its documents write when that is more than accents (`haute-garonne`,
+ * `aujourd'hui`, `œuvre`: the word dictionary's `word 0x01 form` keys), else the accented
  * form most of its documents have (the term dictionary's `stem 0x01 exact` keys, the
  * word as written up to its last accent) in place of its beginning, so that a visitor
  * reads `numérique`, not `numerique`. The word itself (in arena) when its stem has no

@@ -212,7 +212,8 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 			valid = i + 1;
 		}
 		if (!dead) {
-			if (w.rows[klen][len] <= w.k)
+			/* `word 0x01 form` keys are how a word is written, not words. */
+			if (w.rows[klen][len] <= w.k && !memchr(key, 0x01, klen))
 				fn(ctx, (const char *)key, klen, w.rows[klen][len], dk->doc_freq[pos]);
 			pos++;
 			continue;

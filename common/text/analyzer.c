@@ -181,14 +181,16 @@ static long norm_cps(const uint8_t *s, size_t n, utf8proc_option_t opt, int32_t 
 	return utf8proc_normalize_utf32(u32, r, opt);
 }
 
-/* Encodes code points as UTF-8 at dst, spelling out œ and æ (same byte count: at most
- * 4 bytes per code point). Returns the bytes written. */
-static size_t encode_cps(const int32_t *u32, size_t n, char *dst)
+/* Encodes code points as UTF-8 at dst, spelling out œ and æ when `spell` (same byte
+ * count: at most 4 bytes per code point). Returns the bytes written. */
+static size_t encode_cps(const int32_t *u32, size_t n, char *dst, int spell)
 {
 	size_t i, len = 0;
 
 	for (i = 0; i < n; i++) {
-		if (u32[i] == 0x0153) {
+		if (!spell) {
+			len += (size_t)utf8proc_encode_char(u32[i], (uint8_t *)dst + len);
+		} else if (u32[i] == 0x0153) {
 			dst[len++] = 'o';
 			dst[len++] = 'e';
 		} else if (u32[i] == 0x00E6) {
@@ -207,9 +209,10 @@ struct scratch {
 	size_t cap;
 };
 
-/* Appends the normalisation of valid UTF-8 s[0..n) to out. */
-static int norm_append(struct scratch *sc, const char *s, size_t n, utf8proc_option_t opt,
-		       struct buf *out)
+/* Appends the normalisation of valid UTF-8 s[0..n) to out, œ and æ spelt out when
+ * `spell`. */
+static int norm_spell(struct scratch *sc, const char *s, size_t n, utf8proc_option_t opt, int spell,
+		      struct buf *out)
 {
 	long r;
 
@@ -229,9 +232,15 @@ static int norm_append(struct scratch *sc, const char *s, size_t n, utf8proc_opt
 	}
 	if (buf_grow(out, 4 * (size_t)r))
 		return AS_ENOMEM;
-	out->len += encode_cps(sc->u32, (size_t)r, out->ptr + out->len);
+	out->len += encode_cps(sc->u32, (size_t)r, out->ptr + out->len, spell);
 	out->ptr[out->len] = '\0';
 	return 0;
+}
+
+static int norm_append(struct scratch *sc, const char *s, size_t n, utf8proc_option_t opt,
+		       struct buf *out)
+{
+	return norm_spell(sc, s, n, opt, 1, out);
 }
 
 /*
@@ -349,13 +358,13 @@ static void init_tables(void)
 		n = (size_t)utf8proc_encode_char(cp, in);
 		r = norm_cps(in, n, OPT_LOWER, u32, 32);
 		if (r >= 0 && r <= 2) {
-			l->lower_len = (uint8_t)encode_cps(u32, (size_t)r, l->lower);
+			l->lower_len = (uint8_t)encode_cps(u32, (size_t)r, l->lower, 1);
 		}
 		if (r < 0 || r > 2 || l->lower_len > 3)
 			l->cls = CL_SEP; /* never seen in Latin text; keeps the fast path bounded */
 		r = norm_cps(in, n, OPT_FOLD, u32, 32);
 		if (r >= 0 && r <= 2)
-			l->fold_len = (uint8_t)encode_cps(u32, (size_t)r, l->fold);
+			l->fold_len = (uint8_t)encode_cps(u32, (size_t)r, l->fold, 1);
 		else
 			l->cls = CL_SEP;
 	}
@@ -373,7 +382,7 @@ static void init_tables(void)
 		r = norm_cps((const uint8_t *)line, n, OPT_FOLD, u32, 32);
 		if (r <= 0 || r > 30)
 			continue;
-		stop_add(out, encode_cps(u32, (size_t)r, out));
+		stop_add(out, encode_cps(u32, (size_t)r, out, 1));
 	}
 }
 
@@ -435,7 +444,7 @@ struct analyzer {
 	unsigned comp_prefix;
 
 	struct scratch sc;
-	struct buf lower, raw, word, exact, term, alt;
+	struct buf lower, raw, word, exact, term, alt, form;
 
 	uint32_t *slots; /* entry index + 1, 0 empty; 2 * entry_cap of them */
 	struct entry *entries;
@@ -477,6 +486,7 @@ void analyzer_free(struct analyzer *an)
 	buf_release(&an->exact);
 	buf_release(&an->term);
 	buf_release(&an->alt);
+	buf_release(&an->form);
 	as_free(an);
 }
 
@@ -986,11 +996,78 @@ static size_t scan_number(const struct analyzer *an, size_t start, size_t end)
  * Fills *tok for the surface text[s..e). Returns 0 with a token, 1 when the word yields
  * none (a stop word, empty once folded), <0 on error. Does not touch positions.
  */
+/* Whether text[s..e) holds what its folded word loses besides accents and case: a
+ * hyphen, an apostrophe, a middle dot, œ or æ (U+2010, U+2011 and U+2019 start with
+ * 0xE2; so do ignorables, which only cost a needless look). */
+static int needs_form(const uint8_t *p, size_t s, size_t e)
+{
+	for (size_t i = s; i < e; i++) {
+		uint8_t c = p[i], d = i + 1 < e ? p[i + 1] : 0;
+		if (c == '-' || c == '\'' || c == 0xE2 || (c == 0xC5 && (d == 0x92 || d == 0x93)) ||
+		    (c == 0xC3 && (d == 0x86 || d == 0xA6)) || (c == 0xC2 && d == 0xB7))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * struct token's form of text[s..e) into an->form when needs_form() says so: the lower
+ * form as lower_span() makes it, but with œ and æ as written, hyphens as '-', apostrophes
+ * as '\'' and middle dots kept. Empty when that is the word itself.
+ */
+static int make_form(struct analyzer *an, size_t s, size_t e, const struct token *tok)
+{
+	const uint8_t *p = (const uint8_t *)an->text;
+	struct buf *raw = &an->raw, *out = &an->form;
+	size_t i, k, n = 0;
+	int rc;
+
+	buf_reset(out);
+	buf_reset(raw);
+	for (i = s; i < e; i += k) {
+		int32_t cp;
+		k = decode(p + i, e - i, &cp);
+		switch (cls_of(cp)) {
+		case CL_HYPHEN:
+			buf_addch(raw, '-');
+			n++;
+			break;
+		case CL_APOS:
+			buf_addch(raw, '\'');
+			n++;
+			break;
+		case CL_MIDDOT:
+			n++;
+			/* fall through */
+		case CL_LETTER:
+		case CL_DIGIT:
+		case CL_MARK:
+			n += cp == 0x0152 || cp == 0x0153 || cp == 0x00C6 || cp == 0x00E6;
+			buf_add(raw, p + i, k);
+			break;
+		default:
+			break;
+		}
+	}
+	if (raw->err)
+		return AS_ENOMEM;
+	if (n == 0 || (rc = norm_spell(&an->sc, raw->ptr, raw->len, OPT_LOWER, 0, out)) < 0) {
+		buf_reset(out);
+		return 0;
+	}
+	if (out->len == tok->word_len && memcmp(out->ptr, tok->word, out->len) == 0)
+		buf_reset(out);
+	return out->err ? AS_ENOMEM : 0;
+}
+
 static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, struct token *tok)
 {
 	struct entry *ent = NULL;
 	const char *p;
 	int rc;
+
+	tok->form = "";
+	tok->form_len = 0;
 
 	if (an->mode == ANALYZER_QUERY && e < an->len && an->text[e] == '*')
 		flags |= TOKEN_PREFIX;
@@ -1034,6 +1111,18 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 	tok->start = s;
 	tok->end = e;
 	tok->flags = flags | (ent->number ? TOKEN_NUMBER : 0);
+	if (an->mode != ANALYZER_DOCUMENT)
+		return 0;
+	if (needs_form((const uint8_t *)an->text, s, e)) {
+		if ((rc = make_form(an, s, e, tok)) < 0)
+			return rc;
+		tok->form = an->form.ptr ? an->form.ptr : "";
+		tok->form_len = an->form.len;
+	} else if (an->lower.len != tok->word_len || memcmp(an->lower.ptr, tok->word, tok->word_len) != 0) {
+		/* Accents only: the lower form is the word as written. */
+		tok->form = an->lower.ptr;
+		tok->form_len = an->lower.len;
+	}
 	return 0;
 }
 

@@ -98,6 +98,13 @@ struct token {
 	 * prefixes and typo tolerance run on it. */
 	const char *word;
 	size_t word_len;
+	/* ANALYZER_DOCUMENT only: the word as a reader writes it, where that is not `word`:
+	 * lower case, with its accents, hyphens, apostrophes, middle dots, œ and æ
+	 * (`journées`, `haute-garonne`, `aujourd'hui`, `œuvre`; every hyphen written `-`,
+	 * every apostrophe `'`). form_len 0 otherwise (form is never NULL). For showing a
+	 * word of the dictionary (completions, suggestions) as the documents write it. */
+	const char *form;
+	size_t form_len;
 	/* Byte offsets of the surface word in the text given to analyzer_start(), elision
 	 * excluded: text[start..end) is `avion` in `l'avion`, `Haute-Garonne` for the
 	 * compound and `Haute`, `Garonne` for its parts, `C.M.A.` for an acronym, `73 700`

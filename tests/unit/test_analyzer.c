@@ -332,6 +332,44 @@ static void test_ligatures(void **state)
 	assert_string_equal(one(an, "cœur").exact, "coeur");
 }
 
+/* The first token's form (struct token), "" when it has none. */
+static const char *form_of(struct analyzer *an, const char *text, enum analyzer_mode mode)
+{
+	static char out[256];
+	struct token t;
+
+	assert_int_equal(analyzer_start(an, text, strlen(text), mode), 0);
+	assert_int_equal(analyzer_next(an, &t), 0);
+	assert_non_null(t.form);
+	copy(out, t.form, t.form_len);
+	return out;
+}
+
+/* A word as documents write it: lower case, accents, hyphens, apostrophes, ligatures. */
+static void test_forms(void **state)
+{
+	struct analyzer *an = *state;
+
+	assert_string_equal(form_of(an, "Haute-Garonne", ANALYZER_DOCUMENT), "haute-garonne");
+	assert_string_equal(form_of(an, "SAINT\xE2\x80\x91\xC3\x89TIENNE", ANALYZER_DOCUMENT), /* U+2011 */
+			    "saint-\xC3\xA9tienne");
+	assert_string_equal(form_of(an, "aujourd\xE2\x80\x99hui", ANALYZER_DOCUMENT), "aujourd'hui");
+	assert_string_equal(form_of(an, "Chef-d\xE2\x80\x99\xC5\x93uvre", ANALYZER_DOCUMENT),
+			    "chef-d'\xC5\x93uvre");
+	assert_string_equal(form_of(an, "C\xC5\x92UR", ANALYZER_DOCUMENT), "c\xC5\x93ur");
+	assert_string_equal(form_of(an, "Journ\xC3\xA9" "es", ANALYZER_DOCUMENT), "journ\xC3\xA9" "es");
+	assert_string_equal(form_of(an, "salari\xC3\xA9\xC2\xB7" "e\xC2\xB7s", ANALYZER_DOCUMENT),
+			    "salari\xC3\xA9\xC2\xB7" "e\xC2\xB7s");
+	/* Decomposed accents come out composed. */
+	assert_string_equal(form_of(an, "Journe\xCC\x81" "es", ANALYZER_DOCUMENT), "journ\xC3\xA9" "es");
+	/* None where the folded word is the word, outside the elision, or for a query. */
+	assert_string_equal(form_of(an, "Artisanat", ANALYZER_DOCUMENT), "");
+	assert_string_equal(form_of(an, "l'avion", ANALYZER_DOCUMENT), "");
+	assert_string_equal(form_of(an, "C.M.A.", ANALYZER_DOCUMENT), "");
+	assert_string_equal(form_of(an, "Haute-Garonne", ANALYZER_QUERY), "");
+	assert_string_equal(form_of(an, "journ\xC3\xA9" "es", ANALYZER_QUERY), "");
+}
+
 static void test_accented_stem_kept(void **state)
 {
 	struct analyzer *an = *state;
@@ -1018,6 +1056,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apostrophe_joins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_and_accents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ligatures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accented_stem_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compounds, setup, teardown),

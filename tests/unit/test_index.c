@@ -674,7 +674,7 @@ static void test_real_analyzer(void **state)
 	struct token tok;
 	uint8_t h[INDEX_HASH_LEN] = { 1 };
 	struct buf r = BUF_INIT;
-	int rc, n_tokens = 0;
+	int rc, n_tokens = 0, n_forms = 0;
 	(void)state;
 
 	assert_non_null(an);
@@ -722,10 +722,25 @@ static void test_real_analyzer(void **state)
 		if (tok.alt_len)
 			assert_int_equal(segment_lookup(seg, DICT_TERMS, tok.alt, tok.alt_len, &ti), 0);
 		assert_int_equal(segment_lookup(seg, DICT_WORDS, tok.word, tok.word_len, &ti), 0);
+		if (tok.form_len) {
+			/* The word as written, after it (FORMAT.md "Dictionaries"). */
+			memcpy(key, tok.word, tok.word_len);
+			key[tok.word_len] = 0x01;
+			memcpy(key + tok.word_len + 1, tok.form, tok.form_len);
+			assert_int_equal(segment_lookup(seg, DICT_WORDS, key, tok.word_len + 1 + tok.form_len, &ti), 0);
+			assert_int_equal(ti.doc_freq, 1);
+			n_forms++;
+		}
 		n_tokens++;
 	}
 	assert_true(rc > 0);
 	assert_true(n_tokens > 15);
+	/* saint-étienne, étienne, événements, évènement, pêche, péché, haute-garonne,
+	 * micro-entreprises */
+	assert_int_equal(n_forms, 8);
+	struct term_info ti;
+	static const char se[] = "saintetienne\x01" "saint-\xc3\xa9" "tienne";
+	assert_int_equal(segment_lookup(index_segment(idx, 0), DICT_WORDS, se, sizeof(se) - 1, &ti), 0);
 	index_close(idx);
 	analyzer_free(an);
 	buf_release(&r);
@@ -828,6 +843,13 @@ static void test_body_marks(void **state)
 		}
 	}
 	assert_int_equal(checked, 10);
+	/* The merge adds up the written forms' documents as the words'. */
+	struct term_info ti;
+	static const char aj[] = "aujourdhui\x01" "aujourd'hui";
+	assert_int_equal(segment_lookup(index_segment(idx, 0), DICT_WORDS, aj, sizeof(aj) - 1, &ti), 0);
+	assert_int_equal(ti.doc_freq, 10);
+	assert_int_equal(segment_lookup(index_segment(idx, 0), DICT_WORDS, "aujourdhui", 10, &ti), 0);
+	assert_int_equal(ti.doc_freq, 10);
 	arena_free(a);
 	index_close(idx);
 	analyzer_free(an);

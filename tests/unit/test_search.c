@@ -302,6 +302,7 @@ static void test_typo(void **state)
 	assert_string_equal(search_result_suggestion(run("numériqeu", NULL)), "numérique");
 	assert_string_equal(search_result_suggestion(run("numeriqeu", NULL)), "numérique");
 	assert_string_equal(search_result_suggestion(run("diplômess", NULL)), "diplômes");
+	assert_string_equal(search_result_suggestion(run("aujourdhiu", NULL)), "aujourd'hui");
 	/* Transposition counts one edit; 9+ letters allow two. */
 	assert_true(total("formaiton") > 0);
 	assert_true(total("aprentisage") > 0);
@@ -494,8 +495,9 @@ static void on_found(void *ctx, const char *key, size_t len, unsigned dist, uint
 
 /*
  * The automaton walk finds exactly the words a scan of the whole dictionary with
- * typo_distance() finds, in the same order, for misspellings of every 7th word: one and
- * two edits of each kind, at each end and in the middle.
+ * typo_distance() finds (written forms, `word 0x01 form`, are no words), in the same
+ * order, for misspellings of every 7th word: one and two edits of each kind, at each
+ * end and in the middle.
  */
 static void test_typo_walk_exhaustive(void **state)
 {
@@ -510,8 +512,8 @@ static void test_typo_walk_exhaustive(void **state)
 		for (size_t src = 0; src < dk->n; src += 7) {
 			size_t sl = dk->off[src + 1] - dk->off[src];
 			const char *sk = dk->bytes + dk->off[src];
-			if (sl < 3 || sl > 20)
-				continue;
+			if (sl < 3 || sl > 20 || memchr(sk, 0x01, sl))
+				continue; /* a word's written form (`word 0x01 form`) is no word */
 			for (int v = 0; v < 7; v++) {
 				char q[32];
 				size_t ql = sl, at = (src / 7 + (size_t)v) % (sl - 1);
@@ -551,7 +553,7 @@ static void test_typo_walk_exhaustive(void **state)
 						const char *k = dk->bytes + dk->off[i];
 						size_t kl = dk->off[i + 1] - dk->off[i];
 						unsigned d = typo_distance(q, ql, k, kl);
-						if (d <= e)
+						if (d <= e && !memchr(k, 0x01, kl))
 							on_found(&scan, k, kl, d, dk->doc_freq[i]);
 					}
 					if (strcmp(walk.keys, scan.keys) != 0)
@@ -849,6 +851,20 @@ static void test_json(void **state)
 	assert_int_equal(search_suggest_json(s, idx, "metie", 5, &out), 0);
 	assert_non_null(strstr(out.ptr, "\"métiers\""));
 	assert_null(strstr(out.ptr, "\"metiers\""));
+	/* ... and their hyphens, apostrophes and ligatures, whole words and accents in
+	 * their endings included (the word dictionary's written forms). */
+	static const char *const shown[][2] = {
+		{ "haute", "\"haute-garonne\"" }, { "Haute-Ga", "\"haute-garonne\"" },
+		{ "micro-entr", "\"micro-entreprise\"" }, { "aujourd", "\"aujourd'hui\"" },
+		{ "coeu", "\"c\xc5\x93ur\"" }, { "boulangerie-p", "\"boulangerie-p\xc3\xa2tisserie\"" },
+	};
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		buf_reset(&out);
+		assert_int_equal(search_suggest_json(s, idx, shown[i][0], 8, &out), 0);
+		if (!strstr(out.ptr, shown[i][1]))
+			fail_msg("/suggest?q=%s lacks %s: %s", shown[i][0], shown[i][1], out.ptr);
+	}
+	assert_null(strstr(out.ptr, "boulangeriep"));
 	/* A document without its body. */
 	buf_reset(&out);
 	assert_int_equal(search_document_json(s, idx, "guides/brevet-de-maitrise-btm-formation.pdf", &out), 0);

@@ -672,6 +672,89 @@ static int phrase_at(struct phrase_iter *ph, int *ok)
 	return 0;
 }
 
+/* The phrase's occurrences in each field of its current document into ptf. 0 or <0. */
+static int phrase_count(struct phrase_iter *ph, uint32_t ptf[N_FIELDS])
+{
+	const uint32_t *pos[32];
+	uint32_t n[32], at[32];
+	uint32_t nk = ph->a.n < 32 ? ph->a.n : 32;
+	int rc;
+
+	for (int f = 0; f < N_FIELDS; f++) {
+		uint32_t j;
+		ptf[f] = 0;
+		if (!(ph->mask & (1u << f)))
+			continue;
+		for (j = 0; j < nk; j++) {
+			if ((rc = leaf_iter_positions((struct leaf_iter *)ph->a.kids[j], (enum field)f, &pos[j], &n[j])) < 0)
+				return rc;
+			if (n[j] == 0)
+				break;
+			at[j] = 0;
+		}
+		if (j < nk)
+			continue;
+		for (uint32_t i = 0; i < n[0]; i++) {
+			for (j = 1; j < nk; j++) {
+				uint32_t want = pos[0][i] + ph->offsets[j];
+				while (at[j] < n[j] && pos[j][at[j]] < want)
+					at[j]++;
+				if (at[j] == n[j] || pos[j][at[j]] != want)
+					break;
+			}
+			ptf[f] += j == nk;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A phrase scores by its own occurrences, not its words': `registre national des
+ * entreprises`, the synonym of RNE, found once must not weigh as every `entreprise` of
+ * the document, nor make a title match of an `entreprise` in the title (Lucene's
+ * PhraseQuery scores its phrase frequency likewise). Each word keeps its BM25F formula
+ * (leaf_formula) with its frequencies scaled down to the phrase's in each field: at
+ * most its own, so and_bound() and and_doc_bound() still bound the score.
+ */
+static double phrase_score(struct qiter *it, struct score_ctx *ctx)
+{
+	struct phrase_iter *ph = (struct phrase_iter *)it;
+	uint32_t ptf[N_FIELDS];
+	double s = 0;
+
+	if (phrase_count(ph, ptf) < 0)
+		return and_score(it, ctx); /* its positions were read once already */
+	for (uint32_t j = 0; j < ph->a.n; j++) {
+		struct leaf_iter *li = (struct leaf_iter *)ph->a.kids[j];
+		double wtf[N_FIELDS] = { 0 };
+		uint32_t raw[N_FIELDS], sum[N_FIELDS] = { 0 };
+		for (uint32_t k = 0; k < li->n; k++) {
+			if (li->cur[k] != it->doc)
+				continue;
+			postings_freqs(li->p[k], raw);
+			for (int f = 0; f < N_FIELDS; f++) {
+				wtf[f] += li->w[k] * raw[f];
+				sum[f] += raw[f];
+			}
+		}
+		for (int f = 0; f < N_FIELDS; f++)
+			wtf[f] = sum[f] ? wtf[f] * ptf[f] / sum[f] : 0;
+		int slot = li->leaf->slot;
+		if (slot >= 0 && (uint32_t)slot < ctx->n_slots && !ctx->slot_iter[slot])
+			ctx->slot_iter[slot] = li;
+		s += leaf_formula(li->leaf, li->mask, wtf, ptf[FIELD_TITLE], ptf[FIELD_BODY], ctx);
+	}
+	/* A synonym's words share their word's slot: the phrase is that word's score
+	 * (--explain), not its best word's. */
+	int slot = ph->a.n ? ((struct leaf_iter *)ph->a.kids[0])->leaf->slot : -1;
+	for (uint32_t j = 1; j < ph->a.n && slot >= 0; j++)
+		if (((struct leaf_iter *)ph->a.kids[j])->leaf->slot != slot)
+			slot = -1;
+	if (slot >= 0 && (uint32_t)slot < ctx->n_slots && s > ctx->slot_score[slot])
+		ctx->slot_score[slot] = s;
+	return s;
+}
+
 static int phrase_find(struct phrase_iter *ph, uint32_t t)
 {
 	int rc, ok;
@@ -701,7 +784,7 @@ static int phrase_seek(struct qiter *it, uint32_t target)
 	return phrase_find((struct phrase_iter *)it, target);
 }
 
-static const struct qiter_ops phrase_ops = { phrase_next, phrase_seek, and_score, and_bound, and_doc_bound,
+static const struct qiter_ops phrase_ops = { phrase_next, phrase_seek, phrase_score, and_bound, and_doc_bound,
 					    and_mark, and_free };
 
 /* ---- Bulk: a word, or words that must all be there, list by list ------------------- */

@@ -12,16 +12,36 @@
 
 #define MAX_HL 128
 #define MAX_MATCHES 256
+#define MAX_PHRASES 16
+/* Phrase words seen lately, and how far back (in positions) a phrase may start. */
+#define RING 64
+#define PHRASE_REACH 64
 
 struct hl {
 	const char *term;
 	size_t len;
 	int slot;
+	int phrase;      /* -1, or the phrase this word is member `member` of */
+	uint32_t member;
+};
+
+/* A phrase of the query: a quoted one, a compound's parts, a synonym of several words. */
+struct phrase {
+	const uint32_t *offsets; /* each member's position from the first's */
+	uint32_t n;
+	uint64_t slots;
+};
+
+/* A phrase word the text had at a position. */
+struct seen {
+	uint32_t pos, member;
+	int phrase;
+	size_t start;
 };
 
 struct match {
 	size_t start, end;
-	int slot;
+	uint64_t slots;
 };
 
 static int is_ws(char c)
@@ -36,20 +56,62 @@ static size_t utf8_back(const char *s, size_t i)
 	return i;
 }
 
-/* Distinct slots and matches of m[i..j). */
+/* Distinct slots of m[i..j). */
 static unsigned distinct(const struct match *m, size_t i, size_t j, uint64_t *seen_out)
 {
 	uint64_t seen = 0;
-	unsigned n = 0;
 
-	for (size_t k = i; k < j; k++) {
-		uint64_t bit = 1ull << (m[k].slot & 63);
-		if (!(seen & bit))
-			seen |= bit, n++;
-	}
+	for (size_t k = i; k < j; k++)
+		seen |= m[k].slots;
 	if (seen_out)
 		*seen_out = seen;
-	return n;
+	return (unsigned)__builtin_popcountll(seen);
+}
+
+/* The plan's phrases (excluded ones aside) into ph[], their members' leaves into kid[]
+ * (kid[i] the leaves of ph[i], in order). Returns the count of phrases. */
+static uint32_t phrases_of(const struct pnode *n, struct phrase *ph, const struct leaf *kid[][QUERY_MAX_TERMS],
+			   uint32_t np)
+{
+	if (!n)
+		return np;
+	if (n->kind == PN_PHRASE) {
+		if (np == MAX_PHRASES || n->n_kids == 0 || n->n_kids > QUERY_MAX_TERMS)
+			return np;
+		ph[np].offsets = n->offsets;
+		ph[np].n = n->n_kids;
+		ph[np].slots = 0;
+		for (uint32_t i = 0; i < n->n_kids; i++) {
+			kid[np][i] = n->kids[i]->leaf;
+			if (kid[np][i]->slot >= 0)
+				ph[np].slots |= 1ull << (kid[np][i]->slot & 63);
+		}
+		return np + 1;
+	}
+	for (uint32_t i = 0; i < n->n_kids; i++)
+		np = phrases_of(n->kids[i], ph, kid, np);
+	return np;
+}
+
+/* Where phrase p, whose last member is at pos, starts: the first member's start, every
+ * member seen at its place; SIZE_MAX when one is missing. */
+static size_t phrase_start(const struct phrase *p, int pi, const struct seen *ring, size_t n_ring, uint32_t pos)
+{
+	size_t start = SIZE_MAX;
+
+	for (uint32_t j = 0; j + 1 < p->n; j++) {
+		uint32_t back = p->offsets[p->n - 1] - p->offsets[j], k;
+		if (back > pos)
+			return SIZE_MAX;
+		for (k = 0; k < n_ring; k++)
+			if (ring[k].phrase == pi && ring[k].member == j && ring[k].pos == pos - back)
+				break;
+		if (k == n_ring)
+			return SIZE_MAX;
+		if (j == 0)
+			start = ring[k].start;
+	}
+	return start;
 }
 
 /* &, <, > and " escaped; the apostrophe stays as is (text, never an attribute):
@@ -108,7 +170,10 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 {
 	struct hl hl[MAX_HL];
 	struct match m[MAX_MATCHES];
-	size_t n_hl = 0, n = 0, best_i = 0, best_j = 0;
+	struct phrase ph[MAX_PHRASES];
+	const struct leaf *kid[MAX_PHRASES][QUERY_MAX_TERMS];
+	struct seen ring[RING];
+	size_t n_hl = 0, n = 0, best_i = 0, best_j = 0, n_ring = 0;
 	uint64_t all = 0;
 	unsigned best_d = 0, best_c = 0;
 	struct token tok;
@@ -116,13 +181,30 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 
 	if (!body)
 		return 0;
+	/*
+	 * A phrase's words are marked where the whole phrase is, as one mark, and never
+	 * alone: `registre national des entreprises` (RNE's synonym) must not mark every
+	 * `entreprise`, nor the quoted "métiers d'art" every `métiers`.
+	 */
+	uint32_t np = phrases_of(plan->root, ph, kid, 0);
 	for (uint32_t i = 0; i < plan->n_leaves; i++) {
 		const struct leaf *l = plan->leaves[i];
+		int phrase = -1;
+		uint32_t member = 0;
 		if (l->slot < 0)
 			continue;
+		for (uint32_t p = 0; p < np && phrase < 0; p++)
+			for (uint32_t j = 0; j < ph[p].n; j++)
+				if (kid[p][j] == l) {
+					phrase = (int)p;
+					member = j;
+					break;
+				}
 		for (uint32_t t = 0; t < l->n_terms && n_hl < MAX_HL; t++) {
 			hl[n_hl].term = l->terms[t].term;
 			hl[n_hl].len = l->terms[t].term_len;
+			hl[n_hl].phrase = phrase;
+			hl[n_hl].member = member;
 			hl[n_hl++].slot = l->slot;
 		}
 		all |= 1ull << (l->slot & 63);
@@ -151,21 +233,60 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			}
 			if (tok.flags & TOKEN_SKIPPED)
 				continue;
-			for (h = 0; h < n_hl; h++)
-				if ((hl[h].len == tok.term_len && memcmp(hl[h].term, tok.term, tok.term_len) == 0) ||
-				    (tok.alt_len && hl[h].len == tok.alt_len && memcmp(hl[h].term, tok.alt, tok.alt_len) == 0))
-					break;
-			if (h == n_hl)
+			size_t ms = SIZE_MAX;
+			uint64_t mslots = 0;
+			for (h = 0; h < n_hl; h++) {
+				if (!((hl[h].len == tok.term_len && memcmp(hl[h].term, tok.term, tok.term_len) == 0) ||
+				      (tok.alt_len && hl[h].len == tok.alt_len && memcmp(hl[h].term, tok.alt, tok.alt_len) == 0)))
+					continue;
+				if (hl[h].phrase < 0) {
+					if (!mslots)
+						ms = tok.start, mslots = 1ull << (hl[h].slot & 63);
+					continue;
+				}
+				const struct phrase *p = &ph[hl[h].phrase];
+				if (hl[h].member + 1 == p->n) {
+					size_t st = p->n == 1 ? tok.start
+							      : phrase_start(p, hl[h].phrase, ring, n_ring, tok.position);
+					if (st != SIZE_MAX) {
+						ms = st < ms ? st : ms;
+						mslots |= p->slots;
+					}
+					continue;
+				}
+				/* Kept for the phrase's last word, PHRASE_REACH positions at most. */
+				size_t kept = 0;
+				for (size_t k = 0; k < n_ring; k++)
+					if (ring[k].pos + PHRASE_REACH >= tok.position)
+						ring[kept++] = ring[k];
+				n_ring = kept;
+				if (n_ring == RING)
+					memmove(ring, ring + 1, --n_ring * sizeof(*ring));
+				ring[n_ring++] = (struct seen){ tok.position, hl[h].member, hl[h].phrase, tok.start };
+			}
+			if (ms == SIZE_MAX)
 				continue;
-			if (n > 0 && tok.start < m[n - 1].end) {
+			/* A phrase ending here covers the matches since its start. */
+			while (n > 0 && m[n - 1].start >= ms) {
+				mslots |= m[n - 1].slots;
+				n--;
+			}
+			if (best_j > n) {
+				/* The best window lost its last match to the phrase: chosen again. */
+				best_i = best_j = 0;
+				best_d = best_c = 0;
+				done = 0;
+			}
+			if (n > 0 && ms < m[n - 1].end) {
 				/* A part inside its compound: one mark. */
 				if (tok.end > m[n - 1].end)
 					m[n - 1].end = tok.end;
+				m[n - 1].slots |= mslots;
 				continue;
 			}
-			m[n].start = tok.start;
+			m[n].start = ms;
 			m[n].end = tok.end;
-			m[n].slot = hl[h].slot;
+			m[n].slots = mslots;
 			n++;
 			if (done)
 				continue; /* past the chosen window's last word: marks only */

@@ -823,6 +823,53 @@ static void test_accent_in_ending(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A phrase (a synonym of several words, a quoted one) weighs and is marked where the
+ * whole phrase is, not wherever one of its words is. */
+static void test_phrase_weight_and_marks(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Entreprises nationales et registre des entreprises\n\nChaque entreprise doit "
+			 "s'inscrire au registre national des entreprises. Une entreprise artisanale, une "
+			 "entreprise commerciale : toute entreprise nationale a son registre.\n",
+		"b.txt", "Le RNE pour les artisans\n\nDepuis 2023, le RNE remplace le répertoire des métiers.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-phrase-XXXXXX", ixdir[512], cmd[600];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	const char *snip;
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	search_request_init(&req);
+	/* `rne` is `registre national des entreprises` too (synonyms.txt): once in a's
+	 * body, where its words are everywhere, title included; b says RNE in its title. */
+	assert_int_equal(search_request_set(&req, "q", "RNE"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 2);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/b.txt");
+	assert_string_equal(search_result_hit(res, 1, NULL, &snip), "guides/a.txt");
+	assert_non_null(strstr(snip, "<mark>registre national des entreprises</mark>"));
+	assert_null(strstr(snip, "<mark>entreprise</mark>"));
+	assert_null(strstr(snip, "<mark>registre</mark>"));
+	/* A quoted phrase likewise: its words alone are not marked. */
+	assert_int_equal(search_request_set(&req, "q", "\"entreprise artisanale\""), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	search_result_hit(res, 0, NULL, &snip);
+	assert_non_null(strstr(snip, "<mark>entreprise artisanale</mark>"));
+	assert_null(strstr(snip, "<mark>entreprise</mark>"));
+	searcher_free(ms);
+	index_close(mi);
+	qfix_remove(ixdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_json(void **state)
 {
 	struct buf out = BUF_INIT;
@@ -989,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
+		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test(test_messages_stay_utf8),

@@ -1706,6 +1706,15 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	start = len;
 	while (start > 0 && q[start - 1] != ' ' && q[start - 1] != '\t' && q[start - 1] != '"' && q[start - 1] != '(')
 		start--;
+	/* `-boul`, `title:boul`, `titre:boul`: the operator stays as typed, the word is
+	 * completed. */
+	if (start < len && q[start] == '-')
+		start++;
+	for (size_t i = start; i < len && i - start <= 5 && ((q[i] | 0x20) >= 'a' && (q[i] | 0x20) <= 'z'); i++)
+		if (q[i + 1] == ':') {
+			start = i + 2;
+			break;
+		}
 	buf_reset(&s->tmp);
 	if (start < len) {
 		const char *w = q + start;

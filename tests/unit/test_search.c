@@ -912,6 +912,13 @@ static void test_json(void **state)
 			fail_msg("/suggest?q=%s lacks %s: %s", shown[i][0], shown[i][1], out.ptr);
 	}
 	assert_null(strstr(out.ptr, "boulangeriep"));
+	/* An operator before the word stays as typed. */
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "-appren", 8, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"-apprentissage\""));
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "metiers titre:appren", 8, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"metiers titre:apprentissage\""));
 	/* A document without its body. */
 	buf_reset(&out);
 	assert_int_equal(search_document_json(s, idx, "guides/brevet-de-maitrise-btm-formation.pdf", &out), 0);

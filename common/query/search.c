@@ -955,7 +955,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 		uint32_t doc = sp.root->doc;
 		if ((rc = count_doc(r, seg, doc, type_id, dept_id, &dv)) > 0)
 			rc = consider(r, &sp, doc, dv.date);
-		if (rc < 0)
+		if (rc < 0 || (req->exists_only && r->total))
 			break;
 	}
 	iter_free(sp.root);
@@ -1187,7 +1187,7 @@ static int run_plan(struct run *r)
 	r->idf_sum = idf;
 	r->title_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf;
 	r->all_slots = p->n_slots >= 64 ? ~0ull : (1ull << p->n_slots) - 1;
-	for (uint32_t s = 0; s < p->n_segments; s++)
+	for (uint32_t s = 0; s < p->n_segments && !(r->req->exists_only && r->total); s++)
 		if ((rc = run_segment(r, s)) < 0)
 			return rc;
 	return 0;
@@ -1686,9 +1686,88 @@ void search_result_text(const struct search_result *res, int color, struct buf *
 
 /* ---- Suggest and documents ---------------------------------------------------------------- */
 
+/* Completions /suggest weighs against the words typed before (suggest_in_context), and
+ * the most it shows. */
+#define SUGGEST_CONTEXT 10
+#define SUGGEST_MAX 20
+
+struct candidate {
+	char word[128];
+	size_t len;
+	uint64_t with;
+	int rank; /* by document frequency */
+};
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->with != y->with)
+		return x->with > y->with ? -1 : 1;
+	return x->rank - y->rank;
+}
+
+/*
+ * The most frequent completions of the folded prefix `word`, those that continue the
+ * words typed before it (q[0..start)) as a phrase of the documents first: `journées eur`
+ * offers européennes before euros, which is commoner alone, and `contrat d'appren`
+ * apprentissage. Of the `limit` most frequent, the first SUGGEST_CONTEXT are looked for
+ * as a phrase by a search of its own that stops at its first match (exists_only); the
+ * others, and those no document continues so, keep their order. Into cand[], sorted;
+ * returns how many, or <0.
+ */
+static int suggest_in_context(struct searcher *s, const struct index *idx, const char *q, size_t start,
+			      const char *word, size_t wl, uint32_t limit, struct candidate *cand)
+{
+	struct completion *c;
+	struct buf text = BUF_INIT;
+	int n = plan_complete(idx, s->arena, word, wl, limit, &c), k = 0, rc = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (c[i].len < sizeof(cand[0].word)) {
+			memcpy(cand[k].word, c[i].word, c[i].len);
+			cand[k].len = c[i].len;
+			cand[k].rank = k;
+			cand[k++].with = 0;
+		}
+	/* From here on, each search resets the arena c lives in. */
+	for (int i = 0; i < k && i < SUGGEST_CONTEXT && rc >= 0; i++) {
+		struct search_request req;
+		const struct search_result *res;
+		buf_reset(&text);
+		buf_addch(&text, '"');
+		buf_add(&text, q, start);
+		buf_add(&text, cand[i].word, cand[i].len);
+		buf_addch(&text, '"');
+		if (text.err) {
+			rc = AS_ENOMEM;
+			break;
+		}
+		search_request_init(&req);
+		req.q = text.ptr;
+		req.limit = 1;
+		req.no_snippets = 1;
+		req.exists_only = 1;
+		rc = search_run(s, idx, &req, &res);
+		if (rc == 0 && !search_result_relaxed(res))
+			cand[i].with = search_result_total(res);
+		if (rc != AS_ENOMEM)
+			rc = 0;
+	}
+	buf_release(&text);
+	if (rc < 0)
+		return rc;
+	qsort(cand, (size_t)k, sizeof(*cand), cmp_candidate);
+	return k;
+}
+
 int search_suggest_json(struct searcher *s, const struct index *idx, const char *q, uint32_t limit,
 			struct buf *out)
 {
+	struct candidate cand[SUGGEST_MAX];
+	int context = 0;
 	struct completion *c = NULL;
 	size_t len = q ? strlen(q) : 0, start;
 	int n = 0, rc;
@@ -1696,8 +1775,8 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	arena_reset(s->arena);
 	if (!q || !utf8_valid(q))
 		return as_error_set(AS_EINVAL, "q: not valid UTF-8");
-	if (limit == 0 || limit > 20)
-		limit = limit ? 20 : 8;
+	if (limit == 0 || limit > SUGGEST_MAX)
+		limit = limit ? SUGGEST_MAX : 8;
 	if (len > QUERY_MAX_BYTES)
 		len = QUERY_MAX_BYTES;
 	while (len > 0 && ((unsigned char)q[len] & 0xC0) == 0x80 && len < strlen(q))
@@ -1731,15 +1810,30 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 			wl--;
 		if ((rc = analyzer_fold(w, wl, &s->tmp)) < 0)
 			return rc;
-		if (s->tmp.len > 0 && (n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0)
+		/* Words typed before this one, plain words only (no quote, group, field,
+		 * exclusion or prefix: they would not make a phrase with it)? */
+		for (size_t i = 0; i < start && context >= 0; i++)
+			if (strchr("\"():*", q[i]) || (q[i] == '-' && (i == 0 || q[i - 1] == ' ')))
+				context = -1;
+			else if ((unsigned char)q[i] >= 0x80 || (q[i] >= '0' && q[i] <= '9') ||
+				 ((q[i] | 0x20) >= 'a' && (q[i] | 0x20) <= 'z'))
+				context = 1;
+		context = context > 0;
+		if (s->tmp.len > 0 && context) {
+			if ((n = suggest_in_context(s, idx, q, start, s->tmp.ptr, s->tmp.len, limit, cand)) < 0)
+				return n;
+			arena_reset(s->arena);
+		} else if (s->tmp.len > 0 && (n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0) {
 			return n;
+		}
 	}
 	buf_addstr(out, "{\"query\": ");
 	json_str(out, q);
 	buf_addstr(out, ", \"suggestions\": [");
 	for (int i = 0; i < n; i++) {
 		/* Completions come folded from the word dictionary: shown with their accents. */
-		const char *w = plan_accent(idx, s->an, s->arena, c[i].word, c[i].len);
+		const char *w = context ? plan_accent(idx, s->an, s->arena, cand[i].word, cand[i].len)
+				        : plan_accent(idx, s->an, s->arena, c[i].word, c[i].len);
 		if (!w)
 			return AS_ENOMEM;
 		buf_addstr(out, i ? ", \"" : "\"");

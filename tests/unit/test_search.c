@@ -912,6 +912,15 @@ static void test_json(void **state)
 			fail_msg("/suggest?q=%s lacks %s: %s", shown[i][0], shown[i][1], out.ptr);
 	}
 	assert_null(strstr(out.ptr, "boulangeriep"));
+	/* After other words, the completions that continue them as a phrase first:
+	 * `euros` is commoner than `européennes`, not after `journées`. */
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "eur", 8, &out), 0);
+	assert_true(strstr(out.ptr, "\"euros\"") < strstr(out.ptr, "\"européennes\""));
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "journées eur", 8, &out), 0);
+	static const char first[] = "{\"query\": \"journées eur\", \"suggestions\": [\"journées européennes\",";
+	assert_true(strncmp(out.ptr, first, sizeof(first) - 1) == 0);
 	/* An operator before the word stays as typed. */
 	buf_reset(&out);
 	assert_int_equal(search_suggest_json(s, idx, "-appren", 8, &out), 0);

@@ -926,6 +926,9 @@ static int unelide(struct builder *b, struct leaf *l)
 	    (w[0] != 'd' && w[0] != 'l') || !strchr("aeiouyh", w[1]) || leaf_df(l, b->plan, 1) > 0 ||
 	    word_df(b, w + 1, l->word_len - 1) == 0)
 		return 0;
+	for (uint32_t i = 0; i < l->n_terms; i++)
+		if (l->terms[i].origin == ORIGIN_PREFIX)
+			return 0; /* completed as typed (complete_last): `dart` is `dartois` */
 	uint32_t from = l->n_terms;
 	leaf_add_word(b, l, w + 1, l->word_len - 1, ORIGIN_TYPO, RANK_W_EXACT);
 	if (l->n_terms == from)

@@ -631,58 +631,21 @@ struct phrase_iter {
 	unsigned mask;
 };
 
-static int phrase_at(struct phrase_iter *ph, int *ok)
-{
-	static const enum field fields[] = { FIELD_TITLE, FIELD_TAGS, FIELD_BODY };
-	const uint32_t *pos[32];
-	uint32_t n[32], at[32];
-	uint32_t nk = ph->a.n < 32 ? ph->a.n : 32;
-	int rc;
-
-	*ok = 0;
-	for (size_t fi = 0; fi < 3; fi++) {
-		enum field f = fields[fi];
-		uint32_t j;
-		if (!(ph->mask & (1u << f)))
-			continue;
-		for (j = 0; j < nk; j++) {
-			if ((rc = leaf_iter_positions((struct leaf_iter *)ph->a.kids[j], f, &pos[j], &n[j])) < 0)
-				return rc;
-			if (n[j] == 0)
-				break;
-			at[j] = 0;
-		}
-		if (j < nk)
-			continue;
-		for (uint32_t i = 0; i < n[0]; i++) {
-			uint32_t p0 = pos[0][i];
-			for (j = 1; j < nk; j++) {
-				uint32_t want = p0 + ph->offsets[j];
-				while (at[j] < n[j] && pos[j][at[j]] < want)
-					at[j]++;
-				if (at[j] == n[j] || pos[j][at[j]] != want)
-					break;
-			}
-			if (j == nk) {
-				*ok = 1;
-				return 0;
-			}
-		}
-	}
-	return 0;
-}
-
-/* The phrase's occurrences in each field of its current document into ptf. 0 or <0. */
-static int phrase_count(struct phrase_iter *ph, uint32_t ptf[N_FIELDS])
+/*
+ * The phrase's occurrences in each field of its current document into ptf; with
+ * first_only, only whether there is one (the first found counts 1, the rest 0). 0 or <0.
+ */
+static int phrase_scan(struct phrase_iter *ph, int first_only, uint32_t ptf[N_FIELDS])
 {
 	const uint32_t *pos[32];
 	uint32_t n[32], at[32];
 	uint32_t nk = ph->a.n < 32 ? ph->a.n : 32;
 	int rc;
 
+	for (int f = 0; f < N_FIELDS; f++)
+		ptf[f] = 0;
 	for (int f = 0; f < N_FIELDS; f++) {
 		uint32_t j;
-		ptf[f] = 0;
 		if (!(ph->mask & (1u << f)))
 			continue;
 		for (j = 0; j < nk; j++) {
@@ -702,7 +665,11 @@ static int phrase_count(struct phrase_iter *ph, uint32_t ptf[N_FIELDS])
 				if (at[j] == n[j] || pos[j][at[j]] != want)
 					break;
 			}
-			ptf[f] += j == nk;
+			if (j == nk) {
+				ptf[f]++;
+				if (first_only)
+					return 0;
+			}
 		}
 	}
 	return 0;
@@ -722,7 +689,7 @@ static double phrase_score(struct qiter *it, struct score_ctx *ctx)
 	uint32_t ptf[N_FIELDS];
 	double s = 0;
 
-	if (phrase_count(ph, ptf) < 0)
+	if (phrase_scan(ph, 0, ptf) < 0)
 		return and_score(it, ctx); /* its positions were read once already */
 	for (uint32_t j = 0; j < ph->a.n; j++) {
 		struct leaf_iter *li = (struct leaf_iter *)ph->a.kids[j];
@@ -757,14 +724,15 @@ static double phrase_score(struct qiter *it, struct score_ctx *ctx)
 
 static int phrase_find(struct phrase_iter *ph, uint32_t t)
 {
-	int rc, ok;
+	uint32_t ptf[N_FIELDS];
+	int rc;
 
 	for (;;) {
 		if ((rc = and_align(&ph->a, t)) != 0)
 			return rc;
-		if ((rc = phrase_at(ph, &ok)) < 0)
+		if ((rc = phrase_scan(ph, 1, ptf)) < 0)
 			return rc;
-		if (ok)
+		if (ptf[FIELD_TITLE] + ptf[FIELD_TAGS] + ptf[FIELD_BODY])
 			return 0;
 		t = ph->a.it.doc + 1;
 	}

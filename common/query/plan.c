@@ -1001,83 +1001,80 @@ static int form_of(const char *e, size_t el, const char *w, size_t wl, size_t *f
 	return yes;
 }
 
+/* A key's variants: `base 0x01 suffix` keys of a dictionary, by suffix. */
+struct variant {
+	char s[128];
+	size_t len;
+	uint64_t df;
+};
+
 /*
- * The form most documents of the folded word w[0..len) write, if at least half of them
- * do: the word dictionary's `word 0x01 form` keys (FORMAT.md "Dictionaries"), which
- * follow the word's own key. 1 with it in *out (arena), 0 without, <0 on error.
+ * The keys `base 0x01 suffix` of dictionary d (which follow base's own key), summed
+ * over the segments by suffix into v[0..8) (suffixes of 128 bytes or more left out);
+ * *plain gets base's own documents. Returns how many, or <0.
  */
-static int word_form(const struct index *idx, struct arena *arena, const char *w, size_t len, const char **out)
+static int key_variants(const struct index *idx, enum dict d, const char *base, size_t len, struct variant v[8],
+			uint64_t *plain)
 {
-	struct form {
-		const char *k;
-		size_t len;
-		uint64_t df;
-	} f[8];
-	uint32_t nf = 0, best = 0;
-	uint64_t df = 0;
+	uint32_t nv = 0;
 	int rc = 0;
 
+	*plain = 0;
 	for (uint32_t s = 0; s < index_n_segments(idx) && rc >= 0; s++) {
 		struct term_iter *it;
-		if ((rc = term_iter_new(index_segment(idx, s), DICT_WORDS, &it)) < 0)
+		if ((rc = term_iter_new(index_segment(idx, s), d, &it)) < 0)
 			return rc;
-		for (rc = term_iter_seek(it, w, len); rc == 0; rc = term_iter_next(it)) {
+		for (rc = term_iter_seek(it, base, len); rc == 0; rc = term_iter_next(it)) {
 			size_t kl;
 			const char *k = term_iter_key(it, &kl);
-			uint64_t kdf = term_iter_info(it)->doc_freq;
-			if (kl < len || memcmp(k, w, len) != 0 || (kl > len && k[len] != 0x01))
-				break;
+			uint64_t df = term_iter_info(it)->doc_freq;
+			if (kl < len || memcmp(k, base, len) != 0 || (kl > len && k[len] != 0x01))
+				break; /* past base's keys (`chatte` after every `chat 0x01 ...`) */
 			if (kl == len) {
-				df += kdf;
+				*plain += df;
 				continue;
 			}
+			if (kl - len - 1 >= sizeof(v[0].s))
+				continue;
 			uint32_t i = 0;
-			while (i < nf && !(f[i].len == kl - len - 1 && memcmp(f[i].k, k + len + 1, f[i].len) == 0))
+			while (i < nv && !(v[i].len == kl - len - 1 && memcmp(v[i].s, k + len + 1, v[i].len) == 0))
 				i++;
-			if (i == nf) {
-				if (nf == 8)
+			if (i == nv) {
+				if (nv == 8)
 					continue;
-				if (!(f[nf].k = arena_strndup(arena, k + len + 1, kl - len - 1))) {
-					rc = AS_ENOMEM;
-					break;
-				}
-				f[nf].len = kl - len - 1;
-				f[nf++].df = 0;
+				memcpy(v[nv].s, k + len + 1, kl - len - 1);
+				v[nv].len = kl - len - 1;
+				v[nv++].df = 0;
 			}
-			f[i].df += kdf;
+			v[i].df += df;
 		}
 		term_iter_free(it);
 	}
-	if (rc < 0)
-		return rc;
-	for (uint32_t i = 1; i < nf; i++)
-		if (f[i].df > f[best].df)
-			best = i;
-	if (nf == 0 || 2 * f[best].df < df)
-		return 0;
-	*out = f[best].k;
-	return 1;
+	return rc < 0 ? rc : (int)nv;
 }
 
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
 			size_t len)
 {
-	struct variant {
-		char exact[128];
-		size_t len;
-		uint64_t df;
-	} v[8];
-	uint32_t nv = 0;
+	struct variant v[8];
 	uint64_t plain = 0;
 	char stem[260];
 	size_t sl = 0;
 	struct token tok;
-	const char *form;
-	int rc, n = 0;
+	int rc, n = 0, nv;
 
-	if ((rc = word_form(idx, arena, word, len, &form)) != 0)
-		return rc > 0 ? form : NULL;
-	/* The word's stem, as the index keys it: one token, or the word stays. */
+	/* The form most documents of the word write, if at least half of them do: the
+	 * word dictionary's `word 0x01 form` keys (FORMAT.md "Dictionaries"). */
+	if ((nv = key_variants(idx, DICT_WORDS, word, len, v, &plain)) < 0)
+		return NULL;
+	int best = -1;
+	for (int i = 0; i < nv; i++)
+		if (best < 0 || v[i].df > v[best].df)
+			best = i;
+	/* The word's own key counts all its documents, whatever their form. */
+	if (best >= 0 && 2 * v[best].df >= plain)
+		return arena_strndup(arena, v[best].s, v[best].len);
+	/* Else the accented stem most of its documents have, in place of its beginning. */
 	analyzer_start(an, word, len, ANALYZER_QUERY);
 	while ((rc = analyzer_next(an, &tok)) == 0)
 		if (n++ == 0 && tok.term_len < sizeof(stem) - 1) {
@@ -1086,55 +1083,26 @@ const char *plan_accent(const struct index *idx, struct analyzer *an, struct are
 		}
 	if (rc < 0 || n != 1 || sl == 0 || sl > len || memcmp(stem, word, sl) != 0)
 		return arena_strndup(arena, word, len);
-	stem[sl] = 0x01;
-	for (uint32_t s = 0; s < index_n_segments(idx); s++) {
-		struct term_iter *it;
-		if (term_iter_new(index_segment(idx, s), DICT_TERMS, &it) < 0)
-			return NULL;
-		for (rc = term_iter_seek(it, stem, sl); rc == 0; rc = term_iter_next(it)) {
-			size_t kl;
-			const char *k = term_iter_key(it, &kl);
-			uint64_t df = term_iter_info(it)->doc_freq;
-			if (kl < sl || memcmp(k, stem, sl) != 0)
-				break;
-			if (kl == sl) {
-				plain += df;
-				continue;
-			}
-			if (k[sl] != 0x01 || kl - sl - 1 >= sizeof(v[0].exact))
-				break; /* a longer stem: past this one's keys */
-			uint32_t i = 0;
-			while (i < nv && !(v[i].len == kl - sl - 1 && memcmp(v[i].exact, k + sl + 1, v[i].len) == 0))
-				i++;
-			if (i == nv) {
-				if (nv == 8)
-					continue;
-				memcpy(v[nv].exact, k + sl + 1, kl - sl - 1);
-				v[nv].len = kl - sl - 1;
-				v[nv++].df = 0;
-			}
-			v[i].df += df;
-		}
-		term_iter_free(it);
-	}
-	uint32_t best = nv;
+	if ((nv = key_variants(idx, DICT_TERMS, stem, sl, v, &plain)) < 0)
+		return NULL;
+	best = -1;
 	size_t best_fl = 0, fl;
-	for (uint32_t i = 0; i < nv; i++) {
-		if (v[i].df <= plain || (best < nv && v[i].df <= v[best].df))
+	for (int i = 0; i < nv; i++) {
+		if (v[i].df <= plain || (best >= 0 && v[i].df <= v[best].df))
 			continue;
-		if ((rc = form_of(v[i].exact, v[i].len, word, len, &fl)) < 0)
+		if ((rc = form_of(v[i].s, v[i].len, word, len, &fl)) < 0)
 			return NULL;
 		if (rc) {
 			best = i;
 			best_fl = fl;
 		}
 	}
-	if (best == nv)
+	if (best < 0)
 		return arena_strndup(arena, word, len);
 	char *out = arena_alloc(arena, v[best].len + len - best_fl + 1);
 	if (!out)
 		return NULL;
-	memcpy(out, v[best].exact, v[best].len);
+	memcpy(out, v[best].s, v[best].len);
 	memcpy(out + v[best].len, word + best_fl, len - best_fl);
 	out[v[best].len + len - best_fl] = '\0';
 	return out;

@@ -367,6 +367,36 @@ static void add_typo_synonym(void *ctx, const struct syn_member *m)
 		      m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM, RANK_W_TYPO * RANK_W_SYNONYM, 0);
 }
 
+/*
+ * The other grammatical number of a query word, when Snowball stems it otherwise: it
+ * reads `boulanger` as a verb (`boulang`) but `boulangers` as a noun (`boulanger`), and
+ * keeps `élu` and `élus` apart, so a visitor typing one would miss the documents saying
+ * the other (FRENCH.md 5). The stem of the word with a final s or x dropped, or with an s
+ * added, joins the leaf as the word itself when it differs.
+ */
+static void add_other_number(struct builder *b, struct leaf *l, const struct qtok *t, int accent_typed)
+{
+	char v[TYPO_MAX_WORD + 2];
+	size_t n = t->t.word_len;
+	struct token tok;
+
+	if (n < 3 || n > TYPO_MAX_WORD || (t->t.flags & TOKEN_NUMBER) || (t->word[n - 1] == 's' && t->word[n - 2] == 's'))
+		return; /* `-ss` is no plural (`stress`; `diplômess` is a typo) */
+	memcpy(v, t->word, n);
+	if (v[n - 1] == 's' || v[n - 1] == 'x')
+		n--;
+	else
+		v[n++] = 's';
+	analyzer_start(b->an, v, n, ANALYZER_QUERY);
+	if (analyzer_next(b->an, &tok) != 0 || (tok.flags & (TOKEN_COMPOUND | TOKEN_PART)))
+		return;
+	if ((tok.term_len == t->t.term_len && memcmp(tok.term, t->term, tok.term_len) == 0) ||
+	    (tok.term_len == t->t.alt_len && memcmp(tok.term, t->alt, tok.term_len) == 0))
+		return;
+	leaf_add_term(b, l, tok.term, tok.term_len, tok.exact, tok.exact_len, t->word, t->t.word_len, ORIGIN_QUERY,
+		      RANK_W_EXACT, accent_typed);
+}
+
 /* A leaf for one analysed token of the query. */
 static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
 			       unsigned fields)
@@ -391,6 +421,7 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 	if (t->t.alt_len)
 		leaf_add_term_owned(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
 				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
+	add_other_number(b, l, t, accent_typed);
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
 	l->completable = slot >= 0 && !(t->t.flags & TOKEN_NUMBER);
 	return l;
@@ -837,6 +868,31 @@ static int cmp_typo(const void *a, const void *b)
 	return strcmp(x->word, y->word);
 }
 
+/* Documents of the index where the folded word w[0..len) is written. */
+static uint64_t word_df(struct builder *b, const char *w, size_t len)
+{
+	uint64_t df = 0;
+
+	for (uint32_t s = 0; s < b->plan->n_segments && !b->rc; s++) {
+		struct term_iter *it;
+		size_t kl;
+		int rc;
+		if ((rc = term_iter_new(index_segment(b->idx, s), DICT_WORDS, &it)) < 0) {
+			b->rc = rc;
+			break;
+		}
+		if ((rc = term_iter_seek(it, w, len)) < 0)
+			b->rc = rc;
+		else if (rc == 0) {
+			const char *k = term_iter_key(it, &kl);
+			if (kl == len && memcmp(k, w, len) == 0)
+				df += term_iter_info(it)->doc_freq;
+		}
+		term_iter_free(it);
+	}
+	return df;
+}
+
 /* Corrects a leaf that matches nothing or very little (rank.h TYPO_RARE_*). */
 static void correct(struct builder *b, struct leaf *l)
 {
@@ -846,7 +902,13 @@ static void correct(struct builder *b, struct leaf *l)
 	uint64_t df;
 	uint32_t from = l->n_terms, n;
 
-	if (k == 0 || l->word_len > TYPO_MAX_WORD || (df = leaf_df(l, p, 1)) >= TYPO_RARE_DF)
+	if (k == 0 || l->word_len > TYPO_MAX_WORD)
+		return;
+	/* A word that matches is corrected only if it is nowhere as typed (its stem matches
+	 * another word: `transmision` is `transmise`'s stem) and a correction could be
+	 * TYPO_RARE_RATIO times commoner: a dictionary look-up for the rare ones alone. */
+	if ((df = leaf_df(l, p, 1)) >= TYPO_RARE_DF &&
+	    (df * TYPO_RARE_RATIO > p->stats.n_docs || word_df(b, l->word, l->word_len) > 0))
 		return;
 	tc.n = 0;
 	tc.word = l->word;
@@ -882,31 +944,6 @@ static void correct(struct builder *b, struct leaf *l)
 	}
 	l->correction = dup(b, tc.c[0].word, tc.c[0].len);
 	resolve_terms(b, l, from);
-}
-
-/* Documents of the index where the folded word w[0..len) is written. */
-static uint64_t word_df(struct builder *b, const char *w, size_t len)
-{
-	uint64_t df = 0;
-
-	for (uint32_t s = 0; s < b->plan->n_segments && !b->rc; s++) {
-		struct term_iter *it;
-		size_t kl;
-		int rc;
-		if ((rc = term_iter_new(index_segment(b->idx, s), DICT_WORDS, &it)) < 0) {
-			b->rc = rc;
-			break;
-		}
-		if ((rc = term_iter_seek(it, w, len)) < 0)
-			b->rc = rc;
-		else if (rc == 0) {
-			const char *k = term_iter_key(it, &kl);
-			if (kl == len && memcmp(k, w, len) == 0)
-				df += term_iter_info(it)->doc_freq;
-		}
-		term_iter_free(it);
-	}
-	return df;
 }
 
 /*

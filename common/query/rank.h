@@ -127,8 +127,9 @@
 
 /* Typo tolerance: a word is corrected when it matches fewer than TYPO_RARE_DF documents
  * (1: none at all — a rare word of the corpus is a real word, and the walk is not paid
- * for words that match), and then only by corrections that match TYPO_RARE_RATIO times
- * more documents than it does. */
+ * for words that match), or when it is nowhere as typed and only its stem matches
+ * (`transmision`, `transmise`'s stem), then by corrections that match TYPO_RARE_RATIO
+ * times more documents than it does. */
 #ifndef TYPO_RARE_DF
 #define TYPO_RARE_DF 1
 #endif

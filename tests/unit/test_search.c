@@ -116,6 +116,12 @@ static void test_same_analysis(void **state)
 	assert_int_equal(total("C.M.A."), total("CMA"));
 	assert_true(total("73 700") > 0);
 	assert_int_equal(total("73 700"), total("73700"));
+	/* Singular and plural find the same documents, where Snowball stems them apart
+	 * (`boulanger` as a verb, `boulangers` as a noun; `élu`, `élus`). */
+	assert_true(total("boulangers") > total("boulanger -boulangers"));
+	assert_int_equal(total("boulanger"), total("boulangers"));
+	assert_int_equal(total("élu"), total("élus"));
+	assert_true(total("élu") > 2);
 }
 
 /* ---- The query language ---------------------------------------------------------------- */
@@ -823,6 +829,49 @@ static void test_accent_in_ending(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A word whose stem matches but that is nowhere as typed is corrected when a word an edit
+ * away is far commoner: `transmision` has the stem of a single `transmise`. */
+static void test_typo_of_a_rare_stem(void **state)
+{
+	static char name[24][16], text[24][128];
+	static const char *files[2 * 24 + 1];
+	char corpus[] = "/tmp/artisearch-rare-XXXXXX", ixdir[512], cmd[600];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	(void)state;
+
+	for (int i = 0; i < 24; i++) {
+		snprintf(name[i], sizeof(name[i]), "d%02d.txt", i);
+		if (i == 0)
+			snprintf(text[i], sizeof(text[i]), "Cession\n\nL'entreprise sera transmise au repreneur.\n");
+		else
+			snprintf(text[i], sizeof(text[i]), "Bourse %d\n\nLa transmission d'entreprise, bourse %d.\n", i, i);
+		files[2 * i] = name[i];
+		files[2 * i + 1] = text[i];
+	}
+	files[48] = NULL;
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", "transmision"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 24);
+	assert_string_equal(search_result_suggestion(res), "transmission");
+	/* A word of the index stays as it is, however rare. */
+	assert_int_equal(search_request_set(&req, "q", "transmise"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	assert_null(search_result_suggestion(res));
+	searcher_free(ms);
+	index_close(mi);
+	qfix_remove(ixdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A phrase (a synonym of several words, a quoted one) weighs and is marked where the
  * whole phrase is, not wherever one of its words is. */
 static void test_phrase_weight_and_marks(void **state)
@@ -1053,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_phrase_weight_and_marks),
+		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_strict_parameters), cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test(test_messages_stay_utf8),

@@ -354,7 +354,7 @@ static void add_synonym(void *ctx, const struct syn_member *m)
 }
 
 /* add_synonym() for a corrected word: its one-word synonyms join the leaf, weighed as a
- * correction's synonym. Longer members are left out: they are phrases, whose nodes
+ * correction's synonym (rank.h). Longer members are left out: they are phrases, whose nodes
  * word_node() builds around the leaf before corrections are known. */
 static void add_typo_synonym(void *ctx, const struct syn_member *m)
 {
@@ -364,7 +364,7 @@ static void add_typo_synonym(void *ctx, const struct syn_member *m)
 		return;
 	sc->n_added++;
 	leaf_add_term(sc->b, sc->leaf, m->terms[0], strlen(m->terms[0]), m->terms[0], strlen(m->terms[0]),
-		      m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM, RANK_W_TYPO * RANK_W_SYNONYM, 0);
+		      m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM, RANK_W_TYPO_SYNONYM, 0);
 }
 
 /*

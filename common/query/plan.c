@@ -283,6 +283,84 @@ static void expand_prefix(struct builder *b, struct leaf *l)
 	}
 }
 
+struct typo_completions {
+	struct arena *arena;
+	struct completion *c;
+	unsigned *dist;
+	uint32_t n, max;
+	int err;
+};
+
+/* Whether a (at distance da) should come before b (at db). */
+static int completes_better(const struct completion *a, unsigned da, const struct completion *b, unsigned db)
+{
+	return da != db ? da < db : a->df > b->df;
+}
+
+static void on_typo_completion(void *ctx, const char *key, size_t len, unsigned dist, uint32_t df)
+{
+	struct typo_completions *t = ctx;
+	struct completion c = { key, len, df };
+	uint32_t i, worst = 0;
+
+	if (t->err || analyzer_is_stop_word(key, len))
+		return;
+	for (i = 0; i < t->n; i++)
+		if (t->c[i].len == len && memcmp(t->c[i].word, key, len) == 0) {
+			t->c[i].df += df; /* the same word in another segment */
+			return;
+		}
+	if (t->n == t->max) {
+		for (i = 1; i < t->n; i++)
+			if (completes_better(&t->c[worst], t->dist[worst], &t->c[i], t->dist[i]))
+				worst = i;
+		if (!completes_better(&c, dist, &t->c[worst], t->dist[worst]))
+			return;
+		i = worst;
+	} else {
+		i = t->n++;
+	}
+	if (!(t->c[i].word = arena_strndup(t->arena, key, len))) {
+		t->err = AS_ENOMEM;
+		return;
+	}
+	t->c[i].len = len;
+	t->c[i].df = df;
+	t->dist[i] = dist;
+}
+
+int plan_complete_typo(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
+		       uint32_t max, struct completion **out)
+{
+	unsigned k = typo_max_edits(prefix, len);
+	struct typo_completions t = { arena, NULL, NULL, 0, max, 0 };
+
+	*out = NULL;
+	if (k == 0 || len > TYPO_MAX_WORD || max == 0)
+		return 0;
+	t.c = arena_alloc(arena, max * sizeof(*t.c));
+	t.dist = arena_alloc(arena, max * sizeof(*t.dist));
+	if (!t.c || !t.dist)
+		return AS_ENOMEM;
+	for (uint32_t s = 0; s < index_n_segments(idx) && !t.err; s++) {
+		int rc = typo_walk_prefix(index_segment(idx, s), prefix, len, k, on_typo_completion, &t);
+		if (rc < 0)
+			return rc;
+	}
+	if (t.err)
+		return t.err;
+	/* The closest, then the most frequent: a few, sorted by insertion. */
+	for (uint32_t i = 1; i < t.n; i++)
+		for (uint32_t j = i; j > 0 && completes_better(&t.c[j], t.dist[j], &t.c[j - 1], t.dist[j - 1]); j--) {
+			struct completion c = t.c[j];
+			unsigned d = t.dist[j];
+			t.c[j] = t.c[j - 1], t.dist[j] = t.dist[j - 1];
+			t.c[j - 1] = c, t.dist[j - 1] = d;
+		}
+	*out = t.c;
+	return (int)t.n;
+}
+
 /* ---- Analysis of words and phrases --------------------------------------------------- */
 
 struct qtok {

@@ -130,6 +130,13 @@ struct completion {
 int plan_complete(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
 		  uint32_t max, struct completion **out);
 /*
+ * The same for a prefix typed with a typo (`aprent`): the words that begin within
+ * typo_max_edits() of it (typo_walk_prefix), the closest first, then the most frequent.
+ * For when plan_complete() finds none. Returns how many, or <0.
+ */
+int plan_complete_typo(const struct index *idx, struct arena *arena, const char *prefix, size_t len,
+		       uint32_t max, struct completion **out);
+/*
  * A folded word (a correction, a completion) as the documents write it: the form most
  * of its documents write when that is more than accents (`haute-garonne`,
  * `aujourd'hui`, `œuvre`: the word dictionary's `word 0x01 form` keys), else the accented

@@ -1826,6 +1826,10 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 		} else if (s->tmp.len > 0 && (n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0) {
 			return n;
 		}
+		/* None as typed: as it was surely meant (`aprent`). */
+		if (n == 0 && s->tmp.len > 0 && !context &&
+		    (n = plan_complete_typo(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0)
+			return n;
 	}
 	buf_addstr(out, "{\"query\": ");
 	json_str(out, q);

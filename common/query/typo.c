@@ -167,13 +167,18 @@ static size_t seek(const struct dict_keys *dk, size_t from, const unsigned char 
 	return n ? lo + key_less(dk, lo, &t) : lo;
 }
 
-int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
-	      void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
-	      void *ctx)
+/*
+ * typo_walk() and typo_walk_prefix(): `prefix` accepts a key as soon as one of its
+ * prefixes is within k of the word (that row's last cell), and then every key sharing
+ * that prefix; a dead row (every cell above k) kills a prefix in both, so the seeks are
+ * the same.
+ */
+static int walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits, int prefix,
+		void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df), void *ctx)
 {
 	struct walk w;
 	const struct dict_keys *dk;
-	size_t valid = 0, pos;
+	size_t valid = 0, pos, qual = SIZE_MAX; /* qual: the shallowest accepted prefix of path */
 	unsigned visits = 0;
 	int rc;
 
@@ -199,7 +204,12 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 		while (l < valid && l < klen && w.path[l] == key[l])
 			l++;
 		valid = l;
-		for (i = l; i < klen; i++) {
+		if (qual > l)
+			qual = SIZE_MAX;
+		/* The last row may be the seek's (next_byte()), not yet looked at. */
+		if (prefix && qual == SIZE_MAX && l > 0 && w.rows[l][len] <= w.k)
+			qual = l;
+		for (i = l; i < klen && qual == SIZE_MAX; i++) {
 			if (i + 1 > MAX_DEPTH) {
 				dead = 1;
 				break;
@@ -210,11 +220,14 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 				break;
 			}
 			valid = i + 1;
+			if (prefix && w.rows[i + 1][len] <= w.k)
+				qual = i + 1;
 		}
 		if (!dead) {
 			/* `word 0x01 form` keys are how a word is written, not words. */
-			if (w.rows[klen][len] <= w.k && !memchr(key, 0x01, klen))
-				fn(ctx, (const char *)key, klen, w.rows[klen][len], dk->doc_freq[pos]);
+			size_t at = prefix ? qual : klen;
+			if (at <= klen && w.rows[at][len] <= w.k && !memchr(key, 0x01, klen))
+				fn(ctx, (const char *)key, klen, w.rows[at][len], dk->doc_freq[pos]);
 			pos++;
 			continue;
 		}
@@ -249,6 +262,19 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 		pos = seek(dk, pos + 1, cand, d + 1, cp);
 	}
 	return 0;
+}
+
+int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
+	      void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df), void *ctx)
+{
+	return walk(seg, word, len, max_edits, 0, fn, ctx);
+}
+
+int typo_walk_prefix(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
+		     void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
+		     void *ctx)
+{
+	return walk(seg, word, len, max_edits, 1, fn, ctx);
 }
 
 unsigned typo_max_edits(const char *word, size_t len)

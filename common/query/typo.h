@@ -35,5 +35,13 @@ unsigned typo_distance(const char *a, size_t a_len, const char *b, size_t b_len)
 int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
 	      void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
 	      void *ctx);
+/*
+ * The same for the words that begin within max_edits of word[0..len): search as you
+ * type with a typo (`aprent` -> apprentissage). dist is that of the closest prefix the
+ * walk met (its shallowest accepted one).
+ */
+int typo_walk_prefix(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
+		     void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
+		     void *ctx);
 
 #endif

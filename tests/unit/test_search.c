@@ -484,7 +484,7 @@ static void test_dict_keys_threads(void **state)
 }
 
 struct found {
-	char keys[4096];
+	char keys[1 << 17];
 	size_t used;
 	unsigned n;
 };
@@ -499,6 +499,17 @@ static void on_found(void *ctx, const char *key, size_t len, unsigned dist, uint
 	f->n++;
 }
 
+/* on_found() for the prefix walk (cmocka's asserts cost most of a long list's time). */
+static void on_found_big(void *ctx, const char *key, size_t len, unsigned dist, uint32_t df)
+{
+	struct found *f = ctx;
+	int w = snprintf(f->keys + f->used, sizeof(f->keys) - f->used, "%.*s/%u/%u ", (int)len, key, dist, df);
+
+	if (w > 0 && (size_t)w < sizeof(f->keys) - f->used)
+		f->used += (size_t)w;
+	f->n++;
+}
+
 /*
  * The automaton walk finds exactly the words a scan of the whole dictionary with
  * typo_distance() finds (written forms, `word 0x01 form`, are no words), in the same
@@ -507,7 +518,7 @@ static void on_found(void *ctx, const char *key, size_t len, unsigned dist, uint
  */
 static void test_typo_walk_exhaustive(void **state)
 {
-	unsigned words = 0, matches = 0;
+	unsigned words = 0, matches = 0, prefixes = 0;
 
 	(void)state;
 	for (uint32_t sg = 0; sg < index_n_segments(idx); sg++) {
@@ -553,7 +564,10 @@ static void test_typo_walk_exhaustive(void **state)
 					break;
 				}
 				for (unsigned e = 1; e <= 2; e++) {
-					struct found walk = { .used = 0 }, scan = { .used = 0 };
+					static struct found walk, scan;
+					walk.used = scan.used = 0;
+					walk.n = scan.n = 0;
+					walk.keys[0] = scan.keys[0] = 0;
 					assert_int_equal(typo_walk(seg, q, ql, e, on_found, &walk), 0);
 					for (size_t i = 0; i < dk->n; i++) {
 						const char *k = dk->bytes + dk->off[i];
@@ -567,14 +581,42 @@ static void test_typo_walk_exhaustive(void **state)
 							 scan.keys);
 					words++;
 					matches += walk.n;
+					/* The prefix walk, on one in 16 of them: keys one of whose prefixes
+					 * is within e, with the shallowest such prefix's distance. */
+					if (words % 16 || ql < 5)
+						continue;
+					static struct found pwalk, pscan;
+					pwalk.used = pscan.used = 0;
+					pwalk.n = pscan.n = 0;
+					pwalk.keys[0] = pscan.keys[0] = 0;
+					assert_int_equal(typo_walk_prefix(seg, q, ql, e, on_found_big, &pwalk), 0);
+					for (size_t i = 0; i < dk->n; i++) {
+						const char *k = dk->bytes + dk->off[i];
+						size_t kl = dk->off[i + 1] - dk->off[i];
+						if (memchr(k, 0x01, kl))
+							continue;
+						for (size_t pl = 1; pl <= kl; pl++) {
+							unsigned d = typo_distance(q, ql, k, pl);
+							if (d <= e) {
+								on_found_big(&pscan, k, kl, d, dk->doc_freq[i]);
+								break;
+							}
+						}
+					}
+					if (strcmp(pwalk.keys, pscan.keys) != 0)
+						fail_msg("'%.*s' prefix within %u: walk [%.300s] scan [%.300s]", (int)ql, q, e,
+							 pwalk.keys, pscan.keys);
+					prefixes++;
 				}
 			}
 		}
 	}
-	print_message("typo walk: %u walks equal to a scan, %u words found\n", words, matches);
+	print_message("typo walk: %u walks equal to a scan, %u words found; %u prefix walks\n", words, matches,
+		      prefixes);
 	/* The sample is not empty, and misspellings do find their words. */
 	assert_true(words > 1000);
 	assert_true(matches > words / 2);
+	assert_true(prefixes > 100);
 }
 
 static void test_synonyms(void **state)
@@ -970,6 +1012,10 @@ static void test_json(void **state)
 	assert_int_equal(search_suggest_json(s, idx, "journées eur", 8, &out), 0);
 	static const char first[] = "{\"query\": \"journées eur\", \"suggestions\": [\"journées européennes\",";
 	assert_true(strncmp(out.ptr, first, sizeof(first) - 1) == 0);
+	/* A prefix that begins no word is completed as it was surely meant. */
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(s, idx, "aprent", 8, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"apprentissage\""));
 	/* An operator before the word stays as typed. */
 	buf_reset(&out);
 	assert_int_equal(search_suggest_json(s, idx, "-appren", 8, &out), 0);

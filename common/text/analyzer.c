@@ -1051,9 +1051,11 @@ static int make_form(struct analyzer *an, size_t s, size_t e, const struct token
 	}
 	if (raw->err)
 		return AS_ENOMEM;
-	if (n == 0 || (rc = norm_spell(&an->sc, raw->ptr, raw->len, OPT_LOWER, 0, out)) < 0) {
+	if (n == 0)
+		return 0; /* only an ignorable: the word with its accents, if any (make_token) */
+	if ((rc = norm_spell(&an->sc, raw->ptr, raw->len, OPT_LOWER, 0, out)) < 0) {
 		buf_reset(out);
-		return 0;
+		return rc == AS_ENOMEM ? rc : 0;
 	}
 	if (out->len == tok->word_len && memcmp(out->ptr, tok->word, out->len) == 0)
 		buf_reset(out);
@@ -1113,10 +1115,11 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 	tok->flags = flags | (ent->number ? TOKEN_NUMBER : 0);
 	if (an->mode != ANALYZER_DOCUMENT)
 		return 0;
-	if (needs_form((const uint8_t *)an->text, s, e)) {
-		if ((rc = make_form(an, s, e, tok)) < 0)
-			return rc;
-		tok->form = an->form.ptr ? an->form.ptr : "";
+	buf_reset(&an->form);
+	if (needs_form((const uint8_t *)an->text, s, e) && (rc = make_form(an, s, e, tok)) < 0)
+		return rc;
+	if (an->form.len) {
+		tok->form = an->form.ptr;
 		tok->form_len = an->form.len;
 	} else if (an->lower.len != tok->word_len || memcmp(an->lower.ptr, tok->word, tok->word_len) != 0) {
 		/* Accents only: the lower form is the word as written. */

@@ -360,6 +360,8 @@ static void test_forms(void **state)
 	assert_string_equal(form_of(an, "Journ\xC3\xA9" "es", ANALYZER_DOCUMENT), "journ\xC3\xA9" "es");
 	assert_string_equal(form_of(an, "salari\xC3\xA9\xC2\xB7" "e\xC2\xB7s", ANALYZER_DOCUMENT),
 			    "salari\xC3\xA9\xC2\xB7" "e\xC2\xB7s");
+	/* An ignorable inside (a zero-width space) is dropped, the accents stay. */
+	assert_string_equal(form_of(an, "Journ\xE2\x80\x8B\xC3\xA9" "es", ANALYZER_DOCUMENT), "journ\xC3\xA9" "es");
 	/* Decomposed accents come out composed. */
 	assert_string_equal(form_of(an, "Journe\xCC\x81" "es", ANALYZER_DOCUMENT), "journ\xC3\xA9" "es");
 	/* None where the folded word is the word, outside the elision, or for a query. */

@@ -248,12 +248,13 @@ static int norm_append(struct scratch *sc, const char *s, size_t n, utf8proc_opt
  * everything else (apostrophes, hyphens, dots, spaces, ignorables, invalid bytes)
  * dropped. `raw` is scratch space for the slow path. Replaces the contents of out.
  */
-static int lower_span(struct scratch *sc, const char *s, size_t n, struct buf *out, struct buf *raw)
+static int lower_span(struct scratch *sc, const char *s, size_t n, struct buf *out, struct buf *raw, int *special)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, k;
 	int32_t cp;
 	char *d;
+	int sp = 0;
 
 	buf_reset(out);
 	/* Table entries are at most 3 bytes for 2-byte code points and 1 byte for ASCII. */
@@ -265,6 +266,8 @@ static int lower_span(struct scratch *sc, const char *s, size_t n, struct buf *o
 			const struct latin *l = &latin[p[i]];
 			if (is_word_cls(l->cls))
 				*d++ = l->lower[0];
+			else
+				sp = 1;
 			i++;
 			continue;
 		}
@@ -274,13 +277,20 @@ static int lower_span(struct scratch *sc, const char *s, size_t n, struct buf *o
 		if (cp >= 0 && is_word_cls(latin[cp].cls)) {
 			memcpy(d, latin[cp].lower, latin[cp].lower_len);
 			d += latin[cp].lower_len;
+			sp |= cp == 0x0152 || cp == 0x0153 || cp == 0x00C6 || cp == 0x00E6;
+		} else {
+			sp = 1;
 		}
 		i += k;
 	}
 	out->len = (size_t)(d - out->ptr);
 	out->ptr[out->len] = '\0';
+	if (special)
+		*special = sp;
 	return 0;
 slow:
+	if (special)
+		*special = 1;
 	buf_reset(raw);
 	for (i = 0; i < n; i += k) {
 		k = decode(p + i, n - i, &cp);
@@ -429,6 +439,7 @@ struct entry {
 	uint32_t off; /* in pool: key, word, term, exact, alt, one after another */
 	uint16_t key_len, word_len, term_len, exact_len, alt_len;
 	uint8_t stop, number;
+	uint8_t accented; /* key (the lower form) is not word: the word as written has accents */
 };
 
 struct analyzer {
@@ -445,6 +456,7 @@ struct analyzer {
 
 	struct scratch sc;
 	struct buf lower, raw, word, exact, term, alt, form;
+	int lower_special; /* lower_span() dropped a character, or met œ or æ: make_form() */
 
 	uint32_t *slots; /* entry index + 1, 0 empty; 2 * entry_cap of them */
 	struct entry *entries;
@@ -731,6 +743,7 @@ static int cache_fill(struct analyzer *an, uint64_t h, struct entry **out)
 	e->alt_len = (uint16_t)an->alt.len;
 	e->stop = (uint8_t)stop;
 	e->number = (uint8_t)number;
+	e->accented = an->word.len != key->len || memcmp(an->word.ptr, key->ptr, key->len) != 0;
 	p = an->pool + an->pool_len;
 	memcpy(p, key->ptr, key->len);
 	p += key->len;
@@ -996,24 +1009,11 @@ static size_t scan_number(const struct analyzer *an, size_t start, size_t end)
  * Fills *tok for the surface text[s..e). Returns 0 with a token, 1 when the word yields
  * none (a stop word, empty once folded), <0 on error. Does not touch positions.
  */
-/* Whether text[s..e) holds what its folded word loses besides accents and case: a
- * hyphen, an apostrophe, a middle dot, œ or æ (U+2010, U+2011 and U+2019 start with
- * 0xE2; so do ignorables, which only cost a needless look). */
-static int needs_form(const uint8_t *p, size_t s, size_t e)
-{
-	for (size_t i = s; i < e; i++) {
-		uint8_t c = p[i], d = i + 1 < e ? p[i + 1] : 0;
-		if (c == '-' || c == '\'' || c == 0xE2 || (c == 0xC5 && (d == 0x92 || d == 0x93)) ||
-		    (c == 0xC3 && (d == 0x86 || d == 0xA6)) || (c == 0xC2 && d == 0xB7))
-			return 1;
-	}
-	return 0;
-}
-
 /*
- * struct token's form of text[s..e) into an->form when needs_form() says so: the lower
- * form as lower_span() makes it, but with œ and æ as written, hyphens as '-', apostrophes
- * as '\'' and middle dots kept. Empty when that is the word itself.
+ * struct token's form of text[s..e) into an->form, when lower_span() dropped a character
+ * of it or met a ligature (an->lower_special: no second pass over every token): the
+ * lower form as lower_span() makes it, but with œ and æ as written, hyphens as '-',
+ * apostrophes as '\'' and middle dots kept. Empty when that is the word itself.
  */
 static int make_form(struct analyzer *an, size_t s, size_t e, const struct token *tok)
 {
@@ -1024,16 +1024,21 @@ static int make_form(struct analyzer *an, size_t s, size_t e, const struct token
 
 	buf_reset(out);
 	buf_reset(raw);
+	/* By table while every character is Latin (the lower forms lower_span() uses, œ and
+	 * æ kept): utf8proc, which also composes decomposed accents, only beyond. */
+	int slow = 0;
 	for (i = s; i < e; i += k) {
 		int32_t cp;
 		k = decode(p + i, e - i, &cp);
 		switch (cls_of(cp)) {
 		case CL_HYPHEN:
 			buf_addch(raw, '-');
+			buf_addch(out, '-');
 			n++;
 			break;
 		case CL_APOS:
 			buf_addch(raw, '\'');
+			buf_addch(out, '\'');
 			n++;
 			break;
 		case CL_MIDDOT:
@@ -1042,20 +1047,37 @@ static int make_form(struct analyzer *an, size_t s, size_t e, const struct token
 		case CL_LETTER:
 		case CL_DIGIT:
 		case CL_MARK:
-			n += cp == 0x0152 || cp == 0x0153 || cp == 0x00C6 || cp == 0x00E6;
 			buf_add(raw, p + i, k);
+			if (cp == 0x0152 || cp == 0x0153) {
+				buf_add(out, "\xc5\x93", 2);
+				n++;
+			} else if (cp == 0x00C6 || cp == 0x00E6) {
+				buf_add(out, "\xc3\xa6", 2);
+				n++;
+			} else if (cp >= 0 && cp < LATIN_N && cp != 0x00B7) {
+				buf_add(out, latin[cp].lower, latin[cp].lower_len);
+			} else if (cp == 0x00B7) {
+				buf_add(out, p + i, k);
+			} else {
+				slow = 1;
+			}
 			break;
 		default:
 			break;
 		}
 	}
-	if (raw->err)
+	if (raw->err || out->err)
 		return AS_ENOMEM;
-	if (n == 0)
-		return 0; /* only an ignorable: the word with its accents, if any (make_token) */
-	if ((rc = norm_spell(&an->sc, raw->ptr, raw->len, OPT_LOWER, 0, out)) < 0) {
+	if (n == 0) {
 		buf_reset(out);
-		return rc == AS_ENOMEM ? rc : 0;
+		return 0; /* only an ignorable: the word with its accents, if any (make_token) */
+	}
+	if (slow) {
+		buf_reset(out);
+		if ((rc = norm_spell(&an->sc, raw->ptr, raw->len, OPT_LOWER, 0, out)) < 0) {
+			buf_reset(out);
+			return rc == AS_ENOMEM ? rc : 0;
+		}
 	}
 	if (out->len == tok->word_len && memcmp(out->ptr, tok->word, out->len) == 0)
 		buf_reset(out);
@@ -1088,7 +1110,7 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 			return 0;
 		}
 	}
-	rc = lower_span(&an->sc, an->text + s, e - s, &an->lower, &an->raw);
+	rc = lower_span(&an->sc, an->text + s, e - s, &an->lower, &an->raw, &an->lower_special);
 	if (rc)
 		return rc;
 	if (an->lower.len == 0)
@@ -1116,12 +1138,12 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 	if (an->mode != ANALYZER_DOCUMENT)
 		return 0;
 	buf_reset(&an->form);
-	if (needs_form((const uint8_t *)an->text, s, e) && (rc = make_form(an, s, e, tok)) < 0)
+	if (an->lower_special && (rc = make_form(an, s, e, tok)) < 0)
 		return rc;
 	if (an->form.len) {
 		tok->form = an->form.ptr;
 		tok->form_len = an->form.len;
-	} else if (an->lower.len != tok->word_len || memcmp(an->lower.ptr, tok->word, tok->word_len) != 0) {
+	} else if (ent->accented) {
 		/* Accents only: the lower form is the word as written. */
 		tok->form = an->lower.ptr;
 		tok->form_len = an->lower.len;
@@ -1275,7 +1297,7 @@ int analyzer_fold(const char *s, size_t len, struct buf *out)
 	int rc;
 
 	ensure_init();
-	rc = lower_span(&sc, s, len, &lower, &raw);
+	rc = lower_span(&sc, s, len, &lower, &raw, NULL);
 	if (!rc)
 		rc = fold_lower(&sc, lower.ptr, lower.len, out);
 	if (!rc && out->err)

@@ -484,10 +484,17 @@ static void test_dict_keys_threads(void **state)
 }
 
 struct found {
-	char keys[1 << 17];
+	char keys[1 << 18];
 	size_t used;
 	unsigned n;
 };
+
+static void found_reset(struct found *a, struct found *b)
+{
+	a->used = b->used = 0;
+	a->n = b->n = 0;
+	a->keys[0] = b->keys[0] = 0;
+}
 
 static void on_found(void *ctx, const char *key, size_t len, unsigned dist, uint32_t df)
 {
@@ -499,16 +506,6 @@ static void on_found(void *ctx, const char *key, size_t len, unsigned dist, uint
 	f->n++;
 }
 
-/* on_found() for the prefix walk (cmocka's asserts cost most of a long list's time). */
-static void on_found_big(void *ctx, const char *key, size_t len, unsigned dist, uint32_t df)
-{
-	struct found *f = ctx;
-	int w = snprintf(f->keys + f->used, sizeof(f->keys) - f->used, "%.*s/%u/%u ", (int)len, key, dist, df);
-
-	if (w > 0 && (size_t)w < sizeof(f->keys) - f->used)
-		f->used += (size_t)w;
-	f->n++;
-}
 
 /*
  * The automaton walk finds exactly the words a scan of the whole dictionary with
@@ -565,9 +562,7 @@ static void test_typo_walk_exhaustive(void **state)
 				}
 				for (unsigned e = 1; e <= 2; e++) {
 					static struct found walk, scan;
-					walk.used = scan.used = 0;
-					walk.n = scan.n = 0;
-					walk.keys[0] = scan.keys[0] = 0;
+					found_reset(&walk, &scan);
 					assert_int_equal(typo_walk(seg, q, ql, e, on_found, &walk), 0);
 					for (size_t i = 0; i < dk->n; i++) {
 						const char *k = dk->bytes + dk->off[i];
@@ -586,10 +581,8 @@ static void test_typo_walk_exhaustive(void **state)
 					if (words % 16 || ql < 5)
 						continue;
 					static struct found pwalk, pscan;
-					pwalk.used = pscan.used = 0;
-					pwalk.n = pscan.n = 0;
-					pwalk.keys[0] = pscan.keys[0] = 0;
-					assert_int_equal(typo_walk_prefix(seg, q, ql, e, on_found_big, &pwalk), 0);
+					found_reset(&pwalk, &pscan);
+					assert_int_equal(typo_walk_prefix(seg, q, ql, e, on_found, &pwalk), 0);
 					for (size_t i = 0; i < dk->n; i++) {
 						const char *k = dk->bytes + dk->off[i];
 						size_t kl = dk->off[i + 1] - dk->off[i];
@@ -598,7 +591,7 @@ static void test_typo_walk_exhaustive(void **state)
 						for (size_t pl = 1; pl <= kl; pl++) {
 							unsigned d = typo_distance(q, ql, k, pl);
 							if (d <= e) {
-								on_found_big(&pscan, k, kl, d, dk->doc_freq[i]);
+								on_found(&pscan, k, kl, d, dk->doc_freq[i]);
 								break;
 							}
 						}
@@ -822,6 +815,18 @@ static void mini_index(char *corpus, char *ixdir, size_t ixlen, const char *cons
 	assert_true(qfix_build_index(corpus, 0, ixdir, ixlen) > 0);
 }
 
+/* Undoes mini_index() and the searcher over it. */
+static void mini_close(struct searcher *ms, struct index *mi, const char *corpus, const char *ixdir)
+{
+	char cmd[600];
+
+	searcher_free(ms);
+	index_close(mi);
+	qfix_remove(ixdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* An accent in a word's ending alone (the stemmer's `march` for both) tells `marché`
  * from `marche`: typed with it, the word as typed first (FRENCH.md 3); typed without
  * accents, either may be meant and both are found. */
@@ -834,7 +839,7 @@ static void test_accent_in_ending(void **state)
 		"n.txt", "Randonnée\n\nLa marche nordique pour les artisans.\n",
 		NULL,
 	};
-	char corpus[] = "/tmp/artisearch-accent-XXXXXX", ixdir[512], cmd[600];
+	char corpus[] = "/tmp/artisearch-accent-XXXXXX", ixdir[512];
 	struct index *mi;
 	struct searcher *ms;
 	struct search_request req;
@@ -864,11 +869,7 @@ static void test_accent_in_ending(void **state)
 		search_result_hit(res, 1, &b, NULL);
 		assert_true(b > 0.8 * a); /* neither form a mere variant of the other */
 	}
-	searcher_free(ms);
-	index_close(mi);
-	qfix_remove(ixdir);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
-	assert_int_equal(system(cmd), 0);
+	mini_close(ms, mi, corpus, ixdir);
 }
 
 /* A word whose stem matches but that is nowhere as typed is corrected when a word an edit
@@ -877,7 +878,7 @@ static void test_typo_of_a_rare_stem(void **state)
 {
 	static char name[24][16], text[24][128];
 	static const char *files[2 * 24 + 1];
-	char corpus[] = "/tmp/artisearch-rare-XXXXXX", ixdir[512], cmd[600];
+	char corpus[] = "/tmp/artisearch-rare-XXXXXX", ixdir[512];
 	struct index *mi;
 	struct searcher *ms;
 	struct search_request req;
@@ -907,11 +908,7 @@ static void test_typo_of_a_rare_stem(void **state)
 	assert_int_equal(search_run(ms, mi, &req, &res), 0);
 	assert_int_equal(search_result_total(res), 1);
 	assert_null(search_result_suggestion(res));
-	searcher_free(ms);
-	index_close(mi);
-	qfix_remove(ixdir);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
-	assert_int_equal(system(cmd), 0);
+	mini_close(ms, mi, corpus, ixdir);
 }
 
 /* A phrase (a synonym of several words, a quoted one) weighs and is marked where the
@@ -925,7 +922,7 @@ static void test_phrase_weight_and_marks(void **state)
 		"b.txt", "Le RNE pour les artisans\n\nDepuis 2023, le RNE remplace le répertoire des métiers.\n",
 		NULL,
 	};
-	char corpus[] = "/tmp/artisearch-phrase-XXXXXX", ixdir[512], cmd[600];
+	char corpus[] = "/tmp/artisearch-phrase-XXXXXX", ixdir[512];
 	struct index *mi;
 	struct searcher *ms;
 	struct search_request req;
@@ -954,11 +951,7 @@ static void test_phrase_weight_and_marks(void **state)
 	search_result_hit(res, 0, NULL, &snip);
 	assert_non_null(strstr(snip, "<mark>entreprise artisanale</mark>"));
 	assert_null(strstr(snip, "<mark>entreprise</mark>"));
-	searcher_free(ms);
-	index_close(mi);
-	qfix_remove(ixdir);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
-	assert_int_equal(system(cmd), 0);
+	mini_close(ms, mi, corpus, ixdir);
 }
 
 static void test_json(void **state)

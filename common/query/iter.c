@@ -177,25 +177,37 @@ static inline double leaf_formula(const struct leaf *l, unsigned mask, const dou
 	return s;
 }
 
-static double leaf_score(struct qiter *it, struct score_ctx *ctx)
+/* The leaf's frequencies in its current document, over its keys there: weighted
+ * (Σ weight × tf) and plain, per field. Records the leaf as its word's in ctx. */
+static inline void leaf_freqs(struct leaf_iter *li, struct score_ctx *ctx, double wtf[N_FIELDS],
+			      uint32_t sum[N_FIELDS])
 {
-	struct leaf_iter *li = (struct leaf_iter *)it;
-	double wtf[N_FIELDS] = { 0 };
-	uint32_t raw[N_FIELDS], title = 0, body = 0;
+	uint32_t raw[N_FIELDS];
 
+	for (int f = 0; f < N_FIELDS; f++)
+		wtf[f] = 0, sum[f] = 0;
 	for (uint32_t k = 0; k < li->n; k++) {
-		if (li->cur[k] != it->doc)
+		if (li->cur[k] != li->it.doc)
 			continue;
 		postings_freqs(li->p[k], raw);
-		for (int f = 0; f < N_FIELDS; f++)
+		for (int f = 0; f < N_FIELDS; f++) {
 			wtf[f] += li->w[k] * raw[f];
-		title += raw[FIELD_TITLE];
-		body += raw[FIELD_BODY];
+			sum[f] += raw[f];
+		}
 	}
 	int slot = li->leaf->slot;
 	if (slot >= 0 && (uint32_t)slot < ctx->n_slots && !ctx->slot_iter[slot])
 		ctx->slot_iter[slot] = li;
-	return leaf_formula(li->leaf, li->mask, wtf, title, body, ctx);
+}
+
+static double leaf_score(struct qiter *it, struct score_ctx *ctx)
+{
+	struct leaf_iter *li = (struct leaf_iter *)it;
+	double wtf[N_FIELDS];
+	uint32_t sum[N_FIELDS];
+
+	leaf_freqs(li, ctx, wtf, sum);
+	return leaf_formula(li->leaf, li->mask, wtf, sum[FIELD_TITLE], sum[FIELD_BODY], ctx);
 }
 
 static void leaf_mark(struct qiter *it, struct score_ctx *ctx)
@@ -629,6 +641,7 @@ struct phrase_iter {
 	struct and_iter a;  /* first: the conjunction of the words */
 	const uint32_t *offsets;
 	unsigned mask;
+	int slot;           /* the slot all its words share (a synonym's), else -1 */
 };
 
 /*
@@ -693,32 +706,17 @@ static double phrase_score(struct qiter *it, struct score_ctx *ctx)
 		return and_score(it, ctx); /* its positions were read once already */
 	for (uint32_t j = 0; j < ph->a.n; j++) {
 		struct leaf_iter *li = (struct leaf_iter *)ph->a.kids[j];
-		double wtf[N_FIELDS] = { 0 };
-		uint32_t raw[N_FIELDS], sum[N_FIELDS] = { 0 };
-		for (uint32_t k = 0; k < li->n; k++) {
-			if (li->cur[k] != it->doc)
-				continue;
-			postings_freqs(li->p[k], raw);
-			for (int f = 0; f < N_FIELDS; f++) {
-				wtf[f] += li->w[k] * raw[f];
-				sum[f] += raw[f];
-			}
-		}
+		double wtf[N_FIELDS];
+		uint32_t sum[N_FIELDS];
+		leaf_freqs(li, ctx, wtf, sum);
 		for (int f = 0; f < N_FIELDS; f++)
 			wtf[f] = sum[f] ? wtf[f] * ptf[f] / sum[f] : 0;
-		int slot = li->leaf->slot;
-		if (slot >= 0 && (uint32_t)slot < ctx->n_slots && !ctx->slot_iter[slot])
-			ctx->slot_iter[slot] = li;
 		s += leaf_formula(li->leaf, li->mask, wtf, ptf[FIELD_TITLE], ptf[FIELD_BODY], ctx);
 	}
 	/* A synonym's words share their word's slot: the phrase is that word's score
 	 * (--explain), not its best word's. */
-	int slot = ph->a.n ? ((struct leaf_iter *)ph->a.kids[0])->leaf->slot : -1;
-	for (uint32_t j = 1; j < ph->a.n && slot >= 0; j++)
-		if (((struct leaf_iter *)ph->a.kids[j])->leaf->slot != slot)
-			slot = -1;
-	if (slot >= 0 && (uint32_t)slot < ctx->n_slots && s > ctx->slot_score[slot])
-		ctx->slot_score[slot] = s;
+	if (ph->slot >= 0 && (uint32_t)ph->slot < ctx->n_slots && s > ctx->slot_score[ph->slot])
+		ctx->slot_score[ph->slot] = s;
 	return s;
 }
 
@@ -1528,6 +1526,10 @@ int iter_build(const struct plan *plan, const struct index *idx, uint32_t s, con
 			struct phrase_iter *ph = (struct phrase_iter *)a;
 			ph->offsets = node->offsets;
 			ph->mask = node->kids[0]->leaf->fields;
+			ph->slot = node->kids[0]->leaf->slot;
+			for (uint32_t i = 1; i < node->n_kids; i++)
+				if (node->kids[i]->leaf->slot != ph->slot)
+					ph->slot = -1;
 		}
 		*out = &a->it;
 		return 0;

@@ -950,23 +950,14 @@ static int cmp_typo(const void *a, const void *b)
 static uint64_t word_df(struct builder *b, const char *w, size_t len)
 {
 	uint64_t df = 0;
+	struct term_info ti;
 
 	for (uint32_t s = 0; s < b->plan->n_segments && !b->rc; s++) {
-		struct term_iter *it;
-		size_t kl;
-		int rc;
-		if ((rc = term_iter_new(index_segment(b->idx, s), DICT_WORDS, &it)) < 0) {
+		int rc = segment_lookup(index_segment(b->idx, s), DICT_WORDS, w, len, &ti);
+		if (rc < 0)
 			b->rc = rc;
-			break;
-		}
-		if ((rc = term_iter_seek(it, w, len)) < 0)
-			b->rc = rc;
-		else if (rc == 0) {
-			const char *k = term_iter_key(it, &kl);
-			if (kl == len && memcmp(k, w, len) == 0)
-				df += term_iter_info(it)->doc_freq;
-		}
-		term_iter_free(it);
+		else if (rc == 0)
+			df += ti.doc_freq;
 	}
 	return df;
 }

@@ -1694,16 +1694,16 @@ void search_result_text(const struct search_result *res, int color, struct buf *
 struct candidate {
 	char word[128];
 	size_t len;
-	uint64_t with;
-	int rank; /* by document frequency */
+	int continues; /* some document has it after the words typed before */
+	int rank;      /* by document frequency */
 };
 
 static int cmp_candidate(const void *a, const void *b)
 {
 	const struct candidate *x = a, *y = b;
 
-	if (x->with != y->with)
-		return x->with > y->with ? -1 : 1;
+	if (x->continues != y->continues)
+		return y->continues - x->continues;
 	return x->rank - y->rank;
 }
 
@@ -1730,7 +1730,7 @@ static int suggest_in_context(struct searcher *s, const struct index *idx, const
 			memcpy(cand[k].word, c[i].word, c[i].len);
 			cand[k].len = c[i].len;
 			cand[k].rank = k;
-			cand[k++].with = 0;
+			cand[k++].continues = 0;
 		}
 	/* From here on, each search resets the arena c lives in. */
 	for (int i = 0; i < k && i < SUGGEST_CONTEXT && rc >= 0; i++) {
@@ -1752,7 +1752,7 @@ static int suggest_in_context(struct searcher *s, const struct index *idx, const
 		req.exists_only = 1;
 		rc = search_run(s, idx, &req, &res);
 		if (rc == 0 && !search_result_relaxed(res))
-			cand[i].with = search_result_total(res);
+			cand[i].continues = search_result_total(res) > 0;
 		if (rc != AS_ENOMEM)
 			rc = 0;
 	}
@@ -1767,6 +1767,7 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 			struct buf *out)
 {
 	struct candidate cand[SUGGEST_MAX];
+	struct completion view[SUGGEST_MAX];
 	int context = 0;
 	struct completion *c = NULL;
 	size_t len = q ? strlen(q) : 0, start;
@@ -1823,6 +1824,9 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 			if ((n = suggest_in_context(s, idx, q, start, s->tmp.ptr, s->tmp.len, limit, cand)) < 0)
 				return n;
 			arena_reset(s->arena);
+			for (int i = 0; i < n; i++)
+				view[i] = (struct completion){ cand[i].word, cand[i].len, 0 };
+			c = view;
 		} else if (s->tmp.len > 0 && (n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0) {
 			return n;
 		}
@@ -1836,8 +1840,7 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	buf_addstr(out, ", \"suggestions\": [");
 	for (int i = 0; i < n; i++) {
 		/* Completions come folded from the word dictionary: shown with their accents. */
-		const char *w = context ? plan_accent(idx, s->an, s->arena, cand[i].word, cand[i].len)
-				        : plan_accent(idx, s->an, s->arena, c[i].word, c[i].len);
+		const char *w = plan_accent(idx, s->an, s->arena, c[i].word, c[i].len);
 		if (!w)
 			return AS_ENOMEM;
 		buf_addstr(out, i ? ", \"" : "\"");

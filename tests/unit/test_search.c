@@ -118,8 +118,9 @@ static void test_same_analysis(void **state)
 	assert_int_equal(total("73 700"), total("73700"));
 	/* Singular and plural find the same documents, where Snowball stems them apart
 	 * (`boulanger` as a verb, `boulangers` as a noun; `élu`, `élus`). */
-	assert_true(total("boulangers") > total("boulanger -boulangers"));
+	assert_true(total("boulangers") > 0);
 	assert_int_equal(total("boulanger"), total("boulangers"));
+	assert_int_equal(total("boulangers -boulanger"), 0);
 	assert_int_equal(total("élu"), total("élus"));
 	assert_true(total("élu") > 2);
 }
@@ -1000,7 +1001,8 @@ static void test_json(void **state)
 	 * `euros` is commoner than `européennes`, not after `journées`. */
 	buf_reset(&out);
 	assert_int_equal(search_suggest_json(s, idx, "eur", 8, &out), 0);
-	assert_true(strstr(out.ptr, "\"euros\"") < strstr(out.ptr, "\"européennes\""));
+	assert_non_null(strstr(out.ptr, "\"européennes\""));
+	assert_true(strstr(out.ptr, "\"euros\"") && strstr(out.ptr, "\"euros\"") < strstr(out.ptr, "\"européennes\""));
 	buf_reset(&out);
 	assert_int_equal(search_suggest_json(s, idx, "journées eur", 8, &out), 0);
 	static const char first[] = "{\"query\": \"journées eur\", \"suggestions\": [\"journées européennes\",";

@@ -781,6 +781,9 @@ struct bulk {
 	size_t tmp_cap;
 	size_t *runs;
 	uint32_t runs_cap;
+	uint32_t *map; /* bulk_map() */
+	uint32_t map_cap;
+	int mapped;
 };
 
 int bulk_new(struct bulk **out)
@@ -800,6 +803,7 @@ void bulk_free(struct bulk *b)
 	as_free(b->tmp);
 	as_free(b->tmp2);
 	as_free(b->runs);
+	as_free(b->map);
 	as_free(b);
 }
 
@@ -1042,11 +1046,63 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 }
 
 /*
+ * Candidate c + 1 at map[doc] for every candidate of the segment, 0 elsewhere: a list
+ * meets the candidates by one load per posting, where a merge of the two sorted lists
+ * takes a dependent step per document of either. Built on the first probe of a match,
+ * cleared by bulk_unmap() (only the candidates' slots were written).
+ */
+static int bulk_map(struct bulk *b, const struct segment *seg)
+{
+	uint32_t nd = segment_n_docs(seg);
+
+	if (b->mapped)
+		return 0;
+	if (nd > b->map_cap) {
+		as_free(b->map);
+		b->map = as_calloc(nd, sizeof(*b->map));
+		b->map_cap = b->map ? nd : 0;
+		if (!b->map)
+			return AS_ENOMEM;
+	}
+	for (uint32_t c = 0; c < b->n; c++)
+		b->map[b->docs[c]] = c + 1;
+	b->mapped = 1;
+	return 0;
+}
+
+static void bulk_unmap(struct bulk *b)
+{
+	if (!b->mapped)
+		return;
+	for (uint32_t c = 0; c < b->n; c++)
+		b->map[b->docs[c]] = 0;
+	b->mapped = 0;
+}
+
+/* The first candidate from c on whose document is after doc: a gallop, then halving. */
+static uint32_t cand_after(const uint32_t *cdocs, uint32_t c, uint32_t cn, uint32_t doc)
+{
+	uint32_t step = 1, lo = c, hi;
+
+	while (lo + step < cn && cdocs[lo + step] <= doc)
+		lo += step, step *= 2;
+	hi = lo + step < cn ? lo + step : cn;
+	/* cdocs[lo] may still be <= doc; the answer is in (lo, hi]. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (cdocs[mid] <= doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
  * Merges word l's keys with the candidates: entry li gets their frequencies, hit[c]
- * says some key passing the field mask has candidate c. Each list is sought to the next
- * candidate, so blocks without candidates are never decoded, then merged in step
- * inside a block; a list with many documents per live candidate is only sought, each
- * candidate in turn, rather than walked through the blocks they fall in.
+ * says some key passing the field mask has candidate c. A list much longer than the
+ * live candidates is sought to each of them in turn; any other is read block by block,
+ * each posting's candidate looked up in the map, blocks without candidates sought over.
  */
 static int bulk_probe(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, int li,
 		      uint32_t live)
@@ -1072,10 +1128,6 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 		uint32_t c = 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
-		/* Nine in ten of the list's documents are candidates: nearly every step matches,
-		 * and the entry is best written as it goes. */
-		int most = (uint64_t)live * 10 >= (uint64_t)key->info.doc_freq * 9;
-		uint64_t steps = 0, matched = 0;
 		if ((uint64_t)live * RANK_PROBE_SPARSE < key->info.doc_freq) {
 			for (; c < cn; c++) {
 				const uint32_t *docs, *tf[N_FIELDS];
@@ -1094,72 +1146,33 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 			postings_free(p);
 			continue;
 		}
+		if ((rc = bulk_map(b, seg)) < 0) {
+			postings_free(p);
+			break;
+		}
+		const uint32_t *map = b->map;
 		while (c < cn) {
 			const uint32_t *docs, *tf[N_FIELDS];
-			uint32_t i, n;
-			if (!alive[c]) {
+			uint32_t i, n, mi[CODEC_BLOCK], mc[CODEC_BLOCK], nm = 0;
+			while (c < cn && !alive[c])
 				c++;
-				continue;
-			}
-			if ((rc = postings_seek(p, cdocs[c])) != 0)
+			if (c == cn || (rc = postings_seek(p, cdocs[c])) != 0)
 				break;
 			n = postings_block_view(p, &docs, tf, &i);
-			if (one && most) {
-				/* Branch-free: the comparisons of two interleaved lists are coin
-				 * flips to a branch predictor; a step that is no match writes to
-				 * scratch, never reading it (no chain through memory). */
-				while (c < cn && i < n) {
-					uint32_t d = docs[i], t = cdocs[c];
-					int eq = d == t;
-					struct bulk_entry *x = eq && e ? e + c : &scratch;
-					hit[c] |= (uint8_t)(bulk_set(x, l->fields, key->w, tf, i) & eq);
-					i += d <= t;
-					c += d >= t;
-				}
-				continue;
-			}
-			/* A word of several keys adds each key's frequencies to its entries.
-			 * Where three steps in four or more are matches (the key is in nearly
-			 * every candidate), the branches of a plain merge are predicted and it
-			 * runs ahead; else each step is a coin flip, and the branch-free merge
-			 * below wins. The blocks merged so far tell which; before the first,
-			 * the list's size. */
-			if (!one && (steps ? matched * 4 >= steps * 3 : most)) {
-				while (c < cn && i < n) {
-					steps++;
-					if (docs[i] < cdocs[c]) {
-						i++;
-					} else if (docs[i] > cdocs[c]) {
-						c++;
-					} else {
-						matched++;
-						if (bulk_add(e ? e + c : &scratch, l->fields, key->w, tf, i))
-							hit[c] = 1;
-						i++;
-						c++;
-					}
-				}
-				continue;
-			}
-			/* Every step writes its pair where the next one goes, kept only on a
-			 * match, and the entries are made after, for the matches alone. */
-			uint32_t mi[CODEC_BLOCK + 1], mc[CODEC_BLOCK + 1], nm = 0, i0 = i, c0 = c;
-			while (c < cn && i < n) {
-				uint32_t d = docs[i], t = cdocs[c];
+			/* Every posting writes its pair where the next one goes, kept only when
+			 * it is a candidate's: no branch on what is a coin flip. */
+			for (; i < n; i++) {
+				uint32_t m = map[docs[i]];
 				mi[nm] = i;
-				mc[nm] = c;
-				nm += d == t;
-				i += d <= t;
-				c += d >= t;
+				mc[nm] = m - 1;
+				nm += m != 0;
 			}
-			/* A match moves both: steps = moves of either, less one per match. */
-			steps += (i - i0) + (c - c0) - nm;
-			matched += nm;
-			for (uint32_t m = 0; m < nm; m++) {
-				struct bulk_entry *x = e ? e + mc[m] : &scratch;
-				hit[mc[m]] |= (uint8_t)(one ? bulk_set(x, l->fields, key->w, tf, mi[m])
-							  : bulk_add(x, l->fields, key->w, tf, mi[m]));
+			for (uint32_t j = 0; j < nm; j++) {
+				struct bulk_entry *x = e ? e + mc[j] : &scratch;
+				hit[mc[j]] |= (uint8_t)(one ? bulk_set(x, l->fields, key->w, tf, mi[j])
+							  : bulk_add(x, l->fields, key->w, tf, mi[j]));
 			}
+			c = cand_after(cdocs, c, cn, docs[n - 1]);
 		}
 		postings_free(p);
 	}
@@ -1246,7 +1259,7 @@ static int bulk_leaves(struct bulk *b, uint32_t nl)
 	return 0;
 }
 
-int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
+static int match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
 {
 	const struct pnode *root = plan->root;
 	const struct segment *seg = index_segment(idx, s);
@@ -1337,6 +1350,14 @@ int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx,
 	}
 	*n = left ? b->n : 0;
 	return 0;
+}
+
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
+{
+	int rc = match(b, plan, idx, s, n);
+
+	bulk_unmap(b);
+	return rc;
 }
 
 void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **alive)

@@ -449,10 +449,13 @@ struct analyzer {
 	enum analyzer_mode mode;
 	uint32_t position;
 
-	/* Parts of a compound still to return. */
+	/* Parts of a compound still to return: hyphenated (1) or in camel case (2), whose
+	 * parts start at camel[0..n_camel) (camel[0] the word's start). */
 	int in_compound;
 	size_t comp_next, comp_end;
 	unsigned comp_prefix;
+	size_t camel[ANALYZER_CAMEL_PARTS];
+	unsigned n_camel, camel_i;
 
 	struct scratch sc;
 	struct buf lower, raw, word, exact, term, alt, form;
@@ -878,6 +881,65 @@ static int is_elision(const char *s, size_t n)
 }
 
 /* A word found on the original text. */
+struct span;
+
+/* A span's letter case, for camel_parts(): 1 lower, 2 upper, 0 anything else. */
+static int letter_case(const uint8_t *p, size_t left, size_t *n)
+{
+	int32_t cp;
+
+	if (p[0] < 0x80) {
+		*n = 1;
+		return p[0] >= 'a' && p[0] <= 'z' ? 1 : p[0] >= 'A' && p[0] <= 'Z' ? 2 : 0;
+	}
+	*n = decode(p, left, &cp);
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LL:
+		return 1;
+	case UTF8PROC_CATEGORY_LU:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Where a word written in camel case (`MaPrimeRénov`, `LibreOffice`) splits: before
+ * each capital that follows a small letter, when every part then has two letters or
+ * more (`iPhone`, `RdC` stay whole; `XIXe` has no small letter before a capital).
+ * Fills starts[] (starts[0] = s) and returns the number of parts, else 0.
+ */
+static unsigned camel_parts(const struct analyzer *an, size_t s, size_t e, size_t *starts)
+{
+	const uint8_t *p = (const uint8_t *)an->text;
+	unsigned k = 1, letters = 0;
+	int prev = 0;
+	size_t n, i;
+
+	/* Most words have no capital past their first byte, nor a letter beyond Latin-1:
+	 * one pass over the bytes says so. */
+	for (i = s + 1; i < e; i++)
+		if ((unsigned)(p[i] - 'A') < 26 || p[i] >= 0xC4 ||
+		    (p[i] == 0xC3 && i + 1 < e && p[i + 1] < 0xA0))
+			break;
+	if (i >= e)
+		return 0;
+	starts[0] = s;
+	for (i = s; i < e; i += n) {
+		int c = letter_case(p + i, an->len - i, &n);
+		if (c == 2 && prev == 1) {
+			if (letters < 2 || k == ANALYZER_CAMEL_PARTS)
+				return 0;
+			starts[k++] = i;
+			letters = 0;
+		}
+		if (c)
+			letters++;
+		prev = c ? c : prev;
+	}
+	return k >= 2 && letters >= 2 ? k : 0;
+}
+
 struct span {
 	size_t start, end;     /* surface, elision excluded */
 	size_t first_end;      /* end of its first run */
@@ -1168,6 +1230,17 @@ static int next_part(struct analyzer *an, struct token *tok)
 	unsigned flags = TOKEN_PART;
 	uint32_t pos;
 
+	if (an->in_compound == 2) {
+		size_t a = an->camel[an->camel_i++];
+		size_t z = an->camel_i < an->n_camel ? an->camel[an->camel_i] : an->comp_end;
+		if (an->camel_i == an->n_camel) {
+			an->in_compound = 0;
+			an->pos = an->comp_end;
+			flags |= an->comp_prefix;
+		}
+		tok->position = take_position(an);
+		return make_token(an, a, z, flags, tok);
+	}
 	scan_word(an, an->comp_next, &w);
 	h = hyphen_joins(an, w.end);
 	if (w.end >= an->comp_end || !h) {
@@ -1269,6 +1342,21 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 			/* 2019-2026: no letter, the hyphen only separates. */
 		}
 
+		/* MaPrimeRénov: the whole, then the parts, as a hyphenated word. */
+		if (w.end == w.first_end && !w.digits_only && w.end - w.start <= ANALYZER_MAX_WORD &&
+		    (an->n_camel = camel_parts(an, w.start, w.end, an->camel)) != 0) {
+			an->in_compound = 2;
+			an->camel_i = 0;
+			an->comp_end = w.end;
+			an->comp_prefix = an->mode == ANALYZER_QUERY && w.end < an->len && an->text[w.end] == '*'
+						  ? TOKEN_PREFIX
+						  : 0;
+			tok->position = an->position;
+			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND, tok);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
 		an->pos = w.end;
 		/* `d art`, `l avion`: an elided article typed without its apostrophe (a phone,
 		 * a hurried visitor) takes no position, as `d'art` does not, so that the phrase

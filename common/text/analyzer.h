@@ -36,6 +36,10 @@
  *     whole (every letter and digit of the span, hyphens and apostrophes dropped:
  *     `hautegaronne`), then each part as a TOKEN_PART; when no part has a letter
  *     (`2019-2026`, phone numbers) the hyphen is a plain separator instead;
+ *   - camel case: a word (one run, not all digits) with a capital after a small letter
+ *     is a compound too, split before such capitals when every part has two letters
+ *     or more (`MaPrimeRénov` -> `maprimerenov`, then `ma`, `prime`, `rénov`;
+ *     `LibreOffice`; not `iPhone`, `RdC`, `XIXe`), at most ANALYZER_CAMEL_PARTS parts;
  *   - dotted acronyms: two or more single letters each followed by a dot (the last dot
  *     optional) are one word: `C.M.A.` -> `cma`, span `C.M.A.`;
  *   - numbers: a group of 1-3 digits followed by groups of exactly 3 digits, each after
@@ -54,6 +58,9 @@
 
 /* Longest surface word, in bytes of the text, that yields a token (see above). */
 #define ANALYZER_MAX_WORD 128
+
+/* Most parts a word in camel case is split into (see above); more, it stays whole. */
+#define ANALYZER_CAMEL_PARTS 8
 
 enum analyzer_mode {
 	ANALYZER_DOCUMENT, /* text to index */

@@ -496,6 +496,65 @@ static void test_compounds(void **state)
 	free(d.v);
 }
 
+/* A word in camel case is a compound of its parts (FRENCH.md 10): `prime renov` must find
+ * `MaPrimeRénov'`, whose parts a visitor types apart. */
+static void test_camel_case(void **state)
+{
+	struct analyzer *an = *state;
+	const char *text = "dispositif MaPrimeRénov' et LibreOffice";
+	struct tks d = run(an, text), q = runq(an, "prime rénov"), w = runq(an, "maprimerenov");
+
+	assert_int_equal(d.n, 7);
+	assert_int_equal(d.v[1].flags, TOKEN_COMPOUND);
+	assert_string_equal(d.v[1].word, "maprimerenov");
+	assert_int_equal(d.v[1].start, 11);
+	assert_int_equal(d.v[1].end, 11 + strlen("MaPrimeRénov"));
+	assert_int_equal(d.v[1].position, 1);
+	/* `ma` is a stop word: it keeps its position, no token. */
+	assert_int_equal(d.v[2].flags, TOKEN_PART);
+	assert_string_equal(d.v[2].word, "prime");
+	assert_int_equal(d.v[2].position, 2);
+	assert_int_equal(d.v[2].start, 13);
+	assert_int_equal(d.v[2].end, 18);
+	assert_string_equal(d.v[3].word, "renov");
+	assert_int_equal(d.v[3].position, 3);
+	assert_int_equal(d.v[3].end, 11 + strlen("MaPrimeRénov"));
+	/* The words after move on by the parts (`et`, a stop word, is 4), as after
+	 * `Haute-Garonne`. */
+	assert_string_equal(d.v[4].word, "libreoffice");
+	assert_int_equal(d.v[4].flags, TOKEN_COMPOUND);
+	assert_int_equal(d.v[4].position, 5);
+	assert_string_equal(d.v[5].word, "libre");
+	assert_string_equal(d.v[6].word, "office");
+	assert_int_equal(d.v[6].position, 6);
+	/* The parts typed apart are the same terms at the same distance; the whole typed
+	 * in one word is the compound's term. */
+	assert_int_equal(q.n, 2);
+	assert_string_equal(q.v[0].term, d.v[2].term);
+	assert_string_equal(q.v[1].term, d.v[3].term);
+	assert_int_equal(q.v[1].position - q.v[0].position, d.v[3].position - d.v[2].position);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.v[0].term, d.v[1].term);
+	free(d.v);
+	free(q.v);
+	free(w.v);
+
+	/* Not split: a one-letter part (`iPhone`, `RdC`), no small letter before a capital
+	 * (`XIXe`, `CMA`, `Artisanat`), digits only before it. */
+	d = run(an, "iPhone RdC XIXe CMA Artisanat 3D");
+	assert_int_equal(d.n, 6);
+	for (size_t i = 0; i < d.n; i++)
+		assert_int_equal(d.v[i].flags & (TOKEN_COMPOUND | TOKEN_PART), 0);
+	free(d.v);
+	/* A prefix typed in camel case: the last part carries the flag, as in a compound. */
+	q = runq(an, "MaPrime*");
+	assert_int_equal(q.n, 2);
+	assert_int_equal(q.v[0].flags, TOKEN_COMPOUND | TOKEN_PREFIX);
+	assert_int_equal(q.v[1].flags, TOKEN_PART | TOKEN_PREFIX);
+	assert_string_equal(q.v[1].word, "prime");
+	free(q.v);
+}
+
 static void test_acronyms(void **state)
 {
 	struct analyzer *an = *state;
@@ -1062,6 +1121,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accented_stem_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_camel_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acronyms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_words, setup, teardown),

@@ -955,6 +955,47 @@ static void test_phrase_weight_and_marks(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* A name written in camel case is found by its parts typed apart, and by the whole
+ * typed in one word, in any case. */
+static void test_camel_case_names(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Rénovation énergétique\n\nLes artisans RGE accompagnent leurs clients dans le "
+			 "dispositif MaPrimeRénov' pour isoler un logement.\n",
+		"b.txt", "Prime à l'embauche\n\nUne prime pour l'artisan qui recrute un apprenti.\n",
+		"c.txt", "Rénover sa boutique\n\nUn guide pour rénover le local d'une entreprise.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-camel-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	const char *snip;
+	static const char *const queries[] = { "prime renov", "ma prime rénov", "maprimerenov", "MaPrimeRénov",
+					       "\"prime rénov\"" };
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		search_request_init(&req);
+		assert_int_equal(search_request_set(&req, "q", queries[i]), 0);
+		assert_int_equal(search_run(ms, mi, &req, &res), 0);
+		assert_int_equal(search_result_total(res), 1);
+		assert_false(search_result_relaxed(res));
+		assert_string_equal(search_result_hit(res, 0, NULL, &snip), "guides/a.txt");
+		assert_non_null(strstr(snip, "Rénov</mark>"));
+	}
+	/* A part alone finds it among the others. */
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", "prime"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 2);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 static void test_json(void **state)
 {
 	struct buf out = BUF_INIT;
@@ -1142,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
+		cmocka_unit_test(test_camel_case_names),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

@@ -680,6 +680,37 @@ static int exact_from_word(struct analyzer *an)
 	return an->exact.err;
 }
 
+/*
+ * A French ordinal written with digits, folded (`3e`, `3eme`, `3ieme`, `2nd`, `2nde`,
+ * `1er`, `1re`, `1ere`): its one spelling, digits then `e` (`1er` for the first ones),
+ * written to o (room for len + 1 bytes); 0 when w is no such ordinal. Visitors type
+ * `3eme` for `3e` and the stemmer would keep them apart (`3em`, `3e`).
+ */
+static size_t ordinal(const char *w, size_t len, char *o)
+{
+	static const char *const suffixes[] = { "e", "eme", "ieme", "nd", "nde", "er", "ere", "re" };
+	size_t d = 0;
+
+	while (d < len && w[d] >= '0' && w[d] <= '9')
+		d++;
+	if (d == 0 || d == len || w[0] == '0' || len - d > 4)
+		return 0;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		if (strlen(suffixes[i]) != len - d || memcmp(w + d, suffixes[i], len - d))
+			continue;
+		int first = suffixes[i][0] == 'r' || (suffixes[i][0] == 'e' && suffixes[i][1] == 'r');
+		if (first && !(d == 1 && w[0] == '1'))
+			return 0; /* `2er` is no ordinal */
+		memcpy(o, w, d);
+		if (first)
+			o[d++] = 'e', o[d++] = 'r';
+		else
+			o[d++] = 'e';
+		return d;
+	}
+	return 0;
+}
+
 /* Computes the cache entry of the lower form in an->lower and stores it. */
 static int cache_fill(struct analyzer *an, uint64_t h, struct entry **out)
 {
@@ -697,11 +728,18 @@ static int cache_fill(struct analyzer *an, uint64_t h, struct entry **out)
 	number = all_digits(an->word.ptr, an->word.len);
 	stop = !number && analyzer_is_stop_word(an->word.ptr, an->word.len);
 	buf_reset(&an->alt);
+	char ord[16];
+	size_t ord_len = !number && an->word.len < sizeof(ord) - 1 ? ordinal(an->word.ptr, an->word.len, ord) : 0;
 	if (number) {
 		buf_reset(&an->exact);
 		buf_add(&an->exact, key->ptr, key->len);
 		buf_reset(&an->term);
 		buf_add(&an->term, key->ptr, key->len);
+	} else if (ord_len) {
+		buf_reset(&an->exact);
+		buf_add(&an->exact, ord, ord_len);
+		buf_reset(&an->term);
+		buf_add(&an->term, ord, ord_len);
 	} else {
 		rc = stem_into(an, key->ptr, key->len, &an->exact);
 		if (rc)

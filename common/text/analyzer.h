@@ -42,6 +42,8 @@
  *     `LibreOffice`; not `iPhone`, `RdC`, `XIXe`), at most ANALYZER_CAMEL_PARTS parts;
  *   - dotted acronyms: two or more single letters each followed by a dot (the last dot
  *     optional) are one word: `C.M.A.` -> `cma`, span `C.M.A.`;
+ *   - ordinals in digits are spelt one way (`3e`, `3ème`, `3eme`, `3ième`, `2nd`, `2nde`
+ *     -> `3e`, `2e`; `1er`, `1re`, `1ère` -> `1er`) as term and exact stem;
  *   - numbers: a group of 1-3 digits followed by groups of exactly 3 digits, each after
  *     one U+0020, U+00A0, U+202F or U+2009, is one TOKEN_NUMBER token: `1 250 000` ->
  *     `1250000`; a 4-digit year never starts such a run. Any all-digit word is a

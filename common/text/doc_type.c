@@ -10,6 +10,26 @@
 #include "common/util/buf.h"
 #include "common/util/error.h"
 
+/* Nouns whose singular ends in s (folded): a type so named keeps it. */
+static const char *const invariable[] = {
+	"acces",  "alias",	"atlas",     "avis",	 "bois",   "bonus",  "bras",   "campus", "colis",
+	"concours", "consensus", "corps",     "cours",	 "discours", "divers", "fois",	 "jus",	   "marais",
+	"mois",	  "news",	"ours",	     "palais",	 "parcours", "pays",	"poids",  "proces", "processus",
+	"progres", "propos",	"puits",     "recours",	 "relais", "repas",  "secours", "sens",   "souris",
+	"status", "succes",	"tapis",     "temps",	 "virus",
+};
+
+/* Whether a one-word type of len bytes is a plural in s (`actualites`, `agendas`). */
+static int plural_s(const char *w, size_t len)
+{
+	if (len < 4 || w[len - 1] != 's' || w[len - 2] == 's' || memchr(w, '-', len))
+		return 0;
+	for (size_t i = 0; i < sizeof(invariable) / sizeof(invariable[0]); i++)
+		if (strlen(invariable[i]) == len && memcmp(invariable[i], w, len) == 0)
+			return 0;
+	return 1;
+}
+
 int doc_type_normalize(const char *s, size_t len, struct buf *out)
 {
 	static const char *const plurals[] = { "communiques", "conventions", "guides" };
@@ -51,8 +71,10 @@ int doc_type_normalize(const char *s, size_t len, struct buf *out)
 		n = strlen(plurals[k]);
 		if (out->len - start == n && memcmp(out->ptr + start, plurals[k], n) == 0) {
 			out->ptr[--out->len] = '\0';
-			break;
+			return 0;
 		}
 	}
+	if (plural_s(out->ptr + start, out->len - start))
+		out->ptr[--out->len] = '\0';
 	return 0;
 }

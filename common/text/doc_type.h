@@ -10,10 +10,11 @@
  * The spelling: the words of the value (runs of letters, digits and combining marks)
  * folded as the analyzer folds a word (analyzer_fold: NFKC, case, accents, œ -> oe),
  * joined by '-' (`Appel à projets` -> `appel-a-projets`, as a folder would be named);
- * then the plural of a type DESIGN.md names is made singular (`communiques` ->
- * `communique`, `conventions`, `guides`), and nothing else is: French writes many
- * singulars with a final s (`divers`, `cours`, `temps`), so a final s says nothing of
- * any other word.
+ * then a one-word plural is made singular, as DESIGN.md asks of a folder's name
+ * (`communiques` -> `communique`, `actualites` -> `actualite`, `agendas`): a final s
+ * is dropped, except after another s (`press`) and from the nouns whose singular ends
+ * in s (`divers`, `cours`, `concours`, `temps`, `news`...: doc_type.c). A type of
+ * several words is left as written (`guides-pratiques`).
  */
 #include <stddef.h>
 

@@ -604,6 +604,25 @@ static void test_numbers(void **state)
 	free(r.v);
 }
 
+/* Ordinals in digits, however written, are one term: `3eme` finds `3e`. */
+static void test_ordinals(void **state)
+{
+	struct analyzer *an = *state;
+	struct tks d = run(an, "3e 3ème 3EME 3ieme 3ième 2nd 2nde 1er 1re 1ère 1ere 10e 2er 3em 03e");
+	static const char *const want[] = { "3e", "3e", "3e", "3e", "3e", "2e", "2e", "1er", "1er", "1er", "1er", "10e" };
+
+	assert_true(d.n >= 12);
+	for (size_t i = 0; i < 12; i++) {
+		assert_string_equal(d.v[i].term, want[i]);
+		assert_int_equal(d.v[i].flags & TOKEN_NUMBER, 0);
+	}
+	/* Not ordinals: their terms are the stemmer's, none of the above. */
+	for (size_t i = 12; i < d.n; i++)
+		for (size_t j = 0; j < 12; j++)
+			assert_string_not_equal(d.v[i].term, want[j]);
+	free(d.v);
+}
+
 static void test_stop_words(void **state)
 {
 	struct analyzer *an = *state;
@@ -727,8 +746,10 @@ static void test_doc_type(void **state)
 		{ "Communiqué", "communique" }, { "Communiqués", "communique" },
 		{ "communiques", "communique" }, { "Conventions", "convention" },
 		{ " Communiqué\t", "communique" }, { "Communique\xCC\x81s", "communique" }, /* NFD */
-		/* nothing else is made singular: a final s is often the singular's */
-		{ "divers", "divers" }, { "Cours", "cours" }, { "agendas", "agendas" }, { "guidess", "guidess" },
+		/* any one-word plural in s (a folder `actualites/`), not a singular in s */
+		{ "actualites", "actualite" }, { "Actualités", "actualite" }, { "agendas", "agenda" },
+		{ "Événements", "evenement" }, { "divers", "divers" }, { "Cours", "cours" },
+		{ "concours", "concours" }, { "news", "news" }, { "guidess", "guidess" }, { "bus", "bus" },
 		{ "guides-pratiques", "guides-pratiques" },
 		/* words joined by '-', whatever separated them */
 		{ "Appel à projets", "appel-a-projets" }, { "appel_a__projets", "appel-a-projets" },
@@ -1124,6 +1145,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_camel_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acronyms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ordinals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_words, setup, teardown),
 		cmocka_unit_test(test_stop_list),
 		cmocka_unit_test_setup_teardown(test_query_mode, setup, teardown),

@@ -770,12 +770,14 @@ static void test_types(void **state)
 		{ "guides/a.md", "---\ntype: Conventions\n---\nTexte.\n", "convention" },
 		{ "guides/a.md", "---\ntype: Appel à projets\n---\nTexte.\n", "appel-a-projets" },
 		{ "guides/a.md", "---\ntype: Divers\n---\nTexte.\n", "divers" },
-		{ "guides/a.md", "---\ntype: agendas\n---\nTexte.\n", "agendas" },
+		{ "guides/a.md", "---\ntype: agendas\n---\nTexte.\n", "agenda" },
 		{ "guides/a.md", "---\ntype: \"!!\"\n---\nTexte.\n", "guide" }, /* no word: the folder */
 		{ "Communiqués/2024/c.txt", "Texte.\n", "communique" },
 		{ "COMMUNIQUES/c.txt", "Texte.\n", "communique" },
 		{ "Guides pratiques/c.txt", "Texte.\n", "guides-pratiques" },
 		{ "divers/c.txt", "Texte.\n", "divers" },
+		{ "actualites/c.txt", "Texte.\n", "actualite" }, /* a folder's name, made singular */
+		{ "Événements/c.md", "Texte.\n", "evenement" },
 		{ "guides/c.html", "<meta name=\"type\" content=\"Convention\"><p>Texte.</p>", "convention" },
 	};
 	struct extracted x;
@@ -857,7 +859,7 @@ static void test_pdf(void **state)
 	assert_int_equal(x.rc, 0);
 	assert_string_equal(x.doc.title, "Note d'information");
 	assert_null(x.doc.date);
-	assert_string_equal(x.doc.type, "notes"); /* only the named types are made singular */
+	assert_string_equal(x.doc.type, "note"); /* the folder's name, made singular */
 	done(&x);
 	buf_release(&pdf);
 }

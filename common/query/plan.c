@@ -594,7 +594,11 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 	if (n_compound == 1 && n_parts >= 2) {
 		int slot = new_slot(b, negated);
 		struct leaf *cl = token_leaf(b, &toks[compound], q->text, slot, q->fields);
-		struct pnode *alt = node_new(b, PN_MAX, 2), *ph;
+		struct syn_ctx sc = { .b = b, .leaf = cl, .fields = q->fields };
+		/* The compound's synonyms as a word's (`auto-entrepreneur`, `micro-entrepreneur`). */
+		if (cl && slot >= 0 && !cl->prefix && cl->n_terms)
+			synonyms_lookup(b->syn, cl->terms[0].term, cl->terms[0].term_len, add_synonym, &sc);
+		struct pnode *alt = node_new(b, PN_MAX, 2 + sc.n_alts), *ph;
 		if (!cl || !alt)
 			return NULL;
 		cl->no_typo = 1;
@@ -624,8 +628,11 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 					      typo_max_edits(pl->word, pl->word_len) == 0;
 			}
 		alt->kids[0] = leaf_node(b, cl);
-		alt->kids[1] = ph;
-		alt->n_kids = ph ? 2 : 1;
+		alt->n_kids = 1;
+		if (ph)
+			alt->kids[alt->n_kids++] = ph;
+		memcpy(alt->kids + alt->n_kids, sc.alts, sc.n_alts * sizeof(*sc.alts));
+		alt->n_kids += sc.n_alts;
 		nodes[n_nodes++] = alt->n_kids == 1 ? alt->kids[0] : alt;
 		for (int i = 0; i < n; i++)
 			if (!(toks[i].t.flags & (TOKEN_PART | TOKEN_COMPOUND)))
@@ -758,6 +765,70 @@ static uint32_t phrase_synonyms(struct builder *b, struct pnode **kids, uint32_t
 	return nk;
 }
 
+static uint64_t word_df(struct builder *b, const char *w, size_t len);
+
+struct variant {
+	char s[128];
+	size_t len;
+	uint64_t df;
+};
+
+static int key_variants(const struct index *idx, enum dict d, const char *base, size_t len, struct variant v[8],
+			uint64_t *plain);
+
+/* Whether every document writing word w (folded) writes it with a hyphen (`Jean-Luc`):
+ * its parts are indexed then, and `jean luc` already finds it. */
+static int hyphenated_only(struct builder *b, const char *w, size_t len);
+
+/*
+ * Two consecutive words that documents write as one (`cyber sécurité` for
+ * `cybersécurité`, `bpi france` for `Bpifrance`): the two words, or the joined word, as
+ * one alternative, when the joined word is in the index. Returns the new count.
+ */
+static uint32_t joined_words(struct builder *b, struct pnode **kids, uint32_t nk)
+{
+	for (uint32_t i = 0; i + 1 < nk && !b->rc; i++) {
+		struct leaf *l0 = primary_leaf(kids[i]), *l1 = primary_leaf(kids[i + 1]);
+		char w[TYPO_MAX_WORD + 1];
+		if (!l0 || !l1 || l0->slot < 0 || l1->slot < 0 || l0->fields != l1->fields || l0->word_len < 2 ||
+		    l1->word_len < 2 || l0->word_len + l1->word_len > TYPO_MAX_WORD ||
+		    (l0->word[0] >= '0' && l0->word[0] <= '9') || (l1->word[0] >= '0' && l1->word[0] <= '9'))
+			continue; /* `2024 2025`, `3e 2`: no word joined */
+		memcpy(w, l0->word, l0->word_len);
+		memcpy(w + l0->word_len, l1->word, l1->word_len);
+		size_t len = l0->word_len + l1->word_len;
+		if (word_df(b, w, len) == 0 || hyphenated_only(b, w, len))
+			continue;
+		/* The joined word stands for each of the two, in its slot: a document that
+		 * writes it has both words, side by side, in the fields where it is. */
+		struct pnode *alts[2];
+		for (int j = 0; j < 2; j++) {
+			struct leaf *alt = leaf_new(b, j ? l1->slot : l0->slot, l0->fields);
+			if (!alt)
+				return nk;
+			alt->word = dup(b, w, len);
+			alt->word_len = len;
+			alt->surface = j ? l1->surface : l0->surface;
+			alt->surface_len = j ? l1->surface_len : l0->surface_len;
+			alt->no_typo = 1;
+			leaf_add_word(b, alt, w, len, ORIGIN_SYNONYM, RANK_W_EXACT);
+			alts[j] = b->rc || alt->n_terms == 0 ? NULL : leaf_node(b, alt);
+		}
+		if (!alts[0] || !alts[1])
+			continue;
+		struct pnode *pair = and_of(b, kids + i, 2), *joined = and_of(b, alts, 2), *mx = node_new(b, PN_MAX, 2);
+		if (!pair || !joined || !mx)
+			return nk;
+		mx->kids[0] = pair;
+		mx->kids[1] = joined;
+		mx->n_kids = 2;
+		kids[i] = mx;
+		memmove(kids + i + 1, kids + i + 2, (nk - i - 2) * sizeof(*kids));
+		nk--;
+	}
+	return nk;
+}
+
 static struct pnode *build(struct builder *b, const struct qnode *q, int negated)
 {
 	struct pnode *kids[QUERY_MAX_WORDS + 1], *nots[QUERY_MAX_WORDS + 1], *n;
@@ -785,6 +856,8 @@ static struct pnode *build(struct builder *b, const struct qnode *q, int negated
 			return NULL; /* exclusions alone match nothing */
 		if (!negated && b->syn)
 			nk = phrase_synonyms(b, kids, nk);
+		if (!negated)
+			nk = joined_words(b, kids, nk);
 		if (nn == 0)
 			return and_of(b, kids, nk);
 		if (!(n = node_new(b, PN_AND, nk)) || !(n->nots = arena_alloc(b->arena, nn * sizeof(*nots))))
@@ -973,9 +1046,10 @@ static void correct(struct builder *b, struct leaf *l)
 
 	if (k == 0 || l->word_len > TYPO_MAX_WORD)
 		return;
-	/* A word that matches is corrected only if it is nowhere as typed (its stem matches
-	 * another word: `transmision` is `transmise`'s stem) and a correction could be
-	 * TYPO_RARE_RATIO times commoner: a dictionary look-up for the rare ones alone. */
+	/* A word that matches is corrected only if its stem is rare (a dictionary look-up for
+	 * those alone) and it is nowhere as typed (its stem matches another word:
+	 * `transmision` is `transmise`'s stem); then by corrections TYPO_ABSENT_RATIO times
+	 * commoner than the stem. */
 	if ((df = leaf_df(l, p, 1)) >= TYPO_RARE_DF &&
 	    (df * TYPO_RARE_RATIO > p->stats.n_docs || word_df(b, l->word, l->word_len) > 0))
 		return;
@@ -995,8 +1069,8 @@ static void correct(struct builder *b, struct leaf *l)
 	if (tc.n == 0)
 		return;
 	qsort(tc.c, tc.n, sizeof(tc.c[0]), cmp_typo);
-	if (df > 0 && tc.c[0].df < TYPO_RARE_RATIO * df)
-		return; /* the word is rare but real, and nothing much more common is near */
+	if (df > 0 && tc.c[0].df < TYPO_ABSENT_RATIO * df)
+		return; /* the stem's matches may be the word's, and nothing much more common is near */
 	/* The closest corrections only: `greece` must not become `greener` when `greek` is near. */
 	n = 0;
 	while (n < tc.n && n < TYPO_MAX_EXPANSIONS && tc.c[n].dist == tc.c[0].dist)
@@ -1108,12 +1182,6 @@ static int form_of(const char *e, size_t el, const char *w, size_t wl, size_t *f
 }
 
 /* A key's variants: `base 0x01 suffix` keys of a dictionary, by suffix. */
-struct variant {
-	char s[128];
-	size_t len;
-	uint64_t df;
-};
-
 /*
  * The keys `base 0x01 suffix` of dictionary d (which follow base's own key), summed
  * over the segments by suffix into v[0..8) (suffixes of 128 bytes or more left out);
@@ -1157,6 +1225,22 @@ static int key_variants(const struct index *idx, enum dict d, const char *base, 
 		term_iter_free(it);
 	}
 	return rc < 0 ? rc : (int)nv;
+}
+
+static int hyphenated_only(struct builder *b, const char *w, size_t len)
+{
+	struct variant v[8];
+	uint64_t plain = 0, hyphenated = 0;
+	int nv = key_variants(b->idx, DICT_WORDS, w, len, v, &plain);
+
+	if (nv < 0) {
+		b->rc = nv;
+		return 1;
+	}
+	for (int i = 0; i < nv; i++)
+		if (memchr(v[i].s, '-', v[i].len))
+			hyphenated += v[i].df;
+	return hyphenated >= plain;
 }
 
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,

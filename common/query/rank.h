@@ -135,14 +135,20 @@
 
 /* Typo tolerance: a word is corrected when it matches fewer than TYPO_RARE_DF documents
  * (1: none at all — a rare word of the corpus is a real word, and the walk is not paid
- * for words that match), or when it is nowhere as typed and only its stem matches
- * (`transmision`, `transmise`'s stem), then by corrections that match TYPO_RARE_RATIO
- * times more documents than it does. */
+ * for words that match), or when it is nowhere as typed and only its stem matches, in at
+ * most one document in TYPO_RARE_RATIO (`transmision`, `transmise`'s stem), then by
+ * corrections that match TYPO_ABSENT_RATIO times more documents than the stem: a word
+ * absent as typed, a letter away from a commoner one, is a typo more likely than an
+ * inflection the documents never use (`transmision`: one `transmise`, six
+ * `transmission`). */
 #ifndef TYPO_RARE_DF
 #define TYPO_RARE_DF 1
 #endif
 #ifndef TYPO_RARE_RATIO
 #define TYPO_RARE_RATIO 20
+#endif
+#ifndef TYPO_ABSENT_RATIO
+#define TYPO_ABSENT_RATIO 3
 #endif
 
 #endif

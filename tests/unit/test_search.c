@@ -910,6 +910,20 @@ static void test_typo_of_a_rare_stem(void **state)
 	assert_int_equal(search_result_total(res), 1);
 	assert_null(search_result_suggestion(res));
 	mini_close(ms, mi, corpus, ixdir);
+
+	/* Three `transmission` for one `transmise`: a correction three times commoner than
+	 * the stem is enough. */
+	char corpus2[] = "/tmp/artisearch-rare-XXXXXX";
+	for (int i = 4; i < 24; i++)
+		snprintf(text[i], sizeof(text[i]), "Atelier %d\n\nUn atelier de poterie, session %d.\n", i, i);
+	mini_index(corpus2, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	assert_int_equal(search_request_set(&req, "q", "transmision"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 4);
+	assert_string_equal(search_result_suggestion(res), "transmission");
+	mini_close(ms, mi, corpus2, ixdir);
 }
 
 /* A phrase (a synonym of several words, a quoted one) weighs and is marked where the
@@ -993,6 +1007,50 @@ static void test_camel_case_names(void **state)
 	assert_int_equal(search_request_set(&req, "q", "prime"), 0);
 	assert_int_equal(search_run(ms, mi, &req, &res), 0);
 	assert_int_equal(search_result_total(res), 2);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
+/* Two words typed apart find the word documents write joined (`cyber sécurité`,
+ * `cybersécurité`), as well as the two words; a hyphenated word has its synonyms as a
+ * word does (`auto-entrepreneur`, `micro-entrepreneur`). */
+static void test_joined_words_and_compound_synonyms(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Cybersécurité des TPE\n\nProtéger son atelier des attaques : sauvegardes, mots de "
+			 "passe, mises à jour.\n",
+		"b.txt", "Atelier numérique\n\nUn atelier sur la cyber sécurité pour les artisans.\n",
+		"c.txt", "Devenir micro-entrepreneur\n\nLes formalités du régime de la micro-entreprise.\n",
+		"d.txt", "Sécurité au travail\n\nPrévenir les accidents dans l'atelier.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-joined-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", "cyber securite"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_false(search_result_relaxed(res));
+	assert_int_equal(search_result_total(res), 2); /* a (joined) and b (apart), not d */
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/a.txt");
+	/* The joined word alone is a word like any other. */
+	assert_int_equal(search_request_set(&req, "q", "cybersecurite"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	/* Words that join into nothing stay an AND. */
+	assert_int_equal(search_request_set(&req, "q", "securite atelier"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 2);
+	assert_int_equal(search_request_set(&req, "q", "auto-entrepreneur"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/c.txt");
 	mini_close(ms, mi, corpus, ixdir);
 }
 
@@ -1184,6 +1242,7 @@ int main(void)
 		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
+		cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

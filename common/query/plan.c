@@ -767,6 +767,7 @@ static uint32_t phrase_synonyms(struct builder *b, struct pnode **kids, uint32_t
 
 static uint64_t word_df(struct builder *b, const char *w, size_t len);
 
+/* A key's variants: `base 0x01 suffix` keys of a dictionary, by suffix. */
 struct variant {
 	char s[128];
 	size_t len;
@@ -1181,7 +1182,6 @@ static int form_of(const char *e, size_t el, const char *w, size_t wl, size_t *f
 	return yes;
 }
 
-/* A key's variants: `base 0x01 suffix` keys of a dictionary, by suffix. */
 /*
  * The keys `base 0x01 suffix` of dictionary d (which follow base's own key), summed
  * over the segments by suffix into v[0..8) (suffixes of 128 bytes or more left out);

@@ -601,7 +601,10 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 		struct pnode *alt = node_new(b, PN_MAX, 2 + sc.n_alts), *ph;
 		if (!cl || !alt)
 			return NULL;
-		cl->no_typo = 1;
+		/* A word in camel case is written as one word, and may be misspelt as one
+		 * (`ConvertToRUL`); a hyphenated one is corrected by its parts alone. */
+		if (!(toks[compound].t.flags & TOKEN_CAMEL))
+			cl->no_typo = 1;
 		const char *terms[MAX_TOKS], *words[MAX_TOKS];
 		uint32_t pos[MAX_TOKS], k = 0;
 		for (int i = 0; i < n; i++)

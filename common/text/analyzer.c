@@ -1390,7 +1390,7 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 						  ? TOKEN_PREFIX
 						  : 0;
 			tok->position = an->position;
-			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND, tok);
+			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND | TOKEN_CAMEL, tok);
 			if (rc <= 0)
 				return rc;
 			continue;

@@ -82,6 +82,9 @@ enum token_flags {
 	TOKEN_PREFIX = 1 << 3,
 	/* Left unanalysed by analyzer_only_first(): no term. */
 	TOKEN_SKIPPED = 1 << 4,
+	/* With TOKEN_COMPOUND: a word in camel case (`MaPrimeRénov`), written as one word,
+	 * where a hyphenated word is written as several. */
+	TOKEN_CAMEL = 1 << 5,
 };
 
 /*

@@ -505,7 +505,7 @@ static void test_camel_case(void **state)
 	struct tks d = run(an, text), q = runq(an, "prime rénov"), w = runq(an, "maprimerenov");
 
 	assert_int_equal(d.n, 7);
-	assert_int_equal(d.v[1].flags, TOKEN_COMPOUND);
+	assert_int_equal(d.v[1].flags, TOKEN_COMPOUND | TOKEN_CAMEL);
 	assert_string_equal(d.v[1].word, "maprimerenov");
 	assert_int_equal(d.v[1].start, 11);
 	assert_int_equal(d.v[1].end, 11 + strlen("MaPrimeRénov"));
@@ -522,7 +522,7 @@ static void test_camel_case(void **state)
 	/* The words after move on by the parts (`et`, a stop word, is 4), as after
 	 * `Haute-Garonne`. */
 	assert_string_equal(d.v[4].word, "libreoffice");
-	assert_int_equal(d.v[4].flags, TOKEN_COMPOUND);
+	assert_int_equal(d.v[4].flags, TOKEN_COMPOUND | TOKEN_CAMEL);
 	assert_int_equal(d.v[4].position, 5);
 	assert_string_equal(d.v[5].word, "libre");
 	assert_string_equal(d.v[6].word, "office");
@@ -549,7 +549,7 @@ static void test_camel_case(void **state)
 	/* A prefix typed in camel case: the last part carries the flag, as in a compound. */
 	q = runq(an, "MaPrime*");
 	assert_int_equal(q.n, 2);
-	assert_int_equal(q.v[0].flags, TOKEN_COMPOUND | TOKEN_PREFIX);
+	assert_int_equal(q.v[0].flags, TOKEN_COMPOUND | TOKEN_CAMEL | TOKEN_PREFIX);
 	assert_int_equal(q.v[1].flags, TOKEN_PART | TOKEN_PREFIX);
 	assert_string_equal(q.v[1].word, "prime");
 	free(q.v);

@@ -1002,6 +1002,13 @@ static void test_camel_case_names(void **state)
 		assert_string_equal(search_result_hit(res, 0, NULL, &snip), "guides/a.txt");
 		assert_non_null(strstr(snip, "Rénov</mark>"));
 	}
+	/* Misspelt in camel case, it is corrected as the one word it is written as (`rénv`
+	 * alone is too short to be corrected). */
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", "MaPrimeRénv"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/a.txt");
 	/* A part alone finds it among the others. */
 	search_request_init(&req);
 	assert_int_equal(search_request_set(&req, "q", "prime"), 0);

@@ -643,6 +643,12 @@ static void test_stop_words(void **state)
 	assert_false(analyzer_is_stop_word("metiers", 7));
 	assert_false(analyzer_is_stop_word("", 0));
 	assert_int_equal(count(an, "À où Où ÊTES"), 0);
+	/* A question typed in the search box keeps its content words only. */
+	r = runq(an, "Comment créer son entreprise ? Quelles aides, combien ?");
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[0].word, "creer");
+	assert_string_equal(r.v[2].word, "aides");
+	free(r.v);
 }
 
 /* Every word of the list is a stop word once folded, and the list keeps content words out. */

@@ -358,6 +358,25 @@ void extract_note_heading(struct extract_ctx *cx, int level, const char *s, size
 	cx->heading_level = level;
 }
 
+void extract_extend_heading(struct extract_ctx *cx, const char *s, size_t len, int joined)
+{
+	struct textsink ts = { BUF_INIT, SEP_NONE };
+
+	if (!cx->heading)
+		return;
+	textsink_add(&ts, cx->heading, strlen(cx->heading));
+	if (!joined)
+		textsink_sep(&ts, SEP_SPACE);
+	textsink_add(&ts, s, len);
+	if (ts.b.err) {
+		cx->err = AS_ENOMEM;
+		buf_release(&ts.b);
+		return;
+	}
+	as_free(cx->heading);
+	cx->heading = buf_detach(&ts.b, NULL);
+}
+
 /* ---- dates ---- */
 
 static int days_in_month(int y, int m)

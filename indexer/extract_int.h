@@ -61,6 +61,9 @@ int extract_add_tag(struct extract_ctx *cx, const char *s, size_t len);
 int extract_add_tags(struct extract_ctx *cx, const char *s, size_t len);
 /* Offers a heading of `level` (1 best) for the title fallback: s[0..len), collapsed. */
 void extract_note_heading(struct extract_ctx *cx, int level, const char *s, size_t len);
+/* Carries the heading noted last on with s[0..len), a line it wrapped onto (after a space,
+ * or none when the line before broke a word: `joined`). */
+void extract_extend_heading(struct extract_ctx *cx, const char *s, size_t len, int joined);
 
 /* The formats: each reads text[0..len) (valid UTF-8, no NUL, except PDF's raw bytes)
  * into cx and returns 0 or a negative AS_E* code. */

@@ -141,31 +141,51 @@ static void add_page(struct extract_ctx *cx, const char *text)
 			break;
 		}
 	}
+	int heading_lines = 0; /* lines of the heading so far, while it may go on */
 	for (pos = 0; pos < len;) {
 		size_t chars;
+		int para = 0, shy;
 
 		n = next_line(text, len, &pos, &line);
 		if (!n) {
 			textsink_sep(&cx->body, SEP_PARA);
 			prev = NULL;
+			heading_lines = 0;
 			continue;
 		}
 		chars = n_chars(line, n);
+		/* A soft hyphen (U+00AD) ends a line where a word processor broke a word
+		 * ("béné-" + "ficier"): it is dropped and the halves joined. */
+		shy = n >= 2 && (unsigned char)line[n - 2] == 0xC2 && (unsigned char)line[n - 1] == 0xAD;
 		if (prev) {
-			if (prev_len >= 2 && prev[prev_len - 1] == '-' &&
-			    is_letter_byte((unsigned char)prev[prev_len - 2]) && is_letter_byte((unsigned char)line[0]))
+			if (prev_len >= 2 && (unsigned char)prev[prev_len - 2] == 0xC2 &&
+			    (unsigned char)prev[prev_len - 1] == 0xAD && is_letter_byte((unsigned char)line[0]))
+				; /* joined, the soft hyphen dropped */
+			else if (prev_len >= 2 && prev[prev_len - 1] == '-' &&
+				 is_letter_byte((unsigned char)prev[prev_len - 2]) && is_letter_byte((unsigned char)line[0]))
 				; /* joined as is */
 			else if (starts_item(line, n) ||
 				 (ends_sentence(prev, prev_len) && prev_chars * 100 < full * 85) ||
 				 (!ends_sentence(prev, prev_len) && prev_chars * 2 < full && starts_upper(line, n) &&
 				  prev[prev_len - 1] != ','))
-				textsink_sep(&cx->body, SEP_PARA);
+				textsink_sep(&cx->body, SEP_PARA), para = 1;
 			else
 				textsink_sep(&cx->body, SEP_SPACE);
 		}
-		if (!cx->heading)
-			extract_note_heading(cx, 1, line, n);
-		textsink_add(&cx->body, line, n);
+		/* The first line is the heading, and so are the lines that carry it on when
+		 * it wraps: a line starting with a small letter, in the same paragraph. */
+		if (!cx->heading) {
+			extract_note_heading(cx, 1, line, shy ? n - 2 : n);
+			heading_lines = 1;
+		} else if (heading_lines && heading_lines < 3 && !para && !starts_upper(line, n) &&
+			   !starts_item(line, n) && !ends_sentence(prev, prev_len)) {
+			extract_extend_heading(cx, line, shy ? n - 2 : n,
+					       prev_len >= 2 && (unsigned char)prev[prev_len - 1] == 0xAD);
+			heading_lines++;
+		} else {
+			heading_lines = 0;
+		}
+		textsink_add(&cx->body, line, shy ? n - 2 : n);
 		prev = line;
 		prev_len = n;
 		prev_chars = chars;

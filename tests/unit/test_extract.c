@@ -123,6 +123,9 @@ static void pdf_obj(struct pdf *p, const char *fmt, ...)
  * dictionary with Title and CreationDate when given, and an /Encrypt dictionary whose
  * user password is not empty when `encrypted`.
  */
+/* make_pdf() maps code 255 octal to the soft hyphen (one page only). */
+static int shy_to_unicode;
+
 static void make_pdf(struct buf *out, const char *title, const char *date, const char *page1,
 		     const char *page2, int encrypted)
 {
@@ -141,10 +144,22 @@ static void make_pdf(struct buf *out, const char *title, const char *date, const
 		pdf_obj(&p, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
 			    "/Resources << /Font << /F1 5 0 R >> >> /Contents %d 0 R >>", i ? 7 : 4);
 		pdf_obj(&p, "<< /Length %d >>\nstream\n%s\nendstream", len, content);
-		if (i == 0)
+		if (i == 0 && !shy_to_unicode)
 			pdf_obj(&p, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
+		if (i == 0 && shy_to_unicode && n_pages == 1) {
+			/* Code 255 octal read as U+00AD, the soft hyphen, as a word processor's
+			 * fonts map it (Helvetica's WinAnsi reads it as a plain hyphen). */
+			static const char cmap[] =
+				"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Shy def "
+				"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def "
+				"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <AD> <00AD> endbfchar "
+				"endcmap CMapName currentdict /CMap defineresource pop end end";
+			pdf_obj(&p, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding "
+				    "/ToUnicode 6 0 R >>");
+			pdf_obj(&p, "<< /Length %d >>\nstream\n%s\nendstream", (int)strlen(cmap), cmap);
+		}
 	}
-	/* objects: 1 catalog, 2 pages, 3 page, 4 content, 5 font, [6 page, 7 content] */
+	/* objects: 1 catalog, 2 pages, 3 page, 4 content, 5 font, [6 page, 7 content | 6 cmap] */
 	if (title || date) {
 		struct buf info = BUF_INIT;
 		buf_addstr(&info, "<<");
@@ -860,6 +875,24 @@ static void test_pdf(void **state)
 	assert_string_equal(x.doc.title, "Note d'information");
 	assert_null(x.doc.date);
 	assert_string_equal(x.doc.type, "note"); /* the folder's name, made singular */
+	done(&x);
+	buf_release(&pdf);
+
+	/* A heading that wraps is the title whole; a soft hyphen (U+00AD, WinAnsi 255 octal
+	 * 255) where a word processor broke a word is dropped and the halves joined. */
+	shy_to_unicode = 1;
+	make_pdf(&pdf, NULL, NULL,
+		 "(Convention de partenariat entre) Tj T* (l'URSSAF et la CMA du Tarn) Tj T* "
+		 "(Les artisans peuvent en b\351n\351\255) Tj T* (ficier d\350s janvier, avec un \351ch\351\255) Tj "
+		 "T* (ancier adapt\351.) Tj",
+		 NULL, 0);
+	shy_to_unicode = 0;
+	run(&x, "conventions/urssaf.pdf", pdf.ptr, pdf.len);
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.title, "Convention de partenariat entre l'URSSAF et la CMA du Tarn");
+	assert_non_null(strstr(x.doc.body, "en bénéficier dès janvier"));
+	assert_non_null(strstr(x.doc.body, "un échéancier adapté"));
+	assert_null(strstr(x.doc.body, "\xC2\xAD"));
 	done(&x);
 	buf_release(&pdf);
 }

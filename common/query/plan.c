@@ -627,6 +627,11 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 				pl->terms[0].w = RANK_W_EXACT;
 				pl->surface = q->text + toks[j].t.start;
 				pl->surface_len = toks[j].t.end - toks[j].t.start;
+				/* `boucher-charcutier` finds `bouchers-charcutiers`, as the words
+				 * typed apart would. */
+				add_other_number(b, pl, &toks[j],
+						 toks[j].t.exact_len != toks[j].t.term_len ||
+							 memcmp(toks[j].exact, toks[j].term, toks[j].t.term_len) != 0);
 				pl->no_typo = slot < 0 || (toks[j].t.flags & TOKEN_NUMBER) ||
 					      typo_max_edits(pl->word, pl->word_len) == 0;
 			}

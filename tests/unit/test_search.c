@@ -1028,6 +1028,7 @@ static void test_joined_words_and_compound_synonyms(void **state)
 		"b.txt", "Atelier numérique\n\nUn atelier sur la cyber sécurité pour les artisans.\n",
 		"c.txt", "Devenir micro-entrepreneur\n\nLes formalités du régime de la micro-entreprise.\n",
 		"d.txt", "Sécurité au travail\n\nPrévenir les accidents dans l'atelier.\n",
+		"e.txt", "Métiers de bouche\n\nLes bouchers-charcutiers du Tarn se forment.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-joined-XXXXXX", ixdir[512];
@@ -1058,6 +1059,12 @@ static void test_joined_words_and_compound_synonyms(void **state)
 	assert_int_equal(search_run(ms, mi, &req, &res), 0);
 	assert_int_equal(search_result_total(res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/c.txt");
+	/* A part of a hyphenated word has its other number, as a word typed alone: Snowball
+	 * reads `boucher` as a verb (`bouch`) and `bouchers` as a noun. */
+	assert_int_equal(search_request_set(&req, "q", "boucher-charcutier"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/e.txt");
 	mini_close(ms, mi, corpus, ixdir);
 }
 

@@ -1707,6 +1707,70 @@ static int cmp_candidate(const void *a, const void *b)
 	return x->rank - y->rank;
 }
 
+/* Whether a live document has word w[0..len) (folded) by its stem, as a search for it
+ * would find: 1, 0, or <0 on error. A word that analyses to no term is kept (1). */
+static int word_live(struct searcher *s, const struct index *idx, const char *w, size_t len)
+{
+	char term[TYPO_MAX_WORD * 4 + 1];
+	struct token tok;
+	size_t tl;
+	int found = 0, rc = 0;
+
+	analyzer_start(s->an, w, len, ANALYZER_QUERY);
+	if (analyzer_next(s->an, &tok) != 0 || tok.term_len == 0 || tok.term_len >= sizeof(term))
+		return 1;
+	memcpy(term, tok.term, tok.term_len);
+	tl = tok.term_len;
+	for (uint32_t i = 0; i < index_n_segments(idx) && !found && rc >= 0; i++) {
+		const struct segment *seg = index_segment(idx, i);
+		struct term_iter *it;
+		if ((rc = term_iter_new(seg, DICT_TERMS, &it)) < 0)
+			break;
+		for (rc = term_iter_seek(it, term, tl); rc == 0 && !found; rc = term_iter_next(it)) {
+			size_t kl;
+			const char *k = term_iter_key(it, &kl);
+			struct postings *p;
+			if (kl < tl || memcmp(k, term, tl) != 0 || (kl > tl && k[tl] != 0x01))
+				break; /* past the stem's keys */
+			if ((rc = postings_open(seg, term_iter_info(it), 0, &p)) < 0)
+				break;
+			while (!found && (rc = postings_next(p)) == 0)
+				found = segment_is_live(seg, postings_doc(p));
+			postings_free(p);
+			if (rc < 0)
+				break;
+		}
+		term_iter_free(it);
+	}
+	return rc < 0 ? rc : found;
+}
+
+/*
+ * Keeps of the completions c[0..n) those some live document has, copied to cand; returns
+ * their number. The word dictionary counts the documents of a segment as written, deleted
+ * ones included, and a merge carries its sources' words on: a word of deleted or
+ * rewritten documents alone would be offered, and then find nothing.
+ */
+static int live_completions(struct searcher *s, const struct index *idx, const struct completion *c, int n,
+			    struct candidate *cand)
+{
+	int k = 0, rc;
+
+	for (int i = 0; i < n && k < SUGGEST_MAX; i++) {
+		if (c[i].len >= sizeof(cand[0].word))
+			continue;
+		if ((rc = word_live(s, idx, c[i].word, c[i].len)) < 0)
+			return rc;
+		if (!rc)
+			continue;
+		memcpy(cand[k].word, c[i].word, c[i].len);
+		cand[k].len = c[i].len;
+		cand[k].rank = k;
+		cand[k++].continues = 0;
+	}
+	return k;
+}
+
 /*
  * The most frequent completions of the folded prefix `word`, those that continue the
  * words typed before it (q[0..start)) as a phrase of the documents first: `journées eur`
@@ -1721,17 +1785,12 @@ static int suggest_in_context(struct searcher *s, const struct index *idx, const
 {
 	struct completion *c;
 	struct buf text = BUF_INIT;
-	int n = plan_complete(idx, s->arena, word, wl, limit, &c), k = 0, rc = 0;
+	int n = plan_complete(idx, s->arena, word, wl, limit, &c), k, rc = 0;
 
 	if (n < 0)
 		return n;
-	for (int i = 0; i < n; i++)
-		if (c[i].len < sizeof(cand[0].word)) {
-			memcpy(cand[k].word, c[i].word, c[i].len);
-			cand[k].len = c[i].len;
-			cand[k].rank = k;
-			cand[k++].continues = 0;
-		}
+	if ((k = live_completions(s, idx, c, n, cand)) < 0)
+		return k;
 	/* From here on, each search resets the arena c lives in. */
 	for (int i = 0; i < k && i < SUGGEST_CONTEXT && rc >= 0; i++) {
 		struct search_request req;
@@ -1834,6 +1893,14 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 		if (n == 0 && s->tmp.len > 0 && !context &&
 		    (n = plan_complete_typo(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0)
 			return n;
+		if (!context && n > 0) {
+			if ((n = live_completions(s, idx, c, n, cand)) < 0)
+				return n;
+			arena_reset(s->arena);
+			for (int i = 0; i < n; i++)
+				view[i] = (struct completion){ cand[i].word, cand[i].len, 0 };
+			c = view;
+		}
 	}
 	buf_addstr(out, "{\"query\": ");
 	json_str(out, q);

@@ -259,12 +259,65 @@ static const char *literal(cmark_node *node, size_t *len)
 	return s ? s : "";
 }
 
+/* Whether s[0..n) is the delimiter row of a table (`|---|:--:|`): pipes, dashes, colons
+ * and spaces, with a pipe and a dash at least. */
+static int is_table_rule(const char *s, size_t n)
+{
+	int pipe = 0, dash = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '|')
+			pipe = 1;
+		else if (s[i] == '-')
+			dash = 1;
+		else if (s[i] != ':' && s[i] != ' ' && s[i] != '\t')
+			return 0;
+	}
+	return pipe && dash;
+}
+
+/*
+ * Whether a paragraph is a table as GitHub's Markdown writes one (a row of cells, then a
+ * delimiter row), which CommonMark reads as a paragraph of lines: its pipes are then cell
+ * boundaries, its delimiter row no text.
+ */
+static int is_table(cmark_node *para)
+{
+	cmark_node *n = cmark_node_first_child(para);
+	size_t len;
+
+	while (n && cmark_node_get_type(n) != CMARK_NODE_SOFTBREAK)
+		n = cmark_node_next(n);
+	if (!n || !(n = cmark_node_next(n)) || cmark_node_get_type(n) != CMARK_NODE_TEXT)
+		return 0;
+	const char *s = literal(n, &len);
+	n = cmark_node_next(n);
+	return is_table_rule(s, len) && (!n || cmark_node_get_type(n) == CMARK_NODE_SOFTBREAK);
+}
+
+/* Text of a table's cells: each pipe a boundary; the delimiter row dropped. */
+static void add_cells(struct extract_ctx *cx, const char *s, size_t len)
+{
+	if (is_table_rule(s, len))
+		return;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && s[j] != '|')
+			j++;
+		textsink_add(&cx->body, s + i, j - i);
+		if (j < len)
+			textsink_sep(&cx->body, SEP_SPACE);
+		i = j + 1;
+	}
+}
+
 static int walk(struct extract_ctx *cx, cmark_node *root)
 {
 	cmark_iter *iter = cmark_iter_new(root);
 	cmark_event_type ev;
 	size_t heading_start = 0, len;
 	int hidden = 0; /* open raw-HTML elements whose content is dropped (script, style...) */
+	int table = 0;  /* in a paragraph that is a table */
 	int rc = 0;
 
 	while (rc == 0 && (ev = cmark_iter_next(iter)) != CMARK_EVENT_DONE) {
@@ -273,6 +326,8 @@ static int walk(struct extract_ctx *cx, cmark_node *root)
 		const char *s;
 
 		if (ev == CMARK_EVENT_EXIT) {
+			if (type == CMARK_NODE_PARAGRAPH)
+				table = 0;
 			if (type == CMARK_NODE_IMAGE)
 				textsink_sep(&cx->body, SEP_SPACE);
 			if (type == CMARK_NODE_HEADING && cx->body.b.len > heading_start)
@@ -287,11 +342,18 @@ static int walk(struct extract_ctx *cx, cmark_node *root)
 		case CMARK_NODE_CODE:
 			if (!hidden) {
 				s = literal(node, &len);
-				textsink_add(&cx->body, s, len);
+				if (table && type == CMARK_NODE_TEXT)
+					add_cells(cx, s, len);
+				else
+					textsink_add(&cx->body, s, len);
 			}
 			break;
 		case CMARK_NODE_SOFTBREAK:
-			textsink_sep(&cx->body, SEP_SPACE);
+			textsink_sep(&cx->body, table ? SEP_LINE : SEP_SPACE);
+			break;
+		case CMARK_NODE_PARAGRAPH:
+			table = is_table(node);
+			textsink_sep(&cx->body, SEP_PARA);
 			break;
 		case CMARK_NODE_LINEBREAK:
 			textsink_sep(&cx->body, SEP_LINE);

@@ -683,6 +683,22 @@ static void test_html_aside(void **state)
 	done(&x);
 }
 
+/* A table as GitHub writes one is read as its cells, not as pipes and dashes. */
+static void test_markdown_table(void **state)
+{
+	struct extracted x;
+
+	(void)state;
+	runs(&x, "guides/aides.md",
+	     "# Aides\n\nLes aides :\n\n| Dispositif | Montant |\n|---|:---:|\n| CEE | 500 € |\n"
+	     "| *MaPrimeRénov'* | 10 000 € |\n\nUn texte | avec un pipe.\n");
+	assert_int_equal(x.rc, 0);
+	assert_non_null(strstr(x.doc.body, "Dispositif Montant\nCEE 500 €\nMaPrimeRénov' 10 000 €"));
+	assert_null(strstr(x.doc.body, "---"));
+	assert_non_null(strstr(x.doc.body, "Un texte | avec un pipe.")); /* no table: as written */
+	done(&x);
+}
+
 static void test_markdown_alt_and_footnotes(void **state)
 {
 	struct extracted x;
@@ -1267,6 +1283,7 @@ int main(void)
 		cmocka_unit_test(test_markdown_fallbacks),
 		cmocka_unit_test(test_markdown_bad_front_matter),
 		cmocka_unit_test(test_markdown_alt_and_footnotes),
+		cmocka_unit_test(test_markdown_table),
 		cmocka_unit_test(test_title_without_body),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_text),

@@ -773,71 +773,6 @@ static uint32_t phrase_synonyms(struct builder *b, struct pnode **kids, uint32_t
 	return nk;
 }
 
-static uint64_t word_df(struct builder *b, const char *w, size_t len);
-
-/* A key's variants: `base 0x01 suffix` keys of a dictionary, by suffix. */
-struct variant {
-	char s[128];
-	size_t len;
-	uint64_t df;
-};
-
-static int key_variants(const struct index *idx, enum dict d, const char *base, size_t len, struct variant v[8],
-			uint64_t *plain);
-
-/* Whether every document writing word w (folded) writes it with a hyphen (`Jean-Luc`):
- * its parts are indexed then, and `jean luc` already finds it. */
-static int hyphenated_only(struct builder *b, const char *w, size_t len);
-
-/*
- * Two consecutive words that documents write as one (`cyber sécurité` for
- * `cybersécurité`, `bpi france` for `Bpifrance`): the two words, or the joined word, as
- * one alternative, when the joined word is in the index. Returns the new count.
- */
-static uint32_t joined_words(struct builder *b, struct pnode **kids, uint32_t nk)
-{
-	for (uint32_t i = 0; i + 1 < nk && !b->rc; i++) {
-		struct leaf *l0 = primary_leaf(kids[i]), *l1 = primary_leaf(kids[i + 1]);
-		char w[TYPO_MAX_WORD + 1];
-		if (!l0 || !l1 || l0->slot < 0 || l1->slot < 0 || l0->fields != l1->fields || l0->word_len < 2 ||
-		    l1->word_len < 2 || l0->word_len + l1->word_len > TYPO_MAX_WORD ||
-		    (l0->word[0] >= '0' && l0->word[0] <= '9') || (l1->word[0] >= '0' && l1->word[0] <= '9'))
-			continue; /* `2024 2025`, `3e 2`: no word joined */
-		memcpy(w, l0->word, l0->word_len);
-		memcpy(w + l0->word_len, l1->word, l1->word_len);
-		size_t len = l0->word_len + l1->word_len;
-		if (word_df(b, w, len) == 0 || hyphenated_only(b, w, len))
-			continue;
-		/* The joined word stands for each of the two, in its slot: a document that
-		 * writes it has both words, side by side, in the fields where it is. */
-		struct pnode *alts[2];
-		for (int j = 0; j < 2; j++) {
-			struct leaf *alt = leaf_new(b, j ? l1->slot : l0->slot, l0->fields);
-			if (!alt)
-				return nk;
-			alt->word = dup(b, w, len);
-			alt->word_len = len;
-			alt->surface = j ? l1->surface : l0->surface;
-			alt->surface_len = j ? l1->surface_len : l0->surface_len;
-			alt->no_typo = 1;
-			leaf_add_word(b, alt, w, len, ORIGIN_SYNONYM, RANK_W_EXACT);
-			alts[j] = b->rc || alt->n_terms == 0 ? NULL : leaf_node(b, alt);
-		}
-		if (!alts[0] || !alts[1])
-			continue;
-		struct pnode *pair = and_of(b, kids + i, 2), *joined = and_of(b, alts, 2), *mx = node_new(b, PN_MAX, 2);
-		if (!pair || !joined || !mx)
-			return nk;
-		mx->kids[0] = pair;
-		mx->kids[1] = joined;
-		mx->n_kids = 2;
-		kids[i] = mx;
-		memmove(kids + i + 1, kids + i + 2, (nk - i - 2) * sizeof(*kids));
-		nk--;
-	}
-	return nk;
-}
-
 static struct pnode *build(struct builder *b, const struct qnode *q, int negated)
 {
 	struct pnode *kids[QUERY_MAX_WORDS + 1], *nots[QUERY_MAX_WORDS + 1], *n;
@@ -865,8 +800,6 @@ static struct pnode *build(struct builder *b, const struct qnode *q, int negated
 			return NULL; /* exclusions alone match nothing */
 		if (!negated && b->syn)
 			nk = phrase_synonyms(b, kids, nk);
-		if (!negated)
-			nk = joined_words(b, kids, nk);
 		if (nn == 0)
 			return and_of(b, kids, nk);
 		if (!(n = node_new(b, PN_AND, nk)) || !(n->nots = arena_alloc(b->arena, nn * sizeof(*nots))))
@@ -1137,6 +1070,82 @@ static int unelide(struct builder *b, struct leaf *l)
 	return 1;
 }
 
+/* Whether every document writing word w (folded) writes it with a hyphen (`Jean-Luc`):
+ * its parts are indexed then, and `jean luc` already finds it. */
+static int hyphenated_only(struct builder *b, const char *w, size_t len);
+
+/* Resolves a leaf made after the others were. */
+static void resolve_late(struct builder *b, struct leaf *l)
+{
+	struct arena *arena = b->arena;
+	uint32_t n = b->plan->n_segments;
+
+	l->seg_keys = arena_calloc(arena, n + 1, sizeof(*l->seg_keys));
+	l->seg_n_keys = arena_calloc(arena, n + 1, sizeof(*l->seg_n_keys));
+	if (!l->seg_keys || !l->seg_n_keys)
+		b->rc = AS_ENOMEM;
+	else
+		resolve_terms(b, l, 0);
+}
+
+/*
+ * Two consecutive words of an AND, one of which is in no document, that documents write
+ * as one (`cyber sécurité` for `cybersécurité`): the two words, or the joined word, as one
+ * alternative, when the joined word is in the index and not only ever hyphenated (its
+ * parts would have matched). The joined word stands for each of the two, in its slot: a
+ * document that writes it has both words, side by side. Only for a word found nowhere: a
+ * look-up per pair of every query would cost more than the rare joined word is worth.
+ */
+static void join_absent(struct builder *b, struct pnode *n)
+{
+	if (!n || b->rc)
+		return;
+	for (uint32_t i = 0; i < n->n_kids; i++)
+		join_absent(b, n->kids[i]);
+	if (n->kind != PN_AND)
+		return;
+	for (uint32_t i = 0; i + 1 < n->n_kids && !b->rc; i++) {
+		struct leaf *l0 = primary_leaf(n->kids[i]), *l1 = primary_leaf(n->kids[i + 1]);
+		char w[TYPO_MAX_WORD + 1];
+		if (!l0 || !l1 || l0->slot < 0 || l1->slot < 0 || l0->fields != l1->fields || l0->word_len < 2 ||
+		    l1->word_len < 2 || l0->word_len + l1->word_len > TYPO_MAX_WORD ||
+		    (l0->word[0] >= '0' && l0->word[0] <= '9') || (l1->word[0] >= '0' && l1->word[0] <= '9') ||
+		    (leaf_df(l0, b->plan, 0) > 0 && leaf_df(l1, b->plan, 0) > 0))
+			continue;
+		memcpy(w, l0->word, l0->word_len);
+		memcpy(w + l0->word_len, l1->word, l1->word_len);
+		size_t len = l0->word_len + l1->word_len;
+		if (word_df(b, w, len) == 0 || hyphenated_only(b, w, len))
+			continue;
+		struct pnode *alts[2];
+		for (int j = 0; j < 2; j++) {
+			struct leaf *alt = leaf_new(b, j ? l1->slot : l0->slot, l0->fields);
+			if (!alt)
+				return;
+			alt->word = dup(b, w, len);
+			alt->word_len = len;
+			alt->surface = j ? l1->surface : l0->surface;
+			alt->surface_len = j ? l1->surface_len : l0->surface_len;
+			alt->no_typo = 1;
+			leaf_add_word(b, alt, w, len, ORIGIN_SYNONYM, RANK_W_EXACT);
+			if (!b->rc)
+				resolve_late(b, alt);
+			alts[j] = b->rc || alt->n_terms == 0 ? NULL : leaf_node(b, alt);
+		}
+		if (!alts[0] || !alts[1])
+			continue;
+		struct pnode *pair = and_of(b, n->kids + i, 2), *joined = and_of(b, alts, 2), *mx = node_new(b, PN_MAX, 2);
+		if (!pair || !joined || !mx)
+			return;
+		mx->kids[0] = pair;
+		mx->kids[1] = joined;
+		mx->n_kids = 2;
+		n->kids[i] = mx;
+		memmove(n->kids + i + 1, n->kids + i + 2, (n->n_kids - i - 2) * sizeof(*n->kids));
+		n->n_kids--;
+	}
+}
+
 /*
  * Search as you type (FRENCH.md 6): the query's last word, with nothing typed after it
  * (not even a space), is still being typed. When it matches no document as it stands, it
@@ -1189,6 +1198,13 @@ static int form_of(const char *e, size_t el, const char *w, size_t wl, size_t *f
 	buf_release(&f);
 	return yes;
 }
+
+/* A key's variants: `base 0x01 suffix` keys of a dictionary, by suffix. */
+struct variant {
+	char s[128];
+	size_t len;
+	uint64_t df;
+};
 
 /*
  * The keys `base 0x01 suffix` of dictionary d (which follow base's own key), summed
@@ -1482,6 +1498,7 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 		else
 			resolve_terms(&b, l, 0);
 	}
+	join_absent(&b, p->root);
 	complete_last(&b);
 	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
 		if (!unelide(&b, p->leaves[i]) && !p->leaves[i]->no_typo && !p->leaves[i]->prefix)

@@ -918,10 +918,8 @@ static int is_elision(const char *s, size_t n)
 	return 0;
 }
 
-/* A word found on the original text. */
-struct span;
-
-/* A span's letter case, for camel_parts(): 1 lower, 2 upper, 0 anything else. */
+/* The letter case of the code point at p, for camel_parts(): 1 small, 2 capital, 0 no
+ * letter; its length in *n. */
 static int letter_case(const uint8_t *p, size_t left, size_t *n)
 {
 	int32_t cp;
@@ -978,6 +976,7 @@ static unsigned camel_parts(const struct analyzer *an, size_t s, size_t e, size_
 	return k >= 2 && letters >= 2 ? k : 0;
 }
 
+/* A word found on the original text. */
 struct span {
 	size_t start, end;     /* surface, elision excluded */
 	size_t first_end;      /* end of its first run */

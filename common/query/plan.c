@@ -475,6 +475,12 @@ static void add_other_number(struct builder *b, struct leaf *l, const struct qto
 		      RANK_W_EXACT, accent_typed);
 }
 
+/* Whether the word was typed with an accent that its exact stem keeps (`marché`). */
+static int typed_accent(const struct qtok *t)
+{
+	return t->t.exact_len != t->t.term_len || memcmp(t->exact, t->term, t->t.term_len) != 0;
+}
+
 /* A leaf for one analysed token of the query. */
 static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
 			       unsigned fields)
@@ -493,7 +499,7 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 		expand_prefix(b, l);
 		return l;
 	}
-	int accent_typed = t->t.exact_len != t->t.term_len || memcmp(t->exact, t->term, t->t.term_len) != 0;
+	int accent_typed = typed_accent(t);
 	leaf_add_term_owned(b, l, t->term, t->t.term_len, t->exact, t->t.exact_len, t->word, t->t.word_len,
 			    ORIGIN_QUERY, RANK_W_EXACT, accent_typed, 1);
 	if (t->t.alt_len)
@@ -629,9 +635,7 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 				pl->surface_len = toks[j].t.end - toks[j].t.start;
 				/* `boucher-charcutier` finds `bouchers-charcutiers`, as the words
 				 * typed apart would. */
-				add_other_number(b, pl, &toks[j],
-						 toks[j].t.exact_len != toks[j].t.term_len ||
-							 memcmp(toks[j].exact, toks[j].term, toks[j].t.term_len) != 0);
+				add_other_number(b, pl, &toks[j], typed_accent(&toks[j]));
 				pl->no_typo = slot < 0 || (toks[j].t.flags & TOKEN_NUMBER) ||
 					      typo_max_edits(pl->word, pl->word_len) == 0;
 			}
@@ -1070,82 +1074,6 @@ static int unelide(struct builder *b, struct leaf *l)
 	return 1;
 }
 
-/* Whether every document writing word w (folded) writes it with a hyphen (`Jean-Luc`):
- * its parts are indexed then, and `jean luc` already finds it. */
-static int hyphenated_only(struct builder *b, const char *w, size_t len);
-
-/* Resolves a leaf made after the others were. */
-static void resolve_late(struct builder *b, struct leaf *l)
-{
-	struct arena *arena = b->arena;
-	uint32_t n = b->plan->n_segments;
-
-	l->seg_keys = arena_calloc(arena, n + 1, sizeof(*l->seg_keys));
-	l->seg_n_keys = arena_calloc(arena, n + 1, sizeof(*l->seg_n_keys));
-	if (!l->seg_keys || !l->seg_n_keys)
-		b->rc = AS_ENOMEM;
-	else
-		resolve_terms(b, l, 0);
-}
-
-/*
- * Two consecutive words of an AND, one of which is in no document, that documents write
- * as one (`cyber sécurité` for `cybersécurité`): the two words, or the joined word, as one
- * alternative, when the joined word is in the index and not only ever hyphenated (its
- * parts would have matched). The joined word stands for each of the two, in its slot: a
- * document that writes it has both words, side by side. Only for a word found nowhere: a
- * look-up per pair of every query would cost more than the rare joined word is worth.
- */
-static void join_absent(struct builder *b, struct pnode *n)
-{
-	if (!n || b->rc)
-		return;
-	for (uint32_t i = 0; i < n->n_kids; i++)
-		join_absent(b, n->kids[i]);
-	if (n->kind != PN_AND)
-		return;
-	for (uint32_t i = 0; i + 1 < n->n_kids && !b->rc; i++) {
-		struct leaf *l0 = primary_leaf(n->kids[i]), *l1 = primary_leaf(n->kids[i + 1]);
-		char w[TYPO_MAX_WORD + 1];
-		if (!l0 || !l1 || l0->slot < 0 || l1->slot < 0 || l0->fields != l1->fields || l0->word_len < 2 ||
-		    l1->word_len < 2 || l0->word_len + l1->word_len > TYPO_MAX_WORD ||
-		    (l0->word[0] >= '0' && l0->word[0] <= '9') || (l1->word[0] >= '0' && l1->word[0] <= '9') ||
-		    (leaf_df(l0, b->plan, 0) > 0 && leaf_df(l1, b->plan, 0) > 0))
-			continue;
-		memcpy(w, l0->word, l0->word_len);
-		memcpy(w + l0->word_len, l1->word, l1->word_len);
-		size_t len = l0->word_len + l1->word_len;
-		if (word_df(b, w, len) == 0 || hyphenated_only(b, w, len))
-			continue;
-		struct pnode *alts[2];
-		for (int j = 0; j < 2; j++) {
-			struct leaf *alt = leaf_new(b, j ? l1->slot : l0->slot, l0->fields);
-			if (!alt)
-				return;
-			alt->word = dup(b, w, len);
-			alt->word_len = len;
-			alt->surface = j ? l1->surface : l0->surface;
-			alt->surface_len = j ? l1->surface_len : l0->surface_len;
-			alt->no_typo = 1;
-			leaf_add_word(b, alt, w, len, ORIGIN_SYNONYM, RANK_W_EXACT);
-			if (!b->rc)
-				resolve_late(b, alt);
-			alts[j] = b->rc || alt->n_terms == 0 ? NULL : leaf_node(b, alt);
-		}
-		if (!alts[0] || !alts[1])
-			continue;
-		struct pnode *pair = and_of(b, n->kids + i, 2), *joined = and_of(b, alts, 2), *mx = node_new(b, PN_MAX, 2);
-		if (!pair || !joined || !mx)
-			return;
-		mx->kids[0] = pair;
-		mx->kids[1] = joined;
-		mx->n_kids = 2;
-		n->kids[i] = mx;
-		memmove(n->kids + i + 1, n->kids + i + 2, (n->n_kids - i - 2) * sizeof(*n->kids));
-		n->n_kids--;
-	}
-}
-
 /*
  * Search as you type (FRENCH.md 6): the query's last word, with nothing typed after it
  * (not even a space), is still being typed. When it matches no document as it stands, it
@@ -1251,7 +1179,9 @@ static int key_variants(const struct index *idx, enum dict d, const char *base, 
 	return rc < 0 ? rc : (int)nv;
 }
 
-static int hyphenated_only(struct builder *b, const char *w, size_t len)
+/* Whether some document writes the folded word w[0..len) as one word, not only
+ * hyphenated (`Jean-Luc`, whose parts are indexed: `jean luc` already finds it). */
+static int written_joined(struct builder *b, const char *w, size_t len)
 {
 	struct variant v[8];
 	uint64_t plain = 0, hyphenated = 0;
@@ -1259,12 +1189,84 @@ static int hyphenated_only(struct builder *b, const char *w, size_t len)
 
 	if (nv < 0) {
 		b->rc = nv;
-		return 1;
+		return 0;
 	}
 	for (int i = 0; i < nv; i++)
 		if (memchr(v[i].s, '-', v[i].len))
 			hyphenated += v[i].df;
-	return hyphenated >= plain;
+	return plain > hyphenated;
+}
+
+/* A leaf's keys in every segment. */
+static void resolve_leaf(struct builder *b, struct leaf *l)
+{
+	struct arena *arena = b->arena;
+	uint32_t n = b->plan->n_segments;
+
+	l->seg_keys = arena_calloc(arena, n + 1, sizeof(*l->seg_keys));
+	l->seg_n_keys = arena_calloc(arena, n + 1, sizeof(*l->seg_n_keys));
+	if (!l->seg_keys || !l->seg_n_keys)
+		b->rc = AS_ENOMEM;
+	else
+		resolve_terms(b, l, 0);
+}
+
+/*
+ * Two consecutive words of an AND, one of which is in no document, that documents write
+ * as one (`cyber sécurité` for `cybersécurité`): the two words, or the joined word, as one
+ * alternative, when the joined word is in the index and not only ever hyphenated (its
+ * parts would have matched). The joined word stands for each of the two, in its slot: a
+ * document that writes it has both words, side by side. Only for a word found nowhere: a
+ * look-up per pair of every query would cost more than the rare joined word is worth.
+ */
+static void join_absent(struct builder *b, struct pnode *n)
+{
+	if (!n || b->rc)
+		return;
+	for (uint32_t i = 0; i < n->n_kids; i++)
+		join_absent(b, n->kids[i]);
+	if (n->kind != PN_AND)
+		return;
+	for (uint32_t i = 0; i + 1 < n->n_kids && !b->rc; i++) {
+		struct leaf *l0 = primary_leaf(n->kids[i]), *l1 = primary_leaf(n->kids[i + 1]);
+		char w[TYPO_MAX_WORD + 1];
+		if (!l0 || !l1 || l0->slot < 0 || l1->slot < 0 || l0->fields != l1->fields || l0->word_len < 2 ||
+		    l1->word_len < 2 || l0->word_len + l1->word_len > TYPO_MAX_WORD ||
+		    (l0->word[0] >= '0' && l0->word[0] <= '9') || (l1->word[0] >= '0' && l1->word[0] <= '9') ||
+		    (leaf_df(l0, b->plan, 0) > 0 && leaf_df(l1, b->plan, 0) > 0))
+			continue;
+		memcpy(w, l0->word, l0->word_len);
+		memcpy(w + l0->word_len, l1->word, l1->word_len);
+		size_t len = l0->word_len + l1->word_len;
+		if (!written_joined(b, w, len))
+			continue;
+		struct pnode *alts[2];
+		for (int j = 0; j < 2; j++) {
+			struct leaf *alt = leaf_new(b, j ? l1->slot : l0->slot, l0->fields);
+			if (!alt)
+				return;
+			alt->word = dup(b, w, len);
+			alt->word_len = len;
+			alt->surface = j ? l1->surface : l0->surface;
+			alt->surface_len = j ? l1->surface_len : l0->surface_len;
+			alt->no_typo = 1;
+			leaf_add_word(b, alt, w, len, ORIGIN_SYNONYM, RANK_W_EXACT);
+			if (!b->rc)
+				resolve_leaf(b, alt);
+			alts[j] = b->rc || alt->n_terms == 0 ? NULL : leaf_node(b, alt);
+		}
+		if (!alts[0] || !alts[1])
+			continue;
+		struct pnode *pair = and_of(b, n->kids + i, 2), *joined = and_of(b, alts, 2), *mx = node_new(b, PN_MAX, 2);
+		if (!pair || !joined || !mx)
+			return;
+		mx->kids[0] = pair;
+		mx->kids[1] = joined;
+		mx->n_kids = 2;
+		n->kids[i] = mx;
+		memmove(n->kids + i + 1, n->kids + i + 2, (n->n_kids - i - 2) * sizeof(*n->kids));
+		n->n_kids--;
+	}
 }
 
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
@@ -1489,15 +1491,8 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	if (!(b.iters = arena_calloc(arena, p->n_segments + 1, sizeof(*b.iters))))
 		return AS_ENOMEM;
 	p->root = build(&b, root, 0);
-	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++) {
-		struct leaf *l = p->leaves[i];
-		l->seg_keys = arena_calloc(arena, p->n_segments + 1, sizeof(*l->seg_keys));
-		l->seg_n_keys = arena_calloc(arena, p->n_segments + 1, sizeof(*l->seg_n_keys));
-		if (!l->seg_keys || !l->seg_n_keys)
-			b.rc = AS_ENOMEM;
-		else
-			resolve_terms(&b, l, 0);
-	}
+	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
+		resolve_leaf(&b, p->leaves[i]);
 	join_absent(&b, p->root);
 	complete_last(&b);
 	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)

@@ -1880,27 +1880,22 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 				context = 1;
 		context = context > 0;
 		if (s->tmp.len > 0 && context) {
-			if ((n = suggest_in_context(s, idx, q, start, s->tmp.ptr, s->tmp.len, limit, cand)) < 0)
-				return n;
-			arena_reset(s->arena);
-			for (int i = 0; i < n; i++)
-				view[i] = (struct completion){ cand[i].word, cand[i].len, 0 };
-			c = view;
-		} else if (s->tmp.len > 0 && (n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0) {
-			return n;
+			n = suggest_in_context(s, idx, q, start, s->tmp.ptr, s->tmp.len, limit, cand);
+		} else if (s->tmp.len > 0) {
+			n = plan_complete(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c);
+			/* None as typed: as it was surely meant (`aprent`). */
+			if (n == 0)
+				n = plan_complete_typo(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c);
+			if (n > 0)
+				n = live_completions(s, idx, c, n, cand);
 		}
-		/* None as typed: as it was surely meant (`aprent`). */
-		if (n == 0 && s->tmp.len > 0 && !context &&
-		    (n = plan_complete_typo(idx, s->arena, s->tmp.ptr, s->tmp.len, limit, &c)) < 0)
+		if (n < 0)
 			return n;
-		if (!context && n > 0) {
-			if ((n = live_completions(s, idx, c, n, cand)) < 0)
-				return n;
-			arena_reset(s->arena);
-			for (int i = 0; i < n; i++)
-				view[i] = (struct completion){ cand[i].word, cand[i].len, 0 };
-			c = view;
-		}
+		/* cand holds them now: the arena is free for plan_accent(). */
+		arena_reset(s->arena);
+		for (int i = 0; i < n; i++)
+			view[i] = (struct completion){ cand[i].word, cand[i].len, 0 };
+		c = view;
 	}
 	buf_addstr(out, "{\"query\": ");
 	json_str(out, q);

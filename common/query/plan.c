@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "common/query/limits.h"
@@ -981,6 +982,102 @@ static uint64_t word_df(struct builder *b, const char *w, size_t len)
 	return df;
 }
 
+/*
+ * French misspellings are mostly of sound, not of keys (FRENCH.md 8): `transmition` for
+ * `transmission` is two edits, when `transition` is one. A spelling of the same sound is
+ * one of these rewrites at one place of the folded word; `ctx` says where: 'V' between
+ * vowels, 'F' before e, i or y, 'H' before a, o, u or a consonant, 'A' after a vowel, '$'
+ * at the end, 0 anywhere. Each way round, when both spell the sound.
+ */
+static const struct sound_rule {
+	const char *from, *to;
+	char ctx;
+} sound_rules[] = {
+	{ "tion", "ssion", 0 }, { "tion", "sion", 0 }, { "ssion", "tion", 0 }, { "sion", "tion", 0 },
+	{ "cion", "tion", 0 },	{ "s", "ss", 'V' },    { "ss", "s", 0 },	  { "c", "ss", 'F' },
+	{ "ss", "c", 'F' },	{ "s", "c", 'F' },     { "c", "s", 'F' },	  { "ph", "f", 0 },
+	{ "f", "ph", 0 },	{ "qu", "k", 0 },      { "k", "qu", 0 },	  { "qu", "c", 'H' },
+	{ "c", "qu", 'H' },	{ "k", "c", 'H' },     { "c", "k", 'H' },	  { "g", "j", 'F' },
+	{ "j", "g", 'F' },	{ "gu", "g", 'F' },    { "g", "gu", 'F' },	  { "au", "o", 0 },
+	{ "o", "au", 0 },	{ "eau", "o", 0 },     { "o", "eau", 0 },	  { "eau", "au", 0 },
+	{ "au", "eau", 0 },	{ "an", "en", 0 },     { "en", "an", 0 },	  { "am", "em", 0 },
+	{ "em", "am", 0 },	{ "ai", "e", 0 },      { "e", "ai", 0 },	  { "ei", "e", 0 },
+	{ "ai", "ei", 0 },	{ "ei", "ai", 0 },     { "ain", "in", 0 },	  { "in", "ain", 0 },
+	{ "ein", "in", 0 },	{ "y", "i", 0 },       { "i", "y", 0 },	  { "th", "t", 0 },
+	{ "t", "th", 0 },	{ "e", "er", '$' },    { "e", "ez", '$' },	  { "er", "e", '$' },
+	{ "ez", "e", '$' },	{ "et", "e", '$' },    { "e", "et", '$' },
+};
+
+static int is_vowel(char c)
+{
+	return c && strchr("aeiouy", c) != NULL;
+}
+
+/* Whether the rewrite of word[at..at + from_len) fits the rule's context. */
+static int sound_fits(const char *w, size_t len, size_t at, size_t from_len, char ctx)
+{
+	char before = at ? w[at - 1] : 0, after = at + from_len < len ? w[at + from_len] : 0;
+
+	switch (ctx) {
+	case 'V': return is_vowel(before) && is_vowel(after);
+	case 'F': return after && strchr("eiy", after);
+	case 'H': return after && !strchr("eiy", after);
+	case 'A': return is_vowel(before);
+	case '$': return at + from_len == len;
+	default: return 1;
+	}
+}
+
+/*
+ * The words of the index spelt as the leaf's word sounds (one sound_rules rewrite, or a
+ * consonant doubled after a vowel or undoubled), as corrections at distance 0 into tc:
+ * they are preferred to the closest spelling.
+ */
+static void sound_alikes(struct builder *b, const struct leaf *l, struct typo_ctx *tc)
+{
+	const char *w = l->word;
+	size_t len = l->word_len;
+	char v[TYPO_MAX_WORD + 8];
+
+	for (size_t r = 0; r < sizeof(sound_rules) / sizeof(sound_rules[0]) + 2 && !b->rc; r++) {
+		for (size_t at = 0; at < len && !b->rc; at++) {
+			const char *from, *to;
+			char one[2] = { w[at], 0 }, two[3] = { w[at], w[at], 0 };
+			if (r < sizeof(sound_rules) / sizeof(sound_rules[0])) {
+				from = sound_rules[r].from, to = sound_rules[r].to;
+				if (strncmp(w + at, from, strlen(from)) != 0 ||
+				    !sound_fits(w, len, at, strlen(from), sound_rules[r].ctx))
+					continue;
+			} else if (is_vowel(w[at]) || !isalpha((unsigned char)w[at]) || !at) {
+				continue;
+			} else if (r == sizeof(sound_rules) / sizeof(sound_rules[0])) {
+				/* A consonant doubled (`aprenti`), after a vowel and before a vowel or l, r. */
+				from = one, to = two;
+				if (!is_vowel(w[at - 1]) || at + 1 >= len || w[at + 1] == w[at] ||
+				    !(is_vowel(w[at + 1]) || w[at + 1] == 'l' || w[at + 1] == 'r'))
+					continue;
+			} else {
+				/* A double consonant made single (`rappeller`). */
+				from = two, to = one;
+				if (at + 1 >= len || w[at + 1] != w[at])
+					continue;
+			}
+			size_t fl = strlen(from), tl = strlen(to), vl = len - fl + tl;
+			if (vl > TYPO_MAX_WORD || vl == 0)
+				continue;
+			memcpy(v, w, at);
+			memcpy(v + at, to, tl);
+			memcpy(v + at + tl, w + at + fl, len - at - fl);
+			uint64_t df = word_df(b, v, vl);
+			if (df > 0)
+				on_typo(tc, v, vl, 1, (uint32_t)(df < UINT32_MAX ? df : UINT32_MAX));
+		}
+	}
+	/* At distance 0 in the order of corrections: before any spelt one edit away. */
+	for (uint32_t i = 0; i < tc->n; i++)
+		tc->c[i].dist = 0;
+}
+
 /* Corrects a leaf that matches nothing or very little (rank.h TYPO_RARE_*). */
 static void correct(struct builder *b, struct leaf *l)
 {
@@ -1002,6 +1099,7 @@ static void correct(struct builder *b, struct leaf *l)
 	tc.n = 0;
 	tc.word = l->word;
 	tc.len = l->word_len;
+	sound_alikes(b, l, &tc);
 	/* One edit first: only the closest corrections are kept, and a one-edit automaton
 	 * visits a small fraction of the keys a two-edit one does. */
 	for (unsigned e = 1; e <= k && tc.n == 0; e++)

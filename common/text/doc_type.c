@@ -19,10 +19,10 @@ static const char *const invariable[] = {
 	"status", "succes",	"tapis",     "temps",	 "virus",
 };
 
-/* Whether a one-word type of len bytes is a plural in s (`actualites`, `agendas`). */
+/* Whether a word of len bytes is a plural in s (`actualites`, `agendas`). */
 static int plural_s(const char *w, size_t len)
 {
-	if (len < 4 || w[len - 1] != 's' || w[len - 2] == 's' || memchr(w, '-', len))
+	if (len < 4 || w[len - 1] != 's' || w[len - 2] == 's')
 		return 0;
 	for (size_t i = 0; i < sizeof(invariable) / sizeof(invariable[0]); i++)
 		if (strlen(invariable[i]) == len && memcmp(invariable[i], w, len) == 0)
@@ -74,7 +74,21 @@ int doc_type_normalize(const char *s, size_t len, struct buf *out)
 			return 0;
 		}
 	}
-	if (plural_s(out->ptr + start, out->len - start))
-		out->ptr[--out->len] = '\0';
+	/* Each word of the type in the singular (`fiches-metiers` gives `fiche-metier`). */
+	size_t to = start;
+	for (i = start; i < out->len;) {
+		size_t end = i;
+		while (end < out->len && out->ptr[end] != '-')
+			end++;
+		size_t w = end - i - (size_t)plural_s(out->ptr + i, end - i);
+		memmove(out->ptr + to, out->ptr + i, w);
+		to += w;
+		if (end < out->len)
+			out->ptr[to++] = '-';
+		i = end + 1;
+	}
+	out->len = to;
+	if (out->cap)
+		out->ptr[to] = '\0';
 	return 0;
 }

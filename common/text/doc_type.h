@@ -9,12 +9,12 @@
  *
  * The spelling: the words of the value (runs of letters, digits and combining marks)
  * folded as the analyzer folds a word (analyzer_fold: NFKC, case, accents, œ -> oe),
- * joined by '-' (`Appel à projets` -> `appel-a-projets`, as a folder would be named);
- * then a one-word plural is made singular, as DESIGN.md asks of a folder's name
- * (`communiques` -> `communique`, `actualites` -> `actualite`, `agendas`): a final s
- * is dropped, except after another s (`press`) and from the nouns whose singular ends
- * in s (`divers`, `cours`, `concours`, `temps`, `news`...: doc_type.c). A type of
- * several words is left as written (`guides-pratiques`).
+ * joined by '-' (`Appel à projets` -> `appel-a-projet`, as a folder would be named);
+ * then each word is made singular, as DESIGN.md asks of a folder's name
+ * (`communiques` -> `communique`, `actualites` -> `actualite`, `agendas`,
+ * `fiches-metiers` -> `fiche-metier`): a final s is dropped from a word of four letters
+ * or more, except after another s (`press`) and from the nouns whose singular ends in s
+ * (`divers`, `cours`, `concours`, `temps`, `news`...: doc_type.c).
  */
 #include <stddef.h>
 

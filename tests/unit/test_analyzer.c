@@ -756,10 +756,12 @@ static void test_doc_type(void **state)
 		{ "actualites", "actualite" }, { "Actualités", "actualite" }, { "agendas", "agenda" },
 		{ "Événements", "evenement" }, { "divers", "divers" }, { "Cours", "cours" },
 		{ "concours", "concours" }, { "news", "news" }, { "guidess", "guidess" }, { "bus", "bus" },
-		{ "guides-pratiques", "guides-pratiques" },
+		/* each word of several (a folder `fiches-metiers/`) */
+		{ "guides-pratiques", "guide-pratique" }, { "Fiches métiers", "fiche-metier" },
+		{ "offres-emploi", "offre-emploi" }, { "cours-du-soir", "cours-du-soir" },
 		/* words joined by '-', whatever separated them */
-		{ "Appel à projets", "appel-a-projets" }, { "appel_a__projets", "appel-a-projets" },
-		{ "Lettre d’information", "lettre-d-information" }, { "Œuvres\xC2\xA0" "d'art", "oeuvres-d-art" },
+		{ "Appel à projets", "appel-a-projet" }, { "appel_a__projets", "appel-a-projet" },
+		{ "Lettre d’information", "lettre-d-information" }, { "Œuvres\xC2\xA0" "d'art", "oeuvre-d-art" },
 		{ "2024", "2024" }, { "", "" }, { " - !! ", "" }, { "caf\xE9", "caf" },
 	};
 	struct buf b = BUF_INIT;

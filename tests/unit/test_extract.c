@@ -799,13 +799,13 @@ static void test_types(void **state)
 		{ "guides/a.md", "---\ntype: Communiqué\n---\nTexte.\n", "communique" },
 		{ "guides/a.md", "---\ntype: \"Communiqués \"\n---\nTexte.\n", "communique" },
 		{ "guides/a.md", "---\ntype: Conventions\n---\nTexte.\n", "convention" },
-		{ "guides/a.md", "---\ntype: Appel à projets\n---\nTexte.\n", "appel-a-projets" },
+		{ "guides/a.md", "---\ntype: Appel à projets\n---\nTexte.\n", "appel-a-projet" },
 		{ "guides/a.md", "---\ntype: Divers\n---\nTexte.\n", "divers" },
 		{ "guides/a.md", "---\ntype: agendas\n---\nTexte.\n", "agenda" },
 		{ "guides/a.md", "---\ntype: \"!!\"\n---\nTexte.\n", "guide" }, /* no word: the folder */
 		{ "Communiqués/2024/c.txt", "Texte.\n", "communique" },
 		{ "COMMUNIQUES/c.txt", "Texte.\n", "communique" },
-		{ "Guides pratiques/c.txt", "Texte.\n", "guides-pratiques" },
+		{ "Guides pratiques/c.txt", "Texte.\n", "guide-pratique" },
 		{ "divers/c.txt", "Texte.\n", "divers" },
 		{ "actualites/c.txt", "Texte.\n", "actualite" }, /* a folder's name, made singular */
 		{ "Événements/c.md", "Texte.\n", "evenement" },

@@ -310,6 +310,12 @@ static void test_typo(void **state)
 	assert_string_equal(search_result_suggestion(run("numeriqeu", NULL)), "numérique");
 	assert_string_equal(search_result_suggestion(run("diplômess", NULL)), "diplômes");
 	assert_string_equal(search_result_suggestion(run("aujourdhiu", NULL)), "aujourd'hui");
+	/* A spelling of the same sound beats a closer spelling: `transition` is one edit
+	 * from `transmition`, `transmission` two, and the one meant. */
+	assert_true(total("transition") > 0);
+	assert_string_equal(search_result_suggestion(run("transmition", NULL)), "transmission");
+	assert_string_equal(search_result_suggestion(run("fotographe", NULL)), "photographe");
+	assert_string_equal(search_result_suggestion(run("otomobile", NULL)), "automobile");
 	/* Transposition counts one edit; 9+ letters allow two. */
 	assert_true(total("formaiton") > 0);
 	assert_true(total("aprentisage") > 0);

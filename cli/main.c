@@ -209,8 +209,6 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "dump") == 0)
 		return cmd_dump(argc, argv);
 	search_request_init(&req);
-	/* One query a process: starting a second thread for it costs about what it saves. */
-	req.split = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		size_t p;

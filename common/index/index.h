@@ -308,10 +308,6 @@ uint32_t postings_block_view(const struct postings *p, const uint32_t **docs, co
 int postings_shallow_seek(struct postings *p, uint32_t target);
 uint32_t postings_block_last(const struct postings *p);
 void postings_block_max(const struct postings *p, uint32_t max_tf[N_FIELDS], uint32_t min_len[N_FIELDS]);
-/* A document about num/den of the way through the list (0 < num < den; the last of the
- * block there), to split a query's work in parts of about as many postings; 0 if it
- * cannot be read. */
-uint32_t postings_quantile(struct postings *p, uint32_t num, uint32_t den);
 void postings_free(struct postings *p);
 
 #endif

@@ -751,17 +751,6 @@ int postings_positions(struct postings *p, enum field f, const uint32_t **pos, u
 	return 0;
 }
 
-uint32_t postings_quantile(struct postings *p, uint32_t num, uint32_t den)
-{
-	if (!den || num >= den)
-		return 0;
-	if (p->skip)
-		return skip_last(p, (uint32_t)((uint64_t)p->n_blocks * num / den));
-	if (p->blk == UINT32_MAX && load_block(p, 0) < 0)
-		return 0;
-	return p->docs[(uint64_t)p->n * num / den];
-}
-
 int postings_shallow_seek(struct postings *p, uint32_t target)
 {
 	int rc;

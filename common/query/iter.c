@@ -784,7 +784,6 @@ struct bulk {
 	uint32_t *map; /* bulk_map() */
 	uint32_t map_cap;
 	int mapped;
-	uint32_t lo, hi; /* the documents bulk_match() covers: [lo, hi) */
 };
 
 int bulk_new(struct bulk **out)
@@ -965,28 +964,6 @@ static int bulk_tmp(struct bulk *b, uint64_t df, uint32_t n_runs)
 	return 0;
 }
 
-/* A list's first block in the range: postings_seek()'s result. */
-static int range_start(const struct bulk *b, struct postings *p)
-{
-	return b->lo ? postings_seek(p, b->lo) : postings_next(p);
-}
-
-/* The end of the range in a block view docs[at..n): n unless the range ends inside. */
-static uint32_t range_end(const struct bulk *b, const uint32_t *docs, uint32_t at, uint32_t n)
-{
-	if (n == 0 || docs[n - 1] < b->hi)
-		return n;
-	while (at < n && docs[at] < b->hi)
-		at++;
-	return at;
-}
-
-/* Past a block view of n ending at `end`: the next block in the range, or 1. */
-static int range_next(const struct bulk *b, struct postings *p, const uint32_t *docs, uint32_t end, uint32_t n)
-{
-	return n && end == n && docs[n - 1] + 1 < b->hi ? postings_seek(p, docs[n - 1] + 1) : 1;
-}
-
 /*
  * Every key of word li appended to b->tmp (room for cap postings), each key's list a run
  * of its own starting at b->runs[*nr]; *nt and *nr move past them.
@@ -1002,12 +979,12 @@ static int bulk_collect(struct bulk *b, const struct segment *seg, const struct 
 		b->runs[(*nr)++] = *nt;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
-		for (rc = range_start(b, p); rc == 0;) {
+		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
-			uint32_t at, n = postings_block_view(p, &docs, tf, &at), end = range_end(b, docs, at, n);
-			for (uint32_t i = at; i < end && *nt < cap; i++)
+			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+			for (uint32_t i = at; i < n && *nt < cap; i++)
 				post_put(&b->tmp[(*nt)++], docs[i], li, k, tf, i);
-			rc = range_next(b, p, docs, end, n);
+			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
 		postings_free(p);
 	}
@@ -1032,15 +1009,15 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		struct postings *p;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			return rc;
-		for (rc = range_start(b, p); rc == 0;) {
+		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
-			uint32_t at, n = postings_block_view(p, &docs, tf, &at), end = range_end(b, docs, at, n);
-			for (uint32_t i = at; i < end && b->n < df; i++) {
+			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
+			for (uint32_t i = at; i < n && b->n < df; i++) {
 				b->docs[b->n] = docs[i];
 				b->alive[b->n] = 1;
 				b->n += bulk_set(&e[b->n], l->fields, key->w, tf, i);
 			}
-			rc = range_next(b, p, docs, end, n);
+			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
 		postings_free(p);
 		return rc < 0 ? rc : 0;
@@ -1151,11 +1128,7 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 		uint32_t c = 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
-		/* Its documents in the range, about: a range is a share of the segment. */
-		uint64_t df = key->info.doc_freq, nd = segment_n_docs(seg);
-		if (b->lo || b->hi < nd)
-			df = df * ((b->hi < nd ? b->hi : nd) - b->lo) / (nd ? nd : 1);
-		if ((uint64_t)live * RANK_PROBE_SPARSE < df) {
+		if ((uint64_t)live * RANK_PROBE_SPARSE < key->info.doc_freq) {
 			for (; c < cn; c++) {
 				const uint32_t *docs, *tf[N_FIELDS];
 				uint32_t i;
@@ -1286,100 +1259,9 @@ static int bulk_leaves(struct bulk *b, uint32_t nl)
 	return 0;
 }
 
-/*
- * Whether the plan is one the bulk path takes: a word, words that must all be there
- * (with excluded words), or words of which any may be (the visitor's OR, or the relaxed
- * query's AND of an OR with exclusions), every one a leaf. *any is that OR, if any.
- */
-static int bulk_shape(const struct plan *plan, const struct pnode **any)
-{
-	const struct pnode *root = plan->root;
-
-	*any = root->kind == PN_OR ? root
-	       : root->kind == PN_AND && root->n_kids == 1 && root->kids[0]->kind == PN_OR ? root->kids[0]
-											  : NULL;
-	if (*any) {
-		if ((*any)->n_kids > 64)
-			return 0;
-		for (uint32_t i = 0; i < (*any)->n_kids; i++)
-			if ((*any)->kids[i]->kind != PN_LEAF)
-				return 0;
-		for (uint32_t i = 0; root != *any && i < root->n_nots; i++)
-			if (root->nots[i]->kind != PN_LEAF)
-				return 0;
-		return 1;
-	}
-	if (root->kind == PN_LEAF)
-		return 1;
-	if (root->kind != PN_AND || root->n_kids > QUERY_MAX_TERMS)
-		return 0;
-	for (uint32_t i = 0; i < root->n_kids; i++)
-		if (root->kids[i]->kind != PN_LEAF)
-			return 0;
-	for (uint32_t i = 0; i < root->n_nots; i++)
-		if (root->nots[i]->kind != PN_LEAF)
-			return 0;
-	return 1;
-}
-
-int bulk_plan(const struct plan *plan)
-{
-	const struct pnode *any;
-
-	return plan->root && bulk_shape(plan, &any);
-}
-
-uint32_t bulk_split(const struct plan *plan, const struct index *idx, uint32_t s, uint32_t n_parts,
-		    uint32_t *bounds)
-{
-	const struct pnode *root = plan->root, *any;
-	const struct leaf *drive = NULL;
-	const struct leaf_key *key = NULL;
-	struct postings *p;
-	uint32_t m = 1;
-
-	bounds[0] = 0;
-	bounds[1] = UINT32_MAX;
-	if (!root || !bulk_shape(plan, &any) || n_parts < 2)
-		return 1;
-	/* The words whose lists make the candidates: any of them, or the rarest. */
-	if (any) {
-		for (uint32_t i = 0; i < any->n_kids; i++) {
-			const struct leaf *l = any->kids[i]->leaf;
-			for (uint32_t k = 0; k < l->seg_n_keys[s]; k++)
-				if (!key || l->seg_keys[s][k].info.doc_freq > key->info.doc_freq)
-					key = &l->seg_keys[s][k];
-		}
-	} else {
-		uint32_t nl = root->kind == PN_LEAF ? 1 : root->n_kids;
-		uint64_t best = UINT64_MAX;
-		for (uint32_t i = 0; i < nl; i++) {
-			const struct leaf *l = root->kind == PN_LEAF ? root->leaf : root->kids[i]->leaf;
-			uint64_t df = leaf_seg_df(l, s);
-			if (df < best)
-				best = df, drive = l;
-		}
-		for (uint32_t k = 0; drive && k < drive->seg_n_keys[s]; k++)
-			if (!key || drive->seg_keys[s][k].info.doc_freq > key->info.doc_freq)
-				key = &drive->seg_keys[s][k];
-	}
-	if (!key || key->info.doc_freq < n_parts || postings_open(index_segment(idx, s), &key->info, 0, &p) < 0)
-		return 1;
-	bounds[0] = 0;
-	for (uint32_t i = 1; i < n_parts; i++) {
-		uint32_t doc = postings_quantile(p, i, n_parts);
-		/* Parts in increasing order, none empty of documents. */
-		if (doc > bounds[m - 1] && doc < segment_n_docs(index_segment(idx, s)))
-			bounds[m++] = doc;
-	}
-	postings_free(p);
-	bounds[m] = UINT32_MAX;
-	return m;
-}
-
 static int match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
 {
-	const struct pnode *root = plan->root, *any;
+	const struct pnode *root = plan->root;
 	const struct segment *seg = index_segment(idx, s);
 	uint32_t nl = root->kind == PN_LEAF ? 1 : root->n_kids, drive = 0, left;
 	uint64_t best = UINT64_MAX;
@@ -1387,10 +1269,20 @@ static int match(struct bulk *b, const struct plan *plan, const struct index *id
 
 	*n = 0;
 	b->n = 0;
-	if (!bulk_shape(plan, &any))
-		return 1;
+	/* Any of the words: OR, or the relaxed query's AND of an OR with exclusions. */
+	const struct pnode *any = root->kind == PN_OR ? root
+				  : root->kind == PN_AND && root->n_kids == 1 && root->kids[0]->kind == PN_OR ? root->kids[0]
+													   : NULL;
 	if (any) {
 		uint64_t total = 0;
+		if (any->n_kids > 64)
+			return 1;
+		for (uint32_t i = 0; i < any->n_kids; i++)
+			if (any->kids[i]->kind != PN_LEAF)
+				return 1;
+		for (uint32_t i = 0; root != any && i < root->n_nots; i++)
+			if (root->nots[i]->kind != PN_LEAF)
+				return 1;
 		if ((rc = bulk_leaves(b, any->n_kids)) < 0)
 			return rc;
 		for (uint32_t i = 0; i < any->n_kids; i++) {
@@ -1409,6 +1301,16 @@ static int match(struct bulk *b, const struct plan *plan, const struct index *id
 		}
 		*n = left ? b->n : 0;
 		return 0;
+	}
+	if ((root->kind != PN_LEAF && root->kind != PN_AND) || nl > QUERY_MAX_TERMS)
+		return 1;
+	if (root->kind == PN_AND) {
+		for (uint32_t i = 0; i < root->n_kids; i++)
+			if (root->kids[i]->kind != PN_LEAF)
+				return 1;
+		for (uint32_t i = 0; i < root->n_nots; i++)
+			if (root->nots[i]->kind != PN_LEAF)
+				return 1;
 	}
 	if ((rc = bulk_leaves(b, nl)) < 0)
 		return rc;
@@ -1450,14 +1352,9 @@ static int match(struct bulk *b, const struct plan *plan, const struct index *id
 	return 0;
 }
 
-int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t lo,
-	       uint32_t hi, uint32_t *n)
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
 {
-	int rc;
-
-	b->lo = lo;
-	b->hi = hi;
-	rc = match(b, plan, idx, s, n);
+	int rc = match(b, plan, idx, s, n);
 
 	bulk_unmap(b);
 	return rc;

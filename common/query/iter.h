@@ -107,16 +107,7 @@ void iter_free(struct qiter *it);
 struct bulk;
 int bulk_new(struct bulk **out);
 void bulk_free(struct bulk *b);
-/* Whether the plan has a shape bulk_match() takes. */
-int bulk_plan(const struct plan *plan);
-/* A segment's documents in at most n_parts ranges for bulk_match(), of about as many of
- * the candidates' postings each: range i is [bounds[i], bounds[i + 1]) (the last one
- * ends at UINT32_MAX). Returns how many ranges (1: no split); bounds has n_parts + 1. */
-uint32_t bulk_split(const struct plan *plan, const struct index *idx, uint32_t seg_no, uint32_t n_parts,
-		    uint32_t *bounds);
-/* bulk_match() over the documents lo <= doc < hi of the segment (0, UINT32_MAX: all). */
-int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t seg_no, uint32_t lo,
-	       uint32_t hi, uint32_t *n);
+int bulk_match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t seg_no, uint32_t *n);
 void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **alive);
 double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx);
 /*

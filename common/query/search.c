@@ -1,14 +1,10 @@
 #include "common/query/search.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <utf8proc.h>
 
 #include "common/index/index.h"
@@ -123,8 +119,6 @@ struct searcher {
 	uint8_t *b_title;
 	size_t b_cap;
 	struct buf tmp;
-	struct helper *helper; /* the second thread of split segments, started on first need */
-	int helper_failed;     /* it could not be started: never split */
 };
 
 /* ---- Requests ------------------------------------------------------------------------ */
@@ -316,8 +310,6 @@ fail:
 	return rc;
 }
 
-static void helper_free(struct helper *h);
-
 void searcher_free(struct searcher *s)
 {
 	if (!s)
@@ -326,7 +318,6 @@ void searcher_free(struct searcher *s)
 	synonyms_free(s->syn);
 	arena_free(s->arena);
 	as_free(s->heap);
-	helper_free(s->helper);
 	bulk_free(s->bulk);
 	as_free(s->b_cand);
 	as_free(s->b_date);
@@ -867,7 +858,7 @@ static int bulk_scratch(struct searcher *s, uint32_t n)
  * maxima, plus the title bonus where every word can be in a title), then its own, can
  * beat the worst kept candidate.
  */
-static int run_segment(struct run *r, uint32_t s_no, uint32_t lo, uint32_t hi, int merge)
+static int run_segment(struct run *r, uint32_t s_no)
 {
 	struct searcher *s = r->s;
 	const struct search_request *req = r->req;
@@ -886,7 +877,7 @@ static int run_segment(struct run *r, uint32_t s_no, uint32_t lo, uint32_t hi, i
 		return rc;
 	/* The exhaustive run (tests) walks the iterators without pruning: the reference the
 	 * bulk path and the pruned walk must both agree with. */
-	rc = req->exhaustive || req->no_bulk ? 1 : bulk_match(s->bulk, r->plan, r->idx, s_no, lo, hi, &n);
+	rc = req->exhaustive || req->no_bulk ? 1 : bulk_match(s->bulk, r->plan, r->idx, s_no, &n);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
@@ -953,7 +944,7 @@ static int run_segment(struct run *r, uint32_t s_no, uint32_t lo, uint32_t hi, i
 			cd.body_slots = bulk_body_slots(s->bulk, c, ctx->n_slots);
 			heap_push(r, &cd);
 		}
-		return merge ? facets_merge(s, seg) : 0;
+		return facets_merge(s, seg);
 	}
 	sp.seg = seg;
 	sp.s_no = s_no;
@@ -970,323 +961,6 @@ static int run_segment(struct run *r, uint32_t s_no, uint32_t lo, uint32_t hi, i
 	iter_free(sp.root);
 	if (rc < 0)
 		return rc;
-	return facets_merge(s, seg);
-}
-
-/* ---- Two threads for a segment's long lists ------------------------------------------- */
-
-/*
- * A query whose lists are long takes its segment in two halves of documents, one on a
- * second thread: each half matches, counts and scores its own documents (bulk path) into
- * its own candidates and counts, and the halves are merged. Scores do not depend on the
- * split, and the candidates kept are the best of their union in one total order, so the
- * result is the same as one thread's (tests/unit/test_topk.c compares them). The second
- * thread is the searcher's own, started on first need; between jobs it spins a little
- * (queries of a burst come closer than a wake-up from sleep takes) and then sleeps. A
- * half the helper has not started when this thread is done with its own is taken back
- * and run here: a helper asleep, or on a busy processor, never makes a query wait. A
- * segment is split only when fewer searches run than the machine has processors: under
- * load, the daemon's other threads have the processors.
- */
-enum { H_IDLE, H_JOB, H_RUN, H_DONE, H_QUIT };
-
-enum helper_job { JOB_SEGMENT, JOB_RERANK };
-
-/* Parts a job is split in: claimed one at a time by either thread, so that a part the
- * helper has not started when this thread is done with its own is done here. Halves:
- * finer parts balanced no better on the benchmark, and each part costs its setup (lists
- * opened and sought), in the second phase blocks decoded on both threads. */
-#define SPLIT_PARTS 2
-
-struct helper {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	atomic_int state;
-	int sleeping;         /* waiting on cv (under mu) */
-	struct searcher *s;   /* its scratch: bulk, candidates, counts, heap */
-	/* The job, for the main run (copied to r when posted): the document ranges [bounds[i], bounds[i + 1]) of
-	 * segment s_no (what the helper counted and kept then in r and s->heap), or the
-	 * second phase of the candidates cands[bounds[i] .. bounds[i + 1]); parts i <
-	 * n_parts, claimed through next. */
-	enum helper_job job;
-	uint32_t s_no;
-	uint32_t bounds[SPLIT_PARTS + 1];
-	struct cand *cands;
-	uint32_t n_parts;
-	atomic_uint next;
-	struct run r;
-	int rc;
-};
-
-/* Postings the bulk path reads in a segment (each word's keys, excluded words too):
- * below SPLIT_MIN_POSTINGS, a second thread costs more than it saves. */
-#define SPLIT_MIN_POSTINGS 1000
-/* Pauses the helper spins for before it sleeps: about 0.3 ms where a pause takes 14 ns
- * (the benchmark machines; 10 to 140 cycles elsewhere). Waking it from sleep takes tens
- * of microseconds, as long as a whole query. */
-#define HELPER_SPIN 20000
-/* A second phase of fewer candidates is not worth a second thread. */
-#define SPLIT_MIN_RERANK 4
-
-static atomic_int searches_running;
-
-static int rerank_one(struct run *r, struct qiter **root, uint32_t *cur, struct cand *c);
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
-static int online_cpus(void)
-{
-	static atomic_int n;
-	int v = atomic_load_explicit(&n, memory_order_relaxed);
-
-	if (!v) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		v = c > 1 ? (int)(c < 1024 ? c : 1024) : 1;
-		atomic_store_explicit(&n, v, memory_order_relaxed);
-	}
-	return v;
-}
-
-static uint64_t node_postings(const struct pnode *node, uint32_t s)
-{
-	uint64_t n = 0;
-
-	if (node->kind == PN_LEAF) {
-		for (uint32_t k = 0; k < node->leaf->seg_n_keys[s]; k++)
-			n += node->leaf->seg_keys[s][k].info.doc_freq;
-		return n;
-	}
-	for (uint32_t i = 0; i < node->n_kids; i++)
-		n += node_postings(node->kids[i], s);
-	for (uint32_t i = 0; i < node->n_nots; i++)
-		n += node_postings(node->nots[i], s);
-	return n;
-}
-
-/* The job's parts this thread claims, in increasing order: each thread's ranges, and its
- * candidates, come in document order, as its lists must move. */
-static int do_parts(struct run *r, struct helper *h)
-{
-	uint32_t i;
-	int rc = 0;
-
-	if (h->job == JOB_RERANK) {
-		struct qiter *root = NULL;
-		uint32_t cur = UINT32_MAX;
-		while (rc >= 0 && (i = atomic_fetch_add_explicit(&h->next, 1, memory_order_relaxed)) < h->n_parts)
-			for (uint32_t c = h->bounds[i]; c < h->bounds[i + 1] && rc >= 0; c++)
-				rc = rerank_one(r, &root, &cur, &h->cands[c]);
-		iter_free(root);
-		return rc < 0 ? rc : 0;
-	}
-	while (rc >= 0 && (i = atomic_fetch_add_explicit(&h->next, 1, memory_order_relaxed)) < h->n_parts)
-		rc = run_segment(r, h->s_no, h->bounds[i], h->bounds[i + 1], 0);
-	return rc;
-}
-
-/* The job on the helper's thread: h->r is the main run as it was posted (this thread
- * must not read the main run, which the main thread goes on writing). */
-static int helper_run(struct helper *h)
-{
-	struct searcher *s = h->s;
-	struct run *r = &h->r;
-	uint32_t ns = r->plan->n_slots;
-
-	arena_reset(s->arena);
-	/* A run that failed left its counts (facets_merge() clears them). */
-	for (int k = 0; k < 2; k++)
-		if (s->counts[k])
-			memset(s->counts[k], 0, s->count_cap[k] * sizeof(s->counts[k][0]));
-	memset(s->years, 0, sizeof(s->years));
-	r->s = s;
-	r->n_heap = 0;
-	r->total = 0;
-	r->n_scored = 0;
-	r->ctx.slot_iter = arena_calloc(s->arena, ns + 1, sizeof(*r->ctx.slot_iter));
-	r->ctx.slot_title_tf = arena_calloc(s->arena, ns + 1, sizeof(*r->ctx.slot_title_tf));
-	r->ctx.slot_score = arena_calloc(s->arena, ns + 1, sizeof(*r->ctx.slot_score));
-	r->ctx.norm_cache = arena_calloc(s->arena, N_FIELDS * CTX_NORM_CACHE, sizeof(*r->ctx.norm_cache));
-	if (!r->ctx.slot_iter || !r->ctx.slot_title_tf || !r->ctx.slot_score || !r->ctx.norm_cache)
-		return AS_ENOMEM;
-	if (r->depth > s->heap_cap) {
-		struct cand *c = as_realloc(s->heap, r->depth * sizeof(*c));
-		if (!c)
-			return AS_ENOMEM;
-		s->heap = c;
-		s->heap_cap = r->depth;
-	}
-	return do_parts(r, h);
-}
-
-static void *helper_main(void *arg)
-{
-	struct helper *h = arg;
-
-	for (;;) {
-		int st = atomic_load_explicit(&h->state, memory_order_acquire);
-		for (unsigned spin = 0; st != H_JOB && st != H_QUIT && spin < HELPER_SPIN; spin++) {
-			cpu_relax();
-			st = atomic_load_explicit(&h->state, memory_order_acquire);
-		}
-		if (st != H_JOB && st != H_QUIT) {
-			pthread_mutex_lock(&h->mu);
-			h->sleeping = 1;
-			while ((st = atomic_load_explicit(&h->state, memory_order_acquire)) != H_JOB && st != H_QUIT)
-				pthread_cond_wait(&h->cv, &h->mu);
-			h->sleeping = 0;
-			pthread_mutex_unlock(&h->mu);
-		}
-		if (st == H_QUIT)
-			return NULL;
-		/* The job is its own once it says so: until then, the main thread may take it. */
-		if (!atomic_compare_exchange_strong_explicit(&h->state, &st, H_RUN, memory_order_acquire,
-							     memory_order_relaxed))
-			continue;
-		h->rc = helper_run(h);
-		atomic_store_explicit(&h->state, H_DONE, memory_order_release);
-	}
-}
-
-static void helper_set(struct helper *h, int state)
-{
-	pthread_mutex_lock(&h->mu);
-	atomic_store_explicit(&h->state, state, memory_order_release);
-	if (h->sleeping)
-		pthread_cond_signal(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-}
-
-static void helper_free(struct helper *h)
-{
-	if (!h)
-		return;
-	helper_set(h, H_QUIT);
-	pthread_join(h->th, NULL);
-	pthread_cond_destroy(&h->cv);
-	pthread_mutex_destroy(&h->mu);
-	searcher_free(h->s);
-	as_free(h);
-}
-
-/* The searcher's helper, started now if need be; NULL when there is none to have. */
-static struct helper *helper_get(struct searcher *s)
-{
-	struct helper *h;
-
-	if (s->helper || s->helper_failed)
-		return s->helper;
-	s->helper_failed = 1;
-	if (!(h = as_calloc(1, sizeof(*h))))
-		return NULL;
-	atomic_init(&h->state, H_IDLE);
-	/* Scratch only: the plan is made by the searcher it helps. */
-	if (!(h->s = as_calloc(1, sizeof(*h->s))) || !(h->s->arena = arena_new(64 * 1024))) {
-		searcher_free(h->s);
-		as_free(h);
-		return NULL;
-	}
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
-	if (pthread_create(&h->th, NULL, helper_main, h) != 0) {
-		pthread_cond_destroy(&h->cv);
-		pthread_mutex_destroy(&h->mu);
-		searcher_free(h->s);
-		as_free(h);
-		return NULL;
-	}
-	s->helper_failed = 0;
-	return s->helper = h;
-}
-
-/* After this thread's part of a job posted to h: 1 when the helper had not started
- * its part (taken back: this thread's to run), 0 once the helper has run it. */
-static int helper_finish(struct helper *h)
-{
-	int st = H_JOB;
-
-	if (atomic_compare_exchange_strong_explicit(&h->state, &st, H_IDLE, memory_order_acquire,
-						    memory_order_relaxed))
-		return 1;
-	for (unsigned spin = 1; atomic_load_explicit(&h->state, memory_order_acquire) != H_DONE; spin++) {
-		cpu_relax();
-		if (!(spin % 4096))
-			sched_yield();
-	}
-	atomic_store_explicit(&h->state, H_IDLE, memory_order_relaxed);
-	return 0;
-}
-
-/* Whether a run may use a second thread now. */
-static int may_split(const struct run *r)
-{
-	const struct search_request *req = r->req;
-
-	return req->split > 0 ||
-	       (req->split == 0 && atomic_load_explicit(&searches_running, memory_order_relaxed) < online_cpus());
-}
-
-/* A job's parts on both threads: the helper's share, once it is done, is in h->r and
- * its scratch; none when it had not started (this thread claimed every part). 1 when
- * the helper did a share, 0 when not, <0 on error. */
-static int run_job(struct run *r, struct helper *h)
-{
-	int rc;
-
-	h->r = *r;
-	atomic_store_explicit(&h->next, 0, memory_order_relaxed);
-	helper_set(h, H_JOB);
-	rc = do_parts(r, h);
-	if (helper_finish(h))
-		return rc < 0 ? rc : 0;
-	return rc < 0 ? rc : h->rc < 0 ? h->rc : 1;
-}
-
-/* A segment, on two threads when its lists are long: the helper's total, counts and
- * candidates then added to this run's. */
-static int run_segment_split(struct run *r, uint32_t s_no)
-{
-	const struct search_request *req = r->req;
-	const struct segment *seg = index_segment(r->idx, s_no);
-	struct searcher *s = r->s, *hs;
-	struct helper *h;
-	uint64_t postings;
-	int rc;
-
-	if (req->split < 0 || req->exhaustive || req->no_bulk || req->exists_only || !bulk_plan(r->plan) ||
-	    !may_split(r) ||
-	    ((postings = node_postings(r->plan->root, s_no)) < SPLIT_MIN_POSTINGS && req->split == 0) ||
-	    !(h = helper_get(s)))
-		return run_segment(r, s_no, 0, UINT32_MAX, 1);
-	h->job = JOB_SEGMENT;
-	h->s_no = s_no;
-	h->n_parts = bulk_split(r->plan, r->idx, s_no, SPLIT_PARTS, h->bounds);
-	if (h->n_parts < 2)
-		return run_segment(r, s_no, 0, UINT32_MAX, 1);
-	if ((rc = run_job(r, h)) <= 0) {
-		if (rc < 0)
-			return rc;
-		return facets_merge(s, seg);
-	}
-	hs = h->s;
-	r->total += h->r.total;
-	r->n_scored += h->r.n_scored;
-	for (int k = 0; k < 2; k++)
-		for (uint32_t id = 1; id < hs->count_cap[k]; id++)
-			if (hs->counts[k][id]) {
-				if ((rc = count_value(s, k, (uint16_t)id, hs->counts[k][id])) < 0)
-					return rc;
-				hs->counts[k][id] = 0;
-			}
-	for (int y = 0; y < N_YEARS; y++)
-		s->years[y] += hs->years[y], hs->years[y] = 0;
-	for (uint32_t i = 0; i < h->r.n_heap; i++)
-		heap_push(r, &hs->heap[i]);
 	return facets_merge(s, seg);
 }
 
@@ -1356,39 +1030,18 @@ static int seek_mark(struct run *r, struct qiter **root, uint32_t *cur, const st
 	return 1;
 }
 
-/* The second phase of candidate c: its proximity bonus, added to its score. Candidates
- * come in document order, the iterators *root (for segment *cur) moving forward. */
-static int rerank_one(struct run *r, struct qiter **root, uint32_t *cur, struct cand *c)
-{
-	int rc;
-
-	c->reranked = 1;
-	if (c->has_prox) {
-		c->score += c->prox;
-		return 0;
-	}
-	/* Its first-phase score is known: only what proximity reads. */
-	if ((rc = seek_mark(r, root, cur, c)) <= 0)
-		return rc;
-	if ((rc = proximity(r, &c->prox)) < 0)
-		return rc;
-	c->score += c->prox;
-	return 0;
-}
-
 /*
  * The second phase, and the final order of the heap: the best RANK_RERANK of the first
  * phase get their proximity bonus and are reordered; the rest keep the first phase's
  * order after them. The order of every match is thus the same whatever the page asked,
  * so pages never overlap nor skip. The bulk path's candidates are sought back, segment
  * by segment in document order so that each list moves forward only; the iterators
- * computed theirs on the way. Halves of the candidates may go on two threads: each
- * one's proximity is its own.
+ * computed theirs on the way.
  */
 static int rerank(struct run *r)
 {
-	uint32_t m = r->n_heap < RANK_RERANK ? r->n_heap : RANK_RERANK;
-	struct helper *h;
+	struct qiter *root = NULL;
+	uint32_t cur = UINT32_MAX, m = r->n_heap < RANK_RERANK ? r->n_heap : RANK_RERANK;
 	int rc = 0;
 
 	/* The first phase's order picks the candidates reranked; when all of them are, the
@@ -1398,21 +1051,21 @@ static int rerank(struct run *r)
 	if (r->plan->n_slots < 2 || m == 0)
 		return 0;
 	sort_cands(r, m, 1);
-	if (m >= SPLIT_MIN_RERANK && r->req->split >= 0 && !r->req->exhaustive && may_split(r) &&
-	    (h = helper_get(r->s))) {
-		h->job = JOB_RERANK;
-		h->cands = r->s->heap;
-		h->n_parts = SPLIT_PARTS;
-		for (uint32_t i = 0; i <= SPLIT_PARTS; i++)
-			h->bounds[i] = m * i / SPLIT_PARTS;
-		rc = run_job(r, h);
-	} else {
-		struct qiter *root = NULL;
-		uint32_t cur = UINT32_MAX;
-		for (uint32_t i = 0; i < m && rc >= 0; i++)
-			rc = rerank_one(r, &root, &cur, &r->s->heap[i]);
-		iter_free(root);
+	for (uint32_t i = 0; i < m && rc >= 0; i++) {
+		struct cand *c = &r->s->heap[i];
+		c->reranked = 1;
+		if (c->has_prox) {
+			c->score += c->prox;
+			continue;
+		}
+		/* Its first-phase score is known: only what proximity reads. */
+		if ((rc = seek_mark(r, &root, &cur, c)) <= 0)
+			continue;
+		if ((rc = proximity(r, &c->prox)) < 0)
+			break;
+		c->score += c->prox;
 	}
+	iter_free(root);
 	if (rc < 0)
 		return rc;
 	sort_cands(r, m, 0);
@@ -1535,7 +1188,7 @@ static int run_plan(struct run *r)
 	r->title_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf;
 	r->all_slots = p->n_slots >= 64 ? ~0ull : (1ull << p->n_slots) - 1;
 	for (uint32_t s = 0; s < p->n_segments && !(r->req->exists_only && r->total); s++)
-		if ((rc = run_segment_split(r, s)) < 0)
+		if ((rc = run_segment(r, s)) < 0)
 			return rc;
 	return 0;
 }
@@ -1663,8 +1316,8 @@ static int explain_hit(struct run *r, struct search_hit *h, int with_prox)
 	return rc < 0 ? rc : 0;
 }
 
-static int run_search(struct searcher *s, const struct index *idx, const struct search_request *req,
-		      const struct search_result **out)
+int search_run(struct searcher *s, const struct index *idx, const struct search_request *req,
+	       const struct search_result **out)
 {
 	struct search_result *res = &s->res;
 	double t0 = now_ms();
@@ -1806,15 +1459,6 @@ static int run_search(struct searcher *s, const struct index *idx, const struct 
 	res->took_ms = now_ms() - t0;
 	*out = res;
 	return 0;
-}
-
-int search_run(struct searcher *s, const struct index *idx, const struct search_request *req,
-	       const struct search_result **out)
-{
-	atomic_fetch_add_explicit(&searches_running, 1, memory_order_relaxed);
-	int rc = run_search(s, idx, req, out);
-	atomic_fetch_sub_explicit(&searches_running, 1, memory_order_relaxed);
-	return rc;
 }
 
 /* ---- Reading a result ------------------------------------------------------------------ */

@@ -33,8 +33,6 @@ struct search_request {
 	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
 	int no_bulk;            /* the pruned iterator walk even where the bulk path applies (tests) */
 	int exists_only;        /* stop at the first match: total is 0 or 1, facets partial (/suggest) */
-	int split;              /* long lists on two threads: 0 when worth it, 1 whenever possible,
-				 * -1 never (tests compare them) */
 	/* The type filter as search_request_set() spells it (common/text/doc_type.h, the
 	 * spelling the indexer stores): `type` points here once set through it. */
 	char type_spelt[256];

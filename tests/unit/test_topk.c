@@ -125,9 +125,7 @@ struct filters {
 	const char *type, *department, *from, *to;
 };
 
-/* SPLIT: each segment's documents in two halves and the second phase's candidates in
- * two, on two threads (search.h `split`), however short the lists. */
-enum mode { DEFAULT, ITERATORS, EXHAUSTIVE, SPLIT };
+enum mode { DEFAULT, ITERATORS, EXHAUSTIVE };
 
 static void run_filtered(struct fixture *f, const char *q, uint32_t limit, uint32_t page, const struct filters *fl,
 			 enum mode mode, struct outcome *o)
@@ -154,7 +152,6 @@ static void run_filtered(struct fixture *f, const char *q, uint32_t limit, uint3
 	req.no_snippets = 1;
 	req.exhaustive = mode == EXHAUSTIVE;
 	req.no_bulk = mode == ITERATORS;
-	req.split = mode == SPLIT ? 1 : 0;
 	assert_int_equal(search_run(f->s, f->idx, &req, &res), 0);
 	o->total = search_result_total(res);
 	o->n = search_result_n_hits(res);
@@ -219,8 +216,6 @@ static void compare_many(struct fixture *f, uint64_t seed, int n_queries)
 		run_filtered(f, q, limit, page, &fl, ITERATORS, &c);
 		same(q, limit, page, "default", &a, &b);
 		same(q, limit, page, "pruned", &c, &b);
-		run_filtered(f, q, limit, page, &fl, SPLIT, &a);
-		same(q, limit, page, "split", &a, &b);
 		pruned_differently += c.total > c.n;
 		scored_pruned += c.scored;
 		scored_all += b.scored;
@@ -257,8 +252,6 @@ static void test_frequent_words(void **state)
 			assert_true(c.scored <= b.scored);
 			same(queries[i], limit, 1, "default", &a, &b);
 			same(queries[i], limit, 1, "pruned", &c, &b);
-			run(f, queries[i], limit, 1, SPLIT, &a);
-			same(queries[i], limit, 1, "split", &a, &b);
 		}
 }
 

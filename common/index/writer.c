@@ -280,17 +280,21 @@ static uint64_t max_generation(const char *dir)
 	return max;
 }
 
-/* Removes every gen-* folder but `keep` (NULL: none), and a stale CURRENT.tmp. */
-static void remove_generations(const char *dir, const char *keep)
+/* Removes every gen-* folder but `keep` (NULL: none), only those numbered above `keep`'s
+ * when `newer_only`, and a stale CURRENT.tmp. */
+static void remove_generations(const char *dir, const char *keep, int newer_only)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char p[PATH_MAX];
+	char p[PATH_MAX], *end;
+	uint64_t keep_no = keep ? strtoull(keep + 4, &end, 10) : 0;
 
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, "gen-", 4) || (keep && !strcmp(e->d_name, keep)))
+			continue;
+		if (newer_only && keep && strtoull(e->d_name + 4, &end, 10) <= keep_no)
 			continue;
 		pathf(p, sizeof(p), "%s/%s", dir, e->d_name);
 		remove_tree(p);
@@ -386,10 +390,12 @@ int index_writer_open(const char *dir, int full, struct index_writer **out)
 	} else if (rc < 0) {
 		goto fail;
 	}
-	/* Holding the lock, anything but the published generation is a crashed writer's. */
+	/* Holding the lock, a generation after the published one is a crashed writer's. One
+	 * before it stays until this run publishes: a daemon may still serve it (it refuses a
+	 * published generation it cannot read), and this run may fail on the published one. */
 	w->gen_no = max_generation(dir) + 1;
 	if (!damaged_current)
-		remove_generations(dir, cur[0] ? cur : NULL);
+		remove_generations(dir, cur[0] ? cur : NULL, 1);
 	if (cur[0]) {
 		rc = index_open_generation(dir, cur, &w->old);
 		if (rc < 0 && full) {
@@ -1245,7 +1251,7 @@ int index_writer_commit(struct index_writer *w, struct index_summary *summary)
 	if ((rc = publish(w)) < 0)
 		return werr(w, rc);
 	/* Published: the previous generation and any leftovers go. */
-	remove_generations(w->dir, w->new_gen);
+	remove_generations(w->dir, w->new_gen, 0);
 	fill_summary(w, summary, w->new_gen);
 	summary->published = 1;
 	w->new_gen_dir[0] = '\0'; /* no longer ours to remove */

@@ -88,4 +88,25 @@ for f in $files; do
 	done
 done
 kill -0 "$DPID" 2>/dev/null || fail "the daemon died"
-echo "fault_corruption.sh: $n broken generations ($n_files files, flipped and truncated) refused naming the file; $GOOD kept serving"
+
+# ---- An indexer run on a broken published generation leaves the served one alone ------
+# It fails (the published generation cannot be read), and the generation the daemon
+# serves, older than the broken one, stays on disk: a restart would need it.
+bad=gen-999999
+cp -R "$TMPDIR/pristine" "$I/$bad"
+flip "$I/$bad/$(echo "$files" | grep '\.post$' | head -n 1)"
+echo "$bad" >"$I/CURRENT.tmp"
+mv "$I/CURRENT.tmp" "$I/CURRENT"
+st=0
+"$BIN/artisearch-index" --index "$I" "$C" >"$TMPDIR/out" 2>&1 || st=$?
+[ "$st" -ne 0 ] || fail "an incremental run on a broken published generation succeeded"
+[ -d "$I/$GOOD" ] || fail "a failed indexer run removed $GOOD, the generation the daemon serves"
+st=$(curl -s --max-time 10 -o "$B" -w '%{http_code}' "${URL%/}/search?q=apprentissage")
+[ "$st" = 200 ] && grep -q '"id":' "$B" || fail "/search after the failed run: $st $(head -c 200 "$B")"
+# --full replaces it; then every other generation goes.
+"$BIN/artisearch-index" --index "$I" --full "$C" >"$TMPDIR/out" 2>&1 || { cat "$TMPDIR/out"; fail "--full over a broken generation failed"; }
+NEW=$(tr -d '\n' <"$I/CURRENT")
+[ "$NEW" != "$bad" ] && [ ! -d "$I/$bad" ] && [ ! -d "$I/$GOOD" ] ||
+	fail "after --full: CURRENT $NEW, $(ls "$I" | tr '\n' ' ')"
+"$BIN/artisearch" check --index "$I" >/dev/null 2>&1 || fail "the rebuilt index does not check"
+echo "fault_corruption.sh: $n broken generations ($n_files files, flipped and truncated) refused naming the file; $GOOD kept serving, and kept on disk by a failed indexer run"

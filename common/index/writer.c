@@ -391,8 +391,8 @@ int index_writer_open(const char *dir, int full, struct index_writer **out)
 		goto fail;
 	}
 	/* Holding the lock, a generation after the published one is a crashed writer's. One
-	 * before it stays until this run publishes: a daemon may still serve it (it refuses a
-	 * published generation it cannot read), and this run may fail on the published one. */
+	 * before it stays until the published one is read sound: a daemon that refused the
+	 * published one (unreadable) still serves it, and this run may fail on it. */
 	w->gen_no = max_generation(dir) + 1;
 	if (!damaged_current)
 		remove_generations(dir, cur[0] ? cur : NULL, 1);
@@ -406,6 +406,8 @@ int index_writer_open(const char *dir, int full, struct index_writer **out)
 		} else if (rc < 0) {
 			goto fail;
 		} else {
+			/* The published generation is sound: the ones before it are done with. */
+			remove_generations(dir, cur, 0);
 			pathf(w->old_gen_dir, sizeof(w->old_gen_dir), "%s/%s", dir, cur);
 			w->next_segment = w->old->next_segment;
 			if (w->old->gen_no >= w->gen_no)

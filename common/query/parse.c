@@ -190,6 +190,10 @@ static int lex(struct parser *p, const char *q, size_t len)
 	}
 	p->toks[n].kind = T_END;
 	p->n_toks = n;
+	/* What the word bound left out, if it is more than spaces and punctuation. */
+	for (; i < len; i++)
+		if (!is_space((unsigned char)q[i]) && (unsigned char)q[i] >= 0x20 && !strchr("()-+*\"", q[i]))
+			return 1;
 	return 0;
 }
 
@@ -368,9 +372,15 @@ int query_parse(const char *q, size_t len, struct arena *arena, struct qnode **o
 	struct qnode *root;
 	int rc;
 
+	int cut = 0;
+
 	*out = NULL;
-	if (len > QUERY_MAX_BYTES)
-		len = utf8_cut(q, QUERY_MAX_BYTES);
+	if (len > QUERY_MAX_BYTES) {
+		size_t kept = utf8_cut(q, QUERY_MAX_BYTES);
+		for (size_t i = kept; i < len && !cut; i++)
+			cut = !is_space((unsigned char)q[i]) && (unsigned char)q[i] >= 0x20;
+		len = kept;
+	}
 	if ((rc = lex(&p, q, len)) < 0)
 		return rc;
 	root = parse_or(&p, 0);
@@ -378,7 +388,7 @@ int query_parse(const char *q, size_t len, struct arena *arena, struct qnode **o
 		return AS_ENOMEM;
 	/* A query of exclusions alone matches nothing; the plan decides. */
 	*out = root;
-	return 0;
+	return cut || rc;
 }
 
 static void dump_fields(unsigned fields, struct buf *out)

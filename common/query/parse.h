@@ -38,7 +38,8 @@ struct qnode {
 
 /*
  * Parses q[0..len). The tree is allocated in `arena` and borrows from `q`. Returns 0
- * with *out set (NULL when nothing is left), or AS_ENOMEM.
+ * with *out set (NULL when nothing is left), 1 likewise when words past the bounds of
+ * limits.h were left out (QUERY_MAX_BYTES, QUERY_MAX_WORDS), or AS_ENOMEM.
  */
 int query_parse(const char *q, size_t len, struct arena *arena, struct qnode **out);
 

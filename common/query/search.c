@@ -75,6 +75,7 @@ struct search_result {
 	uint32_t page, limit;
 	double took_ms;
 	int relaxed;
+	int cut; /* words past the bounds of limits.h were left out */
 	struct search_hit *hits;
 	uint32_t n_hits;
 	struct facet facets[N_FACETS];
@@ -1351,6 +1352,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	res->explain = req->explain;
 	if ((rc = query_parse(text, len, s->arena, &q)) < 0)
 		return rc;
+	int cut = rc > 0; /* words past the bounds were left out */
 	if ((rc = plan_build(q, text, len, idx, s->an, s->syn, s->arena, &plan)) < 0)
 		return rc;
 	k = req->page * req->limit;
@@ -1388,6 +1390,10 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 			return rc;
 		res->relaxed = r.total > 0;
 	}
+	/* Documents matched the words kept, not every word typed: a partial match too. */
+	res->cut = cut;
+	if (cut && r.total > 0)
+		res->relaxed = 1;
 	res->total = r.total;
 	res->n_scored = r.n_scored;
 	if (plan->suggestion && r.total > 0)
@@ -1653,7 +1659,10 @@ void search_result_text(const struct search_result *res, int color, struct buf *
 
 	if (res->suggestion)
 		buf_addf(out, "Did you mean: %s%s%s\n\n", bold, res->suggestion, off);
-	if (res->relaxed)
+	if (res->relaxed && res->cut)
+		buf_addf(out, "Only the start of the query was searched (%d words, %d bytes at most); showing what matches it.\n\n",
+			 QUERY_MAX_WORDS, QUERY_MAX_BYTES);
+	else if (res->relaxed)
 		buf_addstr(out, "No document has every word; showing the closest matches.\n\n");
 	for (uint32_t i = 0; i < res->n_hits; i++) {
 		const struct search_hit *h = &res->hits[i];
@@ -1676,12 +1685,15 @@ void search_result_text(const struct search_result *res, int color, struct buf *
 			buf_addf(out, "    %sscore %.3f: %s%s\n", dim, h->score, h->explain, off);
 		buf_addch(out, '\n');
 	}
+	unsigned long long pages = (res->total + res->limit - 1) / res->limit;
 	if (res->total == 0)
 		buf_addf(out, "No results for \"%s\".\n", res->query);
+	else if (res->n_hits == 0)
+		buf_addf(out, "%s%llu result%s · page %u is past the last page (%llu) · %.2f ms%s\n", dim,
+			 (unsigned long long)res->total, res->total == 1 ? "" : "s", res->page, pages, res->took_ms, off);
 	else
 		buf_addf(out, "%s%llu result%s · page %u of %llu · %.2f ms%s\n", dim, (unsigned long long)res->total,
-			 res->total == 1 ? "" : "s", res->page,
-			 (unsigned long long)((res->total + res->limit - 1) / res->limit), res->took_ms, off);
+			 res->total == 1 ? "" : "s", res->page, pages, res->took_ms, off);
 }
 
 /* ---- Suggest and documents ---------------------------------------------------------------- */

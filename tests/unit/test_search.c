@@ -18,6 +18,7 @@
 
 #include "common/index/index.h"
 #include "common/query/search.h"
+#include "common/query/limits.h"
 #include "common/query/typo.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
@@ -643,6 +644,19 @@ static void test_relaxed(void **state)
 	res = run("apprentissage toulouse", NULL);
 	assert_false(search_result_relaxed(res));
 	assert_int_equal(search_result_total(run("zzyzzyqq", NULL)), 0);
+	/* Words past QUERY_MAX_WORDS are left out: what matches the others is a partial match,
+	 * said so, even when some document has all the words kept. */
+	char q[1024];
+	size_t n = 0;
+	for (int i = 0; i < QUERY_MAX_WORDS; i++)
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "apprentissage ");
+	res = run(q, NULL);
+	assert_true(search_result_total(res) > 0);
+	assert_false(search_result_relaxed(res));
+	snprintf(q + n, sizeof(q) - n, "zzyzzyqq");
+	res = run(q, NULL);
+	assert_true(search_result_total(res) > 0);
+	assert_true(search_result_relaxed(res));
 }
 
 /* ---- Filters, facets, sorting, pagination ---------------------------------------------------- */

@@ -986,8 +986,8 @@ static uint64_t word_df(struct builder *b, const char *w, size_t len)
  * French misspellings are mostly of sound, not of keys (FRENCH.md 8): `transmition` for
  * `transmission` is two edits, when `transition` is one. A spelling of the same sound is
  * one of these rewrites at one place of the folded word; `ctx` says where: 'V' between
- * vowels, 'F' before e, i or y, 'H' before a, o, u or a consonant, 'A' after a vowel, '$'
- * at the end, 0 anywhere. Each way round, when both spell the sound.
+ * vowels, 'F' before e, i or y, 'H' before a, o, u or a consonant, '$' at the end, 0
+ * anywhere. Each way round, when both spell the sound.
  */
 static const struct sound_rule {
 	const char *from, *to;
@@ -1022,7 +1022,6 @@ static int sound_fits(const char *w, size_t len, size_t at, size_t from_len, cha
 	case 'V': return is_vowel(before) && is_vowel(after);
 	case 'F': return after && strchr("eiy", after);
 	case 'H': return after && !strchr("eiy", after);
-	case 'A': return is_vowel(before);
 	case '$': return at + from_len == len;
 	default: return 1;
 	}

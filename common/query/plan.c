@@ -1,8 +1,8 @@
 #include "common/query/plan.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 
 #include "common/query/limits.h"
@@ -987,25 +987,26 @@ static uint64_t word_df(struct builder *b, const char *w, size_t len)
  * `transmission` is two edits, when `transition` is one. A spelling of the same sound is
  * one of these rewrites at one place of the folded word; `ctx` says where: 'V' between
  * vowels, 'F' before e, i or y, 'H' before a, o, u or a consonant, '$' at the end, 0
- * anywhere. Each way round, when both spell the sound.
+ * anywhere. Each way round, when both spell the sound. A consonant doubled or undoubled
+ * (`s`, `ss` between vowels) is sound_alikes()' own rewrite, for every consonant.
  */
 static const struct sound_rule {
 	const char *from, *to;
 	char ctx;
 } sound_rules[] = {
 	{ "tion", "ssion", 0 }, { "tion", "sion", 0 }, { "ssion", "tion", 0 }, { "sion", "tion", 0 },
-	{ "cion", "tion", 0 },	{ "s", "ss", 'V' },    { "ss", "s", 0 },	  { "c", "ss", 'F' },
-	{ "ss", "c", 'F' },	{ "s", "c", 'F' },     { "c", "s", 'F' },	  { "ph", "f", 0 },
-	{ "f", "ph", 0 },	{ "qu", "k", 0 },      { "k", "qu", 0 },	  { "qu", "c", 'H' },
-	{ "c", "qu", 'H' },	{ "k", "c", 'H' },     { "c", "k", 'H' },	  { "g", "j", 'F' },
-	{ "j", "g", 'F' },	{ "gu", "g", 'F' },    { "g", "gu", 'F' },	  { "au", "o", 0 },
-	{ "o", "au", 0 },	{ "eau", "o", 0 },     { "o", "eau", 0 },	  { "eau", "au", 0 },
-	{ "au", "eau", 0 },	{ "an", "en", 0 },     { "en", "an", 0 },	  { "am", "em", 0 },
-	{ "em", "am", 0 },	{ "ai", "e", 0 },      { "e", "ai", 0 },	  { "ei", "e", 0 },
-	{ "ai", "ei", 0 },	{ "ei", "ai", 0 },     { "ain", "in", 0 },	  { "in", "ain", 0 },
-	{ "ein", "in", 0 },	{ "y", "i", 0 },       { "i", "y", 0 },	  { "th", "t", 0 },
-	{ "t", "th", 0 },	{ "e", "er", '$' },    { "e", "ez", '$' },	  { "er", "e", '$' },
-	{ "ez", "e", '$' },	{ "et", "e", '$' },    { "e", "et", '$' },
+	{ "cion", "tion", 0 }, { "c", "ss", 'F' }, { "ss", "c", 'F' }, { "s", "c", 'F' },
+	{ "c", "s", 'F' }, { "ph", "f", 0 }, { "f", "ph", 0 }, { "qu", "k", 0 },
+	{ "k", "qu", 0 }, { "qu", "c", 'H' }, { "c", "qu", 'H' }, { "k", "c", 'H' },
+	{ "c", "k", 'H' }, { "g", "j", 'F' }, { "j", "g", 'F' }, { "gu", "g", 'F' },
+	{ "g", "gu", 'F' }, { "au", "o", 0 }, { "o", "au", 0 }, { "eau", "o", 0 },
+	{ "o", "eau", 0 }, { "eau", "au", 0 }, { "au", "eau", 0 }, { "an", "en", 0 },
+	{ "en", "an", 0 }, { "am", "em", 0 }, { "em", "am", 0 }, { "ai", "e", 0 },
+	{ "e", "ai", 0 }, { "ei", "e", 0 }, { "ai", "ei", 0 }, { "ei", "ai", 0 },
+	{ "ain", "in", 0 }, { "in", "ain", 0 }, { "ein", "in", 0 }, { "y", "i", 0 },
+	{ "i", "y", 0 }, { "th", "t", 0 }, { "t", "th", 0 }, { "e", "er", '$' },
+	{ "e", "ez", '$' }, { "er", "e", '$' }, { "ez", "e", '$' }, { "et", "e", '$' },
+	{ "e", "et", '$' },
 };
 
 static int is_vowel(char c)

@@ -1468,10 +1468,18 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 			 * words' and documents' divisions. A word not there adds idf x 0, +0. */
 			s += idf[i] * saturate(tfn);
 		}
+		/* The whole title bonus needs every word in the title (and a title): only
+		 * there is it worth the caller's exact scoring through the context. Some
+		 * words only need which ones. */
+		tbits &= all;
+		title[j] = 0;
+		if (tbits && segment_tables_len(&t, doc, FIELD_TITLE)) {
+			if (tbits == all)
+				title[j] = 1;
+			else
+				s += rank_title_part(plan->slot_idf, plan->n_slots, tbits);
+		}
 		out[j] = s;
-		/* The title bonus needs every word in the title (and a title): only there
-		 * is it worth the caller's exact scoring through the context. */
-		title[j] = segment_tables_len(&t, doc, FIELD_TITLE) && all && (tbits & all) == all;
 	}
 	return scored;
 }

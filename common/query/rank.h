@@ -10,7 +10,7 @@
  * Score of a document = Σ over query words of BM25F(word)
  *                     + proximity bonus (adjacent query words close together)
  *                     + title bonus (every query word in the title; the closer the
- *                       title is to the query, the more).
+ *                       title is to the query, the more; less for some words only).
  *
  * BM25F (Robertson, Zaragoza & Taylor, "Simple BM25 extension to multiple weighted
  * fields", CIKM 2004): field frequencies are length-normalised and weighted per field
@@ -132,6 +132,32 @@
 #ifndef RANK_TITLE_EXACT
 #define RANK_TITLE_EXACT 1.2
 #endif
+/* A title holding some of the query words, not all: RANK_TITLE_PART · share² · Σ idf of
+ * those words, where share is how many of the query's words they are. `horaires cma
+ * toulouse` puts the page titled "CMA Haute-Garonne : adresses, horaires et contacts"
+ * before a Toulouse Christmas market. 0.5 on the held-out sets: audit 5's MRR 0.9528 ->
+ * 0.9589, the suite and audits 1-4 as they were, the known items (whole titles) too;
+ * 1.0 raised audit 5 further but lowered the suite's MRR (0.9541 -> 0.9510). */
+#ifndef RANK_TITLE_PART
+#define RANK_TITLE_PART 0.5
+#endif
+
+/* The title bonus of a title with the query words of `slots` (a bit per word, slot_idf
+ * their idf), some but not all of the n_slots: the bound and both scorers share it, to
+ * the last bit. */
+static inline double rank_title_part(const double *slot_idf, uint32_t n_slots, uint64_t slots)
+{
+	double idf = 0, share;
+	uint32_t m = 0;
+
+	for (uint32_t s = 0; s < n_slots && s < 64; s++)
+		if (slots >> s & 1) {
+			idf += slot_idf[s];
+			m++;
+		}
+	share = (double)m / n_slots;
+	return RANK_TITLE_PART * share * share * idf;
+}
 
 /* Typo tolerance: a word is corrected when it matches fewer than TYPO_RARE_DF documents
  * (1: none at all — a rare word of the corpus is a real word, and the walk is not paid

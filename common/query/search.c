@@ -349,6 +349,7 @@ struct run {
 	uint32_t n_heap;
 	uint64_t total, n_scored;
 	double title_ub; /* the most the title bonus can add */
+	double part_ub;  /* the most it adds for some words only */
 	double idf_sum;  /* of the query words, the title bonus's unit */
 	uint64_t all_slots;
 	struct score_ctx ctx;
@@ -548,20 +549,27 @@ static int proximity(struct run *r, double *out)
 	return 0;
 }
 
-/* Title bonus: every query word in the title, more when the title is little else. */
+/* Title bonus: every query word in the title, more when the title is little else; less
+ * for some of the words only (rank.h). */
 static double title_bonus(const struct plan *p, const struct score_ctx *ctx)
 {
 	uint32_t in_title = 0;
+	uint64_t slots = 0;
 	double idf = 0, cov;
 
 	if (p->n_slots == 0 || ctx->len[FIELD_TITLE] == 0)
 		return 0;
 	for (uint32_t s = 0; s < p->n_slots; s++) {
-		if (ctx->slot_title_tf[s] == 0)
-			return 0;
-		in_title += ctx->slot_title_tf[s];
 		idf += p->slot_idf[s];
+		if (ctx->slot_title_tf[s] == 0)
+			continue;
+		in_title += ctx->slot_title_tf[s];
+		slots |= 1ull << (s & 63);
 	}
+	if (!slots)
+		return 0;
+	if ((uint32_t)__builtin_popcountll(slots) < p->n_slots)
+		return rank_title_part(p->slot_idf, p->n_slots, slots);
 	cov = (double)in_title / ctx->len[FIELD_TITLE];
 	if (cov > 1)
 		cov = 1;
@@ -768,7 +776,8 @@ struct seg_pass {
 	uint32_t blk_last;
 	double blk_bound;
 	int have_blk, prune;
-	int blk_title; /* every word may be in a title in this block */
+	int blk_title;   /* every word may be in a title in this block */
+	double blk_part; /* else the title bonus of the words that may be */
 };
 
 /* The first phase for one counted match: pruned by its block's bound, else scored and
@@ -783,13 +792,17 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 
 	if (full) {
 		if (!sp->have_blk || doc > sp->blk_last) {
-			/* The title bonus needs every word in the title: possible in this
-			 * block only if every word's block has title occurrences. */
+			/* The whole title bonus needs every word in the title: possible in
+			 * this block only if every word's block has title occurrences; else
+			 * at most the part of the words whose blocks have some. */
 			uint64_t title_slots = 0;
 			sp->blk_bound = root->ops->bound(root, doc, &sp->blk_last, &title_slots);
-			sp->blk_title = (title_slots & r->all_slots) == r->all_slots;
-			if (sp->blk_title)
-				sp->blk_bound += r->title_ub;
+			title_slots &= r->all_slots;
+			sp->blk_title = title_slots == r->all_slots;
+			sp->blk_part = sp->blk_title || !title_slots
+					       ? 0
+					       : rank_title_part(r->plan->slot_idf, r->plan->n_slots, title_slots);
+			sp->blk_bound += sp->blk_title ? r->title_ub : sp->blk_part;
 			sp->have_blk = 1;
 		}
 		if (cannot_enter(r, sp->blk_bound))
@@ -806,7 +819,10 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 			double cov = (double)r->ctx.title_tf_ub / title_len;
 			if (cov > 1)
 				cov = 1;
-			b += (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * r->idf_sum;
+			double whole = (RANK_TITLE_ALL + RANK_TITLE_EXACT * cov * cov) * r->idf_sum;
+			b += whole > r->part_ub ? whole : r->part_ub;
+		} else if (title_len > 0) {
+			b += sp->blk_part;
 		}
 		if (cannot_enter(r, b))
 			return 0;
@@ -1186,7 +1202,12 @@ static int run_plan(struct run *r)
 	for (uint32_t s = 0; s < p->n_slots; s++)
 		idf += p->slot_idf[s];
 	r->idf_sum = idf;
+	/* All but one word, each with the idf of all: above any title with some words. */
+	double most = p->n_slots ? (double)(p->n_slots - 1) / p->n_slots : 0;
+	r->part_ub = RANK_TITLE_PART * most * most * idf;
 	r->title_ub = (RANK_TITLE_ALL + RANK_TITLE_EXACT) * idf;
+	if (r->title_ub < r->part_ub)
+		r->title_ub = r->part_ub;
 	r->all_slots = p->n_slots >= 64 ? ~0ull : (1ull << p->n_slots) - 1;
 	for (uint32_t s = 0; s < p->n_segments && !(r->req->exists_only && r->total); s++)
 		if ((rc = run_segment(r, s)) < 0)

@@ -225,6 +225,42 @@ static void test_exact_title_first(void **state)
 	}
 }
 
+/* A title with some of the query words gets part of the title bonus, by their share: the
+ * guide titled with three of four words first, before the employer's guide whose title
+ * has one and whose body has them all many times. */
+static void test_partial_title(void **state)
+{
+	struct search_request req;
+	const struct search_result *res;
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	res = run("aides embauche apprenti occitanie", NULL);
+	if (rank_of(res, "guides/aides-embauche-apprenti-2026.md") != 1)
+		fail_msg("aides-embauche-apprenti-2026 at rank %d, %s first",
+			 rank_of(res, "guides/aides-embauche-apprenti-2026.md"), hit(res, 0));
+	/* Its explanation shows the part: `occitanie` is not in its title. */
+	search_request_init(&req);
+	req.q = "aides embauche apprenti occitanie";
+	req.explain = 1;
+	req.limit = 1;
+	assert_int_equal(search_run(s, idx, &req, &res), 0);
+	search_result_json(res, &out);
+	const char *t = strstr(out.ptr, "title bonus ");
+	assert_non_null(t);
+	assert_true(strtod(t + 12, NULL) > 0.1);
+	/* No query word in the title, no bonus. */
+	buf_reset(&out);
+	req.q = "aides embauche apprenti -title:aides -title:embauche -title:apprenti -title:apprentissage";
+	req.limit = 5;
+	assert_int_equal(search_run(s, idx, &req, &res), 0);
+	assert_true(search_result_n_hits(res) > 0);
+	search_result_json(res, &out);
+	for (const char *p = strstr(out.ptr, "title bonus "); p; p = strstr(p + 1, "title bonus "))
+		assert_true(strtod(p + 12, NULL) == 0);
+	buf_release(&out);
+}
+
 static void test_scores_and_explain(void **state)
 {
 	struct search_request req;
@@ -1266,7 +1302,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_analysis),  cmocka_unit_test(test_boolean_counts),
 		cmocka_unit_test(test_hostile_queries), cmocka_unit_test(test_exact_accent_first),
-		cmocka_unit_test(test_exact_title_first), cmocka_unit_test(test_scores_and_explain),
+		cmocka_unit_test(test_exact_title_first), cmocka_unit_test(test_partial_title),
+		cmocka_unit_test(test_scores_and_explain),
 		cmocka_unit_test(test_prefix),         cmocka_unit_test(test_typo),
 		cmocka_unit_test(test_dict_keys),      cmocka_unit_test(test_dict_keys_threads),
 		cmocka_unit_test(test_dict_seek),

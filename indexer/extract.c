@@ -628,6 +628,23 @@ static int normalize_type(char **type)
 	return 0;
 }
 
+/* The department in its one spelling (doc_type.h), as a filter is given it. */
+static int normalize_department(char **dept)
+{
+	struct buf b = BUF_INIT;
+
+	if (!*dept)
+		return 0;
+	if (doc_department_normalize(*dept, strlen(*dept), &b) < 0) {
+		buf_release(&b);
+		return AS_ENOMEM;
+	}
+	as_free(*dept);
+	*dept = b.len ? buf_detach(&b, NULL) : NULL;
+	buf_release(&b);
+	return 0;
+}
+
 /* Cuts a long title at a word boundary before TITLE_MAX bytes and marks the cut. */
 static int clamp_title(char **title)
 {
@@ -726,7 +743,7 @@ int extract_document(const char *id, const void *data, size_t len, struct docume
 	}
 	if (clamp_title(&doc->title) < 0)
 		goto fail;
-	if (normalize_type(&doc->type) < 0)
+	if (normalize_type(&doc->type) < 0 || normalize_department(&doc->department) < 0)
 		goto fail;
 	if (!doc->type && (type_from_folder(&cx) < 0 || normalize_type(&doc->type) < 0))
 		goto fail;

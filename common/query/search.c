@@ -262,7 +262,17 @@ int search_request_set(struct search_request *req, const char *name, const char 
 			if (rc < 0)
 				return rc;
 		} else {
-			req->department = value;
+			/* Spelt as the indexer spells the departments it stores. */
+			struct buf b = BUF_INIT;
+			doc_department_normalize(value, strlen(value), &b);
+			int rc = b.err;
+			if (rc == 0) {
+				memcpy(req->department_spelt, b.len ? b.ptr : "", b.len + 1);
+				req->department = req->department_spelt;
+			}
+			buf_release(&b);
+			if (rc < 0)
+				return rc;
 		}
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
 		int32_t d = 0;

@@ -33,9 +33,11 @@ struct search_request {
 	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
 	int no_bulk;            /* the pruned iterator walk even where the bulk path applies (tests) */
 	int exists_only;        /* stop at the first match: total is 0 or 1, facets partial (/suggest) */
-	/* The type filter as search_request_set() spells it (common/text/doc_type.h, the
-	 * spelling the indexer stores): `type` points here once set through it. */
+	/* The type and department filters as search_request_set() spells them
+	 * (common/text/doc_type.h, the spellings the indexer stores): `type` and
+	 * `department` point here once set through it. */
 	char type_spelt[256];
+	char department_spelt[72];
 };
 
 /* Defaults: page 1, limit 10, relevance, no filter. */
@@ -47,9 +49,10 @@ void search_request_init(struct search_request *req);
  * what is wrong, in as_error_message(); an unknown name is AS_EINVAL too. An empty
  * value of any parameter but q is that parameter not given (the request is left as it
  * was); an empty or blank q is refused by search_run(). `value` is borrowed and must
- * outlive the request. A type is spelt as the indexer spells types (`Communiqués`
- * finds `communique`) into req->type_spelt, so the request must stay where it is while
- * it is used (a copy's `type` points into the original).
+ * outlive the request. A type and a department are spelt as the indexer spells them
+ * (`Communiqués` finds `communique`, `2a` finds `2A`) into req->type_spelt and
+ * req->department_spelt, so the request must stay where it is while it is used (a
+ * copy's `type` and `department` point into the original).
  */
 int search_request_set(struct search_request *req, const char *name, const char *value);
 

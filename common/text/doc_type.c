@@ -1,5 +1,5 @@
 /*
- * Document types in one spelling; the rule is in doc_type.h.
+ * Document types and departments in one spelling; the rules are in doc_type.h.
  */
 #include "common/text/doc_type.h"
 
@@ -91,4 +91,29 @@ int doc_type_normalize(const char *s, size_t len, struct buf *out)
 	if (out->cap)
 		out->ptr[to] = '\0';
 	return 0;
+}
+
+int doc_department_normalize(const char *s, size_t len, struct buf *out)
+{
+	size_t digits = 0, others = 0;
+
+	while (len && strchr(" \t\r\n", s[0]))
+		s++, len--;
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			others++;
+	}
+	if (len == 0 || len > 3 || digits == 0 || others) {
+		buf_add(out, s, len);
+		return out->err;
+	}
+	if (len == 1)
+		buf_addch(out, '0');
+	for (size_t i = 0; i < len; i++)
+		buf_addch(out, s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i]);
+	return out->err;
 }

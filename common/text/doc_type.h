@@ -1,7 +1,7 @@
 #ifndef AS_DOC_TYPE_H
 #define AS_DOC_TYPE_H
 /*
- * A document type in one spelling (DESIGN.md "Documents": `communique`, `convention`,
+ * A document type (and a department) in one spelling (DESIGN.md "Documents": `communique`, `convention`,
  * `guide`, or any other word). The indexer stores a type only so spelt and a type
  * filter is spelt so before it is compared, so that front matter `type: Guide`,
  * `type: guides`, `type: Communiqué` and a folder `Communiqués/` are one facet value
@@ -25,5 +25,14 @@ struct buf;
  * (then it is no type). Returns 0 or AS_ENOMEM.
  */
 int doc_type_normalize(const char *s, size_t len, struct buf *out);
+
+/*
+ * A department in one spelling too, stored so and given so to a department filter: a
+ * code (at most three letters and digits, one digit at least) in capitals, one digit
+ * led by a 0 (`2a` -> `2A`, `9` -> `09`, as INSEE writes them); anything else (a name)
+ * as written. Blanks around either are dropped. Appends to *out (nothing for a blank
+ * value: no department); 0 or AS_ENOMEM.
+ */
+int doc_department_normalize(const char *s, size_t len, struct buf *out);
 
 #endif

@@ -83,6 +83,7 @@ cat >"$C/guides/nouveau-guide-repreneur.md" <<'EOF'
 ---
 title: Reprendre une entreprise artisanale
 date: 2025-09-01
+department: 2a
 tags: [reprise, transmission]
 ---
 Le repreneur d'une boulangerie doit prévoir un diagnostic de l'outil de travail.
@@ -99,6 +100,11 @@ expect_out "^published $gen2\$" "incremental run"
 check_index "incremental run"
 has_doc guides/faq-artisans-questions-frequentes.txt && fail "the deleted file is still indexed"
 finds guides/nouveau-guide-repreneur.md repreneur boulangerie || fail "the added file is not searchable"
+# A department code in one spelling (2A, as INSEE writes it), however front matter and filter write it.
+finds guides/nouveau-guide-repreneur.md --department 2A repreneur || fail "department 2a is not found as 2A"
+finds guides/nouveau-guide-repreneur.md --department ' 2a' repreneur || fail "--department ' 2a' does not find 2a"
+"$BIN/artisearch" --index "$I" --json repreneur boulangerie | grep -q '"department": "2A"' ||
+	fail "department 2a is not shown as 2A"
 finds communiques/2019/2019-02-14-salon-apprentissage-toulouse.md dimanche || fail "the changed file is not searchable as changed"
 
 # --- bad input costs that file alone -------------------------------------------

@@ -778,6 +778,29 @@ static void test_doc_type(void **state)
 	buf_release(&b);
 }
 
+/* Departments in one spelling (doc_type.h): codes in capitals, one digit led by a 0,
+ * names as written. */
+static void test_doc_department(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "31", "31" },	  { "2a", "2A" },     { "2B", "2B" },	   { " 2b\t", "2B" },
+		{ "9", "09" },	  { "09", "09" },     { "971", "971" },	   { " 31 ", "31" },
+		{ "", "" },	  { "  ", "" },	      { "Haute-Garonne", "Haute-Garonne" },
+		{ "ab", "ab" },	  { "31000", "31000" }, { "3 1", "3 1" },	   { "Gers ", "Gers" },
+	};
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		buf_addstr(&b, "x:");
+		assert_int_equal(doc_department_normalize(cases[i][0], strlen(cases[i][0]), &b), 0);
+		if (strcmp(b.ptr + 2, cases[i][1]) != 0)
+			fail_msg("'%s' -> '%s', expected '%s'", cases[i][0], b.ptr + 2, cases[i][1]);
+	}
+	buf_release(&b);
+}
+
 /* ---- Hostile input ---- */
 
 static void test_empty(void **state)
@@ -1160,6 +1183,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decomposed_input, setup, teardown),
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_doc_type),
+		cmocka_unit_test(test_doc_department),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8_and_nul, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_words, setup, teardown),

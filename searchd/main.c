@@ -167,7 +167,9 @@ int main(int argc, char **argv)
 
 	if (!dir || !*dir)
 		dir = "data/index";
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	/* One line naming the option, as the other two programs say it, not getopt's. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': dir = optarg; break;
 		case 'l': cfg.listen = optarg; break;
@@ -206,12 +208,16 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("artisearchd " VERSION); return 0;
-		default: usage(stderr); return 2;
+		case ':':
+			fprintf(stderr, "artisearchd: %s: needs a value (see --help)\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "artisearchd: unknown option '%s' (see --help)\n", argv[optind - 1]);
+			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "artisearchd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
+		fprintf(stderr, "artisearchd: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
 	if (!*dir) {

@@ -1085,7 +1085,6 @@ int server_start(const struct server_config *cfg, struct live *live, struct serv
 		/* First, so that libmicrohttpd's own start-up messages come through it too. */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
@@ -1094,6 +1093,9 @@ int server_start(const struct server_config *cfg, struct live *live, struct serv
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		/* Last: one thread is the internal thread alone, and libmicrohttpd warns of
+		 * a pool size of 1 (or 0), so the option then ends the list instead. */
+		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		rc = as_error_set(AS_EIO, "cannot start the HTTP server on %s", cfg->listen);

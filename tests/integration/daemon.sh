@@ -26,12 +26,14 @@ rc=0; "$BIN/artisearchd" --index "$TMPDIR/nowhere" --listen 127.0.0.1:0 2>"$TMPD
 [ "$rc" = 1 ] && grep -q nowhere "$TMPDIR/err" || fail "a missing index exits 1 naming it (got $rc)"
 # Bad usage exits 2 naming the option, whatever the index (here none): --listen too.
 for args in "--listen nonsense" "--listen 127.0.0.1:99999" "--listen 127.0.0.1:" "--listen [::1" \
-	"--listen nohost.invalid:8080" "--threads 0" "--threads x" "--timeout 0" "--cors-origin www.example.fr"; do
+	"--listen nohost.invalid:8080" "--threads 0" "--threads x" "--timeout 0" "--cors-origin www.example.fr" \
+	"--bogus" "--threads" "--index=/x extra"; do
 	rc=0
 	# shellcheck disable=SC2086
 	"$BIN/artisearchd" --index "$TMPDIR/nowhere" $args 2>"$TMPDIR/err" || rc=$?
 	opt=${args%% *}
-	[ "$rc" = 2 ] && grep -q -- "$opt" "$TMPDIR/err" ||
+	[ "$opt" = --index=/x ] && opt=extra
+	[ "$rc" = 2 ] && grep -q -- "$opt" "$TMPDIR/err" && [ "$(wc -l <"$TMPDIR/err")" -eq 1 ] ||
 		fail "artisearchd $args: exit $rc, expected 2 naming $opt: $(cat "$TMPDIR/err")"
 done
 rc=0; "$BIN/artisearchd" --index "" 2>"$TMPDIR/err" || rc=$?

@@ -983,6 +983,27 @@ static uint64_t word_df(struct builder *b, const char *w, size_t len)
 }
 
 /*
+ * Whether the word is written in the documents in the other number, plural in -s or -x,
+ * singular without it: `buche` where they write `bûches` only. Such a word matches
+ * through its stem, which is its own: not a typo (`bouche`).
+ */
+static int other_number_written(struct builder *b, const char *w, size_t len)
+{
+	char v[TYPO_MAX_WORD + 2];
+
+	if (len == 0 || len > TYPO_MAX_WORD)
+		return 0;
+	if (w[len - 1] == 's' || w[len - 1] == 'x')
+		return word_df(b, w, len - 1) > 0;
+	memcpy(v, w, len);
+	v[len] = 's';
+	if (word_df(b, v, len + 1) > 0)
+		return 1;
+	v[len] = 'x';
+	return word_df(b, v, len + 1) > 0;
+}
+
+/*
  * French misspellings are mostly of sound, not of keys (FRENCH.md 8): `transmition` for
  * `transmission` is two edits, when `transition` is one. A spelling of the same sound is
  * one of these rewrites at one place of the folded word; `ctx` says where: 'V' between
@@ -1090,11 +1111,12 @@ static void correct(struct builder *b, struct leaf *l)
 	if (k == 0 || l->word_len > TYPO_MAX_WORD)
 		return;
 	/* A word that matches is corrected only if its stem is rare (a dictionary look-up for
-	 * those alone) and it is nowhere as typed (its stem matches another word:
-	 * `transmision` is `transmise`'s stem); then by corrections TYPO_ABSENT_RATIO times
+	 * those alone) and it is nowhere as typed nor in the other number (its stem matches
+	 * another word: `transmision` is `transmise`'s stem); then by corrections TYPO_ABSENT_RATIO times
 	 * commoner than the stem. */
 	if ((df = leaf_df(l, p, 1)) >= TYPO_RARE_DF &&
-	    (df * TYPO_RARE_RATIO > p->stats.n_docs || word_df(b, l->word, l->word_len) > 0))
+	    (df * TYPO_RARE_RATIO > p->stats.n_docs || word_df(b, l->word, l->word_len) > 0 ||
+	     other_number_written(b, l->word, l->word_len)))
 		return;
 	tc.n = 0;
 	tc.word = l->word;

@@ -377,6 +377,15 @@ static void test_typo(void **state)
 	/* A correct word is never "corrected", and exact beats corrected. */
 	res = run("apprentissage", NULL);
 	assert_null(search_result_suggestion(res));
+	/* Nor is a word the documents write in the other number only: `solaire` where one
+	 * guide writes `solaires` is that guide, not `salaire`'s fourteen; `glace` is no
+	 * `place`. */
+	res = run("solaire", NULL);
+	assert_null(search_result_suggestion(res));
+	assert_int_equal(search_result_total(res), 1);
+	assert_string_equal(hit(res, 0), "guides/guide-apprentissage-cfa-occitanie-2025.pdf");
+	assert_null(search_result_suggestion(run("glace", NULL)));
+	assert_null(search_result_suggestion(run("tarte", NULL)));
 	/* Short words are never corrected (FRENCH.md 8). */
 	assert_int_equal(total("cqp"), 0);
 	/* The distance itself. */

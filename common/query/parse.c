@@ -150,6 +150,17 @@ static int lex(struct parser *p, const char *q, size_t len)
 		size_t j = i;
 		while (j < len && !ends_word(q + j, len - j))
 			j++;
+		/* `04 66 62 80 80`: a telephone number in groups of two is one number, as the
+		 * analyzer reads it in documents. */
+		if (j - i == 2 && s[0] == '0' && all_digits(s, 2)) {
+			size_t k = j;
+			int g = 0;
+			while (g < 4 && k + 3 <= len && q[k] == ' ' && all_digits(q + k + 1, 2) &&
+			       (k + 3 == len || ends_word(q + k + 3, len - k - 3)))
+				k += 3, g++;
+			if (g == 4)
+				j = k;
+		}
 		/* `73 700`: a digit group split by a plain space is one number (DESIGN.md). */
 		if (j - i <= 3 && all_digits(s, j - i))
 			while (j + 4 <= len && q[j] == ' ' && all_digits(q + j + 1, 3) &&

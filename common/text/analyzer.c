@@ -1105,6 +1105,32 @@ static size_t scan_number(const struct analyzer *an, size_t start, size_t end)
 }
 
 /*
+ * A French telephone number as written after its first group `0d` ending at `end`: four
+ * more groups of two digits, each after a group separator, a dot or a hyphen
+ * (`04 66 62 80 80`, `05.61.10.47.47`): the end of the last group, else `end`. Joined,
+ * it is the number a visitor types or pastes whole (`0466628080`).
+ */
+static size_t scan_phone(const struct analyzer *an, size_t end)
+{
+	size_t k = end, s, n;
+
+	for (int g = 0; g < 4; g++) {
+		if (k >= an->len)
+			return end;
+		s = an->text[k] == '.' || an->text[k] == '-' ? 1 : group_sep(an, k);
+		if (!s || an->len - (k + s) < 2)
+			return end;
+		k += s;
+		if (an->text[k] < '0' || an->text[k] > '9' || an->text[k + 1] < '0' || an->text[k + 1] > '9')
+			return end;
+		k += 2;
+		if (k < an->len && (is_word_cls(peek(an, k, &n)) || peek(an, k, &n) == CL_IGN))
+			return end;
+	}
+	return k;
+}
+
+/*
  * Fills *tok for the surface text[s..e). Returns 0 with a token, 1 when the word yields
  * none (a stop word, empty once folded), <0 on error. Does not touch positions.
  */
@@ -1333,6 +1359,17 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 			tok->position = take_position(an);
 			if (e - w.start > ANALYZER_MAX_WORD)
 				continue;
+			rc = make_token(an, w.start, e, 0, tok);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+
+		/* 04 66 62 80 80 */
+		if (w.digits_only && w.end - w.start == 2 && an->text[w.start] == '0' &&
+		    (e = scan_phone(an, w.end)) != w.end) {
+			an->pos = e;
+			tok->position = take_position(an);
 			rc = make_token(an, w.start, e, 0, tok);
 			if (rc <= 0)
 				return rc;

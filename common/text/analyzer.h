@@ -46,8 +46,10 @@
  *     -> `3e`, `2e`; `1er`, `1re`, `1ère` -> `1er`) as term and exact stem;
  *   - numbers: a group of 1-3 digits followed by groups of exactly 3 digits, each after
  *     one U+0020, U+00A0, U+202F or U+2009, is one TOKEN_NUMBER token: `1 250 000` ->
- *     `1250000`; a 4-digit year never starts such a run. Any all-digit word is a
- *     TOKEN_NUMBER and is not stemmed.
+ *     `1250000`; a 4-digit year never starts such a run. A French telephone number,
+ *     `0d` then four groups of two digits each after one of those, a dot or a hyphen,
+ *     is one too: `04 66 62 80 80`, `05.61.10.47.47` -> `0466628080`, `0561104747`.
+ *     Any all-digit word is a TOKEN_NUMBER and is not stemmed.
  *
  * Bounds: a word (a compound, an acronym, a joined number) whose surface is longer than
  * ANALYZER_MAX_WORD bytes is dropped, like a stop word: it takes a position and yields no

@@ -604,6 +604,37 @@ static void test_numbers(void **state)
 	free(r.v);
 }
 
+/* A French telephone number, however grouped, is one number: `0466628080` finds it. */
+static void test_phone_numbers(void **state)
+{
+	struct analyzer *an = *state;
+	const char *forms[] = { "04 66 62 80 80", "04.66.62.80.80", "04-66-62-80-80", "04\xC2\xA0" "66 62 80 80" };
+
+	for (size_t i = 0; i < 4; i++) {
+		struct tk k = one(an, forms[i]);
+		assert_string_equal(k.term, "0466628080");
+		assert_int_equal(k.flags, TOKEN_NUMBER);
+		assert_int_equal(k.start, 0);
+		assert_int_equal(k.end, strlen(forms[i]));
+	}
+	/* Not a telephone number: five groups exactly, the first 0d, two digits each, and
+	 * nothing glued after the last. */
+	struct tks r = run(an, "tel 04 66 62 80, 14 66 62 80 80, 04 66 62 80 8000 ; 04 66 62 80 80x");
+	const char *want[] = { "tel", "04", "66", "62", "80", "14", "66", "62", "80", "80",
+			       "04", "66", "62", "80", "8000", "04", "66", "62", "80", "80x" };
+	assert_int_equal(r.n, 20);
+	for (size_t i = 0; i < 20; i++)
+		assert_string_equal(r.v[i].word, want[i]);
+	free(r.v);
+	/* Then the text goes on as ever. */
+	r = run(an, "au 05 61 10 47 47 du lundi");
+	const char *want2[] = { "0561104747", "lundi" };
+	assert_int_equal(r.n, 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_string_equal(r.v[i].word, want2[i]);
+	free(r.v);
+}
+
 /* Ordinals in digits, however written, are one term: `3eme` finds `3e`. */
 static void test_ordinals(void **state)
 {
@@ -1176,6 +1207,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_camel_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acronyms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_phone_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ordinals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_words, setup, teardown),
 		cmocka_unit_test(test_stop_list),

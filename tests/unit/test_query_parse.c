@@ -69,6 +69,9 @@ static const struct { const char *q, *want; } cases[] = {
 	{ "C.M.A. Toulouse", "(AND C.M.A. Toulouse)" },
 	{ "73 700 entreprises", "(AND 73 700 entreprises)" },
 	{ "2024 700", "(AND 2024 700)" },
+	{ "04 66 62 80 80", "04 66 62 80 80" }, /* a telephone number: one word */
+	{ "04 66 62 80", "(AND 04 66 62 80)" },
+	{ "14 66 62 80 80", "(AND 14 66 62 80 80)" },
 	/* Typographic quotes. */
 	{ "“chambre de métiers”", "\"chambre de métiers\"" },
 	{ "«apprentissage»", "\"apprentissage\"" },

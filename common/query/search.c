@@ -1148,7 +1148,8 @@ static int hit_spans(struct run *r, uint32_t first, uint32_t n, struct span *sp)
 			if (r->ctx.slot_iter[sl])
 				rc = leaf_iter_positions(r->ctx.slot_iter[sl], FIELD_BODY, &pos[sl], &np[sl]);
 		}
-		if (rc >= 0 && (rc = snippet_span(pos, np, ns, r->s->arena, &sp[order[k]].first, &sp[order[k]].last)) == 0)
+		if (rc >= 0 && (rc = snippet_span(pos, np, p->slot_idf, ns, r->s->arena, &sp[order[k]].first,
+							   &sp[order[k]].last)) == 0)
 			sp[order[k]].ok = 1;
 		rc = rc > 0 ? 0 : rc;
 	}

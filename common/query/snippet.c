@@ -56,6 +56,18 @@ static size_t utf8_back(const char *s, size_t i)
 	return i;
 }
 
+/* The idf of the words of `seen` (a bit per slot): of two windows with as many distinct
+ * words, the one with the rarer ones (`erasmus` rather than `apprenti`) says more. */
+static double seen_weight(const double *idf, uint32_t n_slots, uint64_t seen)
+{
+	double w = 0;
+
+	for (uint32_t s = 0; s < n_slots && s < 64; s++)
+		if (seen >> s & 1)
+			w += idf[s];
+	return w;
+}
+
 /* Distinct slots of m[i..j). */
 static unsigned distinct(const struct match *m, size_t i, size_t j, uint64_t *seen_out)
 {
@@ -176,6 +188,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 	size_t n_hl = 0, n = 0, best_i = 0, best_j = 0, n_ring = 0;
 	uint64_t all = 0;
 	unsigned best_d = 0, best_c = 0;
+	double best_w = 0;
 	struct token tok;
 	int rc = 0, done = 0, broke = 0;
 
@@ -275,6 +288,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 				/* The best window lost its last match to the phrase: chosen again. */
 				best_i = best_j = 0;
 				best_d = best_c = 0;
+				best_w = 0;
 				done = 0;
 			}
 			if (n > 0 && ms < m[n - 1].end) {
@@ -297,8 +311,9 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 				i--;
 			uint64_t seen;
 			unsigned d = distinct(m, i, n, &seen);
-			if (d > best_d || (d == best_d && n - i > best_c)) {
-				best_d = d, best_c = (unsigned)(n - i), best_i = i, best_j = n;
+			double w = d >= best_d ? seen_weight(plan->slot_idf, plan->n_slots, seen) : 0;
+			if (d > best_d || (d == best_d && (w > best_w || (w == best_w && n - i > best_c)))) {
+				best_d = d, best_w = w, best_c = (unsigned)(n - i), best_i = i, best_j = n;
 			}
 			if ((seen & all) == all) {
 				done = 1;
@@ -397,11 +412,13 @@ int snippet_make_region(struct analyzer *an, const struct plan *plan, uint64_t s
 	return make(an, plan, slots, body, utf8_back(body, from), utf8_back(body, to), to, full_len, 0, out);
 }
 
-int snippet_span(const uint32_t *const *pos, const uint32_t *n, uint32_t ns, struct arena *arena, uint32_t *first,
-		 uint32_t *last)
+int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *idf, uint32_t ns, struct arena *arena,
+		 uint32_t *first, uint32_t *last)
 {
 	uint32_t at[64] = { 0 }, cnt[64] = { 0 }, present = 0, total = 0, m = 0, i = 0, d = 0;
 	uint32_t best_d = 0, best_c = 0;
+	uint64_t seen = 0;
+	double best_w = 0;
 	uint64_t *e;
 
 	if (ns > 64)
@@ -428,12 +445,16 @@ int snippet_span(const uint32_t *const *pos, const uint32_t *n, uint32_t ns, str
 	/* Spans ending at each occurrence in turn, as short as SNIPPET_SPAN positions. */
 	for (uint32_t j = 0; j < m; j++) {
 		if (cnt[e[j] & 63]++ == 0)
-			d++;
-		while ((e[j] >> 6) - (e[i] >> 6) >= SNIPPET_SPAN)
-			if (--cnt[e[i++] & 63] == 0)
-				d--;
-		if (d > best_d || (d == best_d && j - i + 1 > best_c)) {
+			d++, seen |= 1ull << (e[j] & 63);
+		while ((e[j] >> 6) - (e[i] >> 6) >= SNIPPET_SPAN) {
+			if (--cnt[e[i] & 63] == 0)
+				d--, seen &= ~(1ull << (e[i] & 63));
+			i++;
+		}
+		double w = d >= best_d ? seen_weight(idf, ns, seen) : 0;
+		if (d > best_d || (d == best_d && (w > best_w || (w == best_w && j - i + 1 > best_c)))) {
 			best_d = d;
+			best_w = w;
 			best_c = j - i + 1;
 			*first = (uint32_t)(e[i] >> 6);
 			*last = (uint32_t)(e[j] >> 6);

@@ -43,14 +43,15 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 /*
  * The passage the query words' positions in a body point at, for a body too long to be
  * scanned from its start (body marks, index.h, say where a position is). pos[s][0..n[s])
- * are word s's positions, increasing, for ns <= 64 words: the first span of under
- * SNIPPET_SPAN positions holding every word there is, else the first holding the most
- * distinct words, then the most occurrences. *first and *last are its first and last
- * positions. 0; 1 when no word has a position; <0 on error (scratch from arena).
+ * are word s's positions, increasing, for ns <= 64 words of idf idf[s]: the first span of
+ * under SNIPPET_SPAN positions holding every word there is, else the first holding the
+ * most distinct words, the rarest (their idf summed), then the most occurrences. *first
+ * and *last are its first and last positions. 0; 1 when no word has a position; <0 on
+ * error (scratch from arena).
  */
 #define SNIPPET_SPAN 24
-int snippet_span(const uint32_t *const *pos, const uint32_t *n, uint32_t ns, struct arena *arena, uint32_t *first,
-		 uint32_t *last);
+int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *idf, uint32_t ns, struct arena *arena,
+		 uint32_t *first, uint32_t *last);
 /*
  * The snippet of body[from..to) alone, analysed and shown (from and to on word
  * boundaries, from a body mark), of a body of full_len bytes: where a span points,

@@ -19,7 +19,9 @@
 #include "common/index/index.h"
 #include "common/query/search.h"
 #include "common/query/limits.h"
+#include "common/query/snippet.h"
 #include "common/query/typo.h"
+#include "common/util/arena.h"
 #include "common/util/buf.h"
 #include "common/util/error.h"
 #include "common/util/mem.h"
@@ -807,6 +809,35 @@ static void test_snippets(void **state)
 /* A long body whose query words first meet deep inside it: the snippet is that passage,
  * found from the words' positions and the body's marks, with both words marked, however
  * far from the beginning (a scan from the start stopped at its first 64 KB). */
+/* Of two passages with as many distinct query words, the one with the rarer word: a
+ * long guide's one sentence on `erasmus` shows, not its first section dense with
+ * `apprenti`; more distinct words still come first. */
+static void test_snippet_span_rare_word(void **state)
+{
+	struct arena *a = arena_new(4096);
+	static const uint32_t common[] = { 10, 11, 13, 15, 17, 300, 340 }, rare[] = { 200 };
+	const uint32_t *pos[2] = { common, rare };
+	uint32_t n[2] = { 7, 1 }, first, last;
+	double idf[2] = { 0.6, 3.2 };
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(snippet_span(pos, n, idf, 2, a, &first, &last), 0);
+	assert_true(first <= 200 && last >= 200);
+	/* Equal weights: the most occurrences, as before. */
+	idf[1] = 0.6;
+	assert_int_equal(snippet_span(pos, n, idf, 2, a, &first, &last), 0);
+	assert_true(first == 10 && last == 17);
+	/* Both words within a span: that span, whatever the weights. */
+	static const uint32_t rare2[] = { 200, 320 };
+	pos[1] = rare2;
+	n[1] = 2;
+	idf[1] = 3.2;
+	assert_int_equal(snippet_span(pos, n, idf, 2, a, &first, &last), 0);
+	assert_true(first <= 320 && last >= 300 && last - first < SNIPPET_SPAN);
+	arena_free(a);
+}
+
 static void test_snippet_deep(void **state)
 {
 	char corpus[] = "/tmp/artisearch-deep-XXXXXX", path[600], ixdir[512];
@@ -1319,7 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_typo_walk_exhaustive),
 		cmocka_unit_test(test_synonyms),       cmocka_unit_test(test_relaxed),
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
-		cmocka_unit_test(test_snippets),       cmocka_unit_test(test_snippet_deep),
+		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
 		cmocka_unit_test(test_joined_words_and_compound_synonyms),

@@ -408,6 +408,7 @@ struct syn_ctx {
 	struct pnode *alts[SYNONYM_MAX_EXPANSIONS];
 	uint32_t n_alts, n_added;
 	unsigned fields;
+	double w; /* add_word_synonym()'s weight */
 };
 
 static struct pnode *phrase_node(struct builder *b, const char *const *terms, const char *const *words,
@@ -432,10 +433,12 @@ static void add_synonym(void *ctx, const struct syn_member *m)
 		sc->alts[sc->n_alts++] = ph;
 }
 
-/* add_synonym() for a corrected word: its one-word synonyms join the leaf, weighed as a
- * correction's synonym (rank.h). Longer members are left out: they are phrases, whose nodes
- * word_node() builds around the leaf before corrections are known. */
-static void add_typo_synonym(void *ctx, const struct syn_member *m)
+/* add_synonym() for a leaf that cannot take phrases beside it: a corrected word (its
+ * synonyms weighed as a correction's, rank.h; word_node() built its phrases before the
+ * corrections were known) or a part of a hyphenated word (a member of the parts' phrase:
+ * `st-etienne` is `saint-étienne`). Its one-word synonyms join the leaf with weight sc->w;
+ * longer members are left out. */
+static void add_word_synonym(void *ctx, const struct syn_member *m)
 {
 	struct syn_ctx *sc = ctx;
 
@@ -443,7 +446,7 @@ static void add_typo_synonym(void *ctx, const struct syn_member *m)
 		return;
 	sc->n_added++;
 	leaf_add_term(sc->b, sc->leaf, m->terms[0], strlen(m->terms[0]), m->terms[0], strlen(m->terms[0]),
-		      m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM, RANK_W_TYPO_SYNONYM, 0);
+		      m->words[0], strlen(m->words[0]), ORIGIN_SYNONYM, sc->w, 0);
 }
 
 /*
@@ -637,6 +640,11 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 				/* `boucher-charcutier` finds `bouchers-charcutiers`, as the words
 				 * typed apart would. */
 				add_other_number(b, pl, &toks[j], typed_accent(&toks[j]));
+				if (slot >= 0 && pl->n_terms) {
+					struct syn_ctx ps = { .b = b, .leaf = pl, .w = RANK_W_SYNONYM };
+					synonyms_lookup(b->syn, pl->terms[0].term, pl->terms[0].term_len,
+							add_word_synonym, &ps);
+				}
 				pl->no_typo = slot < 0 || (toks[j].t.flags & TOKEN_NUMBER) ||
 					      typo_max_edits(pl->word, pl->word_len) == 0;
 			}
@@ -1148,8 +1156,8 @@ static void correct(struct builder *b, struct leaf *l)
 	/* The corrections' synonyms, as the word typed right would have had them
 	 * (`aprentisage` finds what `apprentissage` finds, `alternance` included). */
 	for (uint32_t i = from, end = l->n_terms; i < end; i++) {
-		struct syn_ctx sc = { .b = b, .leaf = l, .n_added = 0 };
-		synonyms_lookup(b->syn, l->terms[i].term, l->terms[i].term_len, add_typo_synonym, &sc);
+		struct syn_ctx sc = { .b = b, .leaf = l, .n_added = 0, .w = RANK_W_TYPO_SYNONYM };
+		synonyms_lookup(b->syn, l->terms[i].term, l->terms[i].term_len, add_word_synonym, &sc);
 	}
 	l->correction = dup(b, tc.c[0].word, tc.c[0].len);
 	resolve_terms(b, l, from);

@@ -1125,6 +1125,7 @@ static void test_joined_words_and_compound_synonyms(void **state)
 		"c.txt", "Devenir micro-entrepreneur\n\nLes formalités du régime de la micro-entreprise.\n",
 		"d.txt", "Sécurité au travail\n\nPrévenir les accidents dans l'atelier.\n",
 		"e.txt", "Métiers de bouche\n\nLes bouchers-charcutiers du Tarn se forment.\n",
+		"f.txt", "Rentrée au CFA de Saint-Étienne\n\nLes apprentis de Haute-Garonne visitent Saint-Étienne.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-joined-XXXXXX", ixdir[512];
@@ -1161,6 +1162,17 @@ static void test_joined_words_and_compound_synonyms(void **state)
 	assert_int_equal(search_run(ms, mi, &req, &res), 0);
 	assert_int_equal(search_result_total(res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/e.txt");
+	/* A part has its one-word synonyms, as the word typed alone has: addresses and
+	 * signs write `St-Étienne`, `Hte-Garonne`. */
+	static const char *const abbreviated[] = { "st-etienne", "st etienne", "St-Étienne", "hte-garonne" };
+	for (size_t i = 0; i < sizeof(abbreviated) / sizeof(abbreviated[0]); i++) {
+		assert_int_equal(search_request_set(&req, "q", abbreviated[i]), 0);
+		assert_int_equal(search_run(ms, mi, &req, &res), 0);
+		if (search_result_total(res) != 1 || search_result_relaxed(res))
+			fail_msg("[%s]: total %llu, relaxed %d", abbreviated[i],
+				 (unsigned long long)search_result_total(res), search_result_relaxed(res));
+		assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/f.txt");
+	}
 	mini_close(ms, mi, corpus, ixdir);
 }
 

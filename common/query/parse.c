@@ -59,6 +59,19 @@ static int ends_word(const char *s, size_t left)
 	return is_space(c) || c == '(' || c == ')' || quote_len(s, left) > 0;
 }
 
+/* Whether a digit group ends at s: the query or the word ends, or a sign follows it
+ * (`6 000€`, `50 000,`), not a letter or a digit (`5 0000`, `7 000e`). */
+static int group_ends(const char *s, size_t left)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	if (left == 0 || ends_word(s, left))
+		return 1;
+	if (c < 0x80)
+		return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '*');
+	return left >= 3 && memcmp(s, "\xE2\x82\xAC", 3) == 0; /* € */
+}
+
 static int all_digits(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -156,7 +169,7 @@ static int lex(struct parser *p, const char *q, size_t len)
 			size_t k = j;
 			int g = 0;
 			while (g < 4 && k + 3 <= len && q[k] == ' ' && all_digits(q + k + 1, 2) &&
-			       (k + 3 == len || ends_word(q + k + 3, len - k - 3)))
+			       group_ends(q + k + 3, len - k - 3))
 				k += 3, g++;
 			if (g == 4)
 				j = k;
@@ -164,7 +177,7 @@ static int lex(struct parser *p, const char *q, size_t len)
 		/* `73 700`: a digit group split by a plain space is one number (DESIGN.md). */
 		if (j - i <= 3 && all_digits(s, j - i))
 			while (j + 4 <= len && q[j] == ' ' && all_digits(q + j + 1, 3) &&
-			       (j + 4 == len || ends_word(q + j + 4, len - j - 4)))
+			       group_ends(q + j + 4, len - j - 4))
 				j += 4;
 		size_t wl = j - i, fl;
 		unsigned fields;

@@ -69,6 +69,8 @@ static const struct { const char *q, *want; } cases[] = {
 	{ "C.M.A. Toulouse", "(AND C.M.A. Toulouse)" },
 	{ "73 700 entreprises", "(AND 73 700 entreprises)" },
 	{ "2024 700", "(AND 2024 700)" },
+	{ "6 000€ aide", "(AND 6 000 € aide)" }, /* a sign may follow a group, */
+	{ "7 000e", "(AND 7 000e)" },           /* not a letter */
 	{ "04 66 62 80 80", "04 66 62 80 80" }, /* a telephone number: one word */
 	{ "04 66 62 80", "(AND 04 66 62 80)" },
 	{ "14 66 62 80 80", "(AND 14 66 62 80 80)" },

@@ -63,10 +63,9 @@ static int ends_word(const char *s, size_t left)
  * (`6 000€`, `50 000,`), not a letter or a digit (`5 0000`, `7 000e`). */
 static int group_ends(const char *s, size_t left)
 {
-	unsigned char c = (unsigned char)s[0];
-
 	if (left == 0 || ends_word(s, left))
 		return 1;
+	unsigned char c = (unsigned char)s[0];
 	if (c < 0x80)
 		return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '*');
 	return left >= 3 && memcmp(s, "\xE2\x82\xAC", 3) == 0; /* € */

@@ -485,6 +485,9 @@ static int typed_accent(const struct qtok *t)
 	return t->t.exact_len != t->t.term_len || memcmp(t->exact, t->term, t->t.term_len) != 0;
 }
 
+static void add_accented_forms(struct builder *b, struct leaf *l, const struct qtok *t, const char *surface,
+			       size_t surface_len);
+
 /* A leaf for one analysed token of the query. */
 static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
 			       unsigned fields)
@@ -510,6 +513,8 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 		leaf_add_term_owned(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
 				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
 	add_other_number(b, l, t, accent_typed);
+	if (slot >= 0 && !(t->t.flags & TOKEN_NUMBER))
+		add_accented_forms(b, l, t, l->surface, l->surface_len);
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
 	l->completable = slot >= 0 && !(t->t.flags & TOKEN_NUMBER);
 	return l;
@@ -526,6 +531,11 @@ static struct pnode *word_node(struct builder *b, const struct qtok *t, const ch
 	if (!n || l->prefix || slot < 0)
 		return n;
 	synonyms_lookup(b->syn, t->term, t->t.term_len, add_synonym, &sc);
+	/* Else those of the word's other stems (its other number, its accented forms), as
+	 * the word typed so would have: `creees` has `créées`' synonyms. */
+	for (uint32_t k = 1; k < l->n_terms && sc.n_added == 0; k++)
+		if (l->terms[k].origin == ORIGIN_QUERY)
+			synonyms_lookup(b->syn, l->terms[k].term, l->terms[k].term_len, add_synonym, &sc);
 	if (sc.n_alts == 0)
 		return n;
 	if (!(m = node_new(b, PN_MAX, sc.n_alts + 1)))
@@ -1305,6 +1315,78 @@ static int key_variants(const struct index *idx, enum dict d, const char *base, 
 		term_iter_free(it);
 	}
 	return rc < 0 ? rc : (int)nv;
+}
+
+/*
+ * A word typed without accents, as the documents write it with accents, where Snowball
+ * stems the two apart: `salariee` is `salarie` but `salariée` is `salari` (as `salarié`,
+ * `salariés`), `premiere` is `premier` but `première` `premi`. Accents never decide a match
+ * (FRENCH.md 3): the stems of the written forms the word dictionary holds for the word
+ * (`salariee 0x01 salariée`; a plural without any, its singular's) join the leaf as the
+ * word itself. Only words ending in e or es, where Snowball's é, ée, és, ées and ière
+ * endings lie: a dictionary look-up, two for such a plural.
+ */
+static void add_accented_forms(struct builder *b, struct leaf *l, const struct qtok *t, const char *surface,
+			       size_t surface_len)
+{
+	const char *w = t->word;
+	size_t n = t->t.word_len, base;
+	struct token tok;
+	char forms[8][128];
+	size_t flen[8];
+	int nf = 0, rc = 0;
+
+	if (n < 4 || !(w[n - 1] == 'e' || (w[n - 1] == 's' && w[n - 2] == 'e')))
+		return;
+	for (size_t i = 0; i < surface_len; i++)
+		if ((unsigned char)surface[i] >= 0x80)
+			return; /* typed with accents: its own stem is the one meant */
+	/* The word's own written forms; for a plural that has none, its singular's
+	 * (`salariees` where the documents write `salariée`). */
+	base = n;
+	for (int pass = 0; pass < 2 && nf == 0 && rc >= 0; pass++) {
+		if (pass == 1 && w[n - 1] != 's')
+			break;
+		if (pass == 1)
+			base = n - 1;
+		for (uint32_t sg = 0; sg < b->plan->n_segments && rc >= 0; sg++) {
+			struct term_iter *it;
+			if ((rc = term_iter_new(index_segment(b->idx, sg), DICT_WORDS, &it)) < 0)
+				break;
+			for (rc = term_iter_seek(it, w, base); rc == 0; rc = term_iter_next(it)) {
+				size_t kl;
+				const char *k = term_iter_key(it, &kl);
+				if (kl < base || memcmp(k, w, base) != 0 || (kl > base && k[base] != 0x01))
+					break;
+				if (kl == base || kl - base - 1 >= sizeof(forms[0]) || memchr(k + base, '-', kl - base) ||
+				    memchr(k + base, '\'', kl - base))
+					continue; /* the word itself, or a compound or an elision written so */
+				int seen = 0;
+				for (int i = 0; i < nf && !seen; i++)
+					seen = flen[i] == kl - base - 1 && memcmp(forms[i], k + base + 1, flen[i]) == 0;
+				if (!seen && nf < 8) {
+					memcpy(forms[nf], k + base + 1, kl - base - 1);
+					flen[nf++] = kl - base - 1;
+				}
+			}
+			term_iter_free(it);
+		}
+	}
+	if (rc < 0) {
+		b->rc = rc;
+		return;
+	}
+	for (int i = 0; i < nf && !b->rc; i++) {
+		analyzer_start(b->an, forms[i], flen[i], ANALYZER_QUERY);
+		if (analyzer_next(b->an, &tok) != 0 || (tok.flags & (TOKEN_COMPOUND | TOKEN_PART)))
+			continue;
+		int known = 0;
+		for (uint32_t k = 0; k < l->n_terms && !known; k++)
+			known = l->terms[k].term_len == tok.term_len && memcmp(l->terms[k].term, tok.term, tok.term_len) == 0;
+		if (!known)
+			leaf_add_term(b, l, tok.term, tok.term_len, tok.exact, tok.exact_len, w, n, ORIGIN_QUERY,
+				      RANK_W_EXACT, 0);
+	}
 }
 
 /* Whether some document writes the folded word w[0..len) as one word, not only

@@ -1218,6 +1218,9 @@ static int unelide(struct builder *b, struct leaf *l)
  * is completed as `word*` would be, from the words as written, most frequent first:
  * `cybersecu` finds cybersécurité and `apprentiss` apprentissage, where a stemmed index
  * finds nothing, and typo tolerance would turn them into other words (`apprentis`).
+ * So is a word that matches only through its stem but that no document writes (`coiff`,
+ * the stem of `coiffe`, is `coiffeur`, `coiffure` being typed; `horai`, stemmed `hor`
+ * as `hors`, is `horaires`): its own matches stay, the completions join them.
  * Completions found, the word is not corrected; none, it is, as any other word.
  */
 static void complete_last(struct builder *b)
@@ -1234,7 +1237,8 @@ static void complete_last(struct builder *b)
 		    l->surface + l->surface_len == b->q + b->q_len)
 			last = l;
 	}
-	if (!last || last->word_len < COMPLETE_MIN_LEN || leaf_df(last, p, 1) > 0)
+	if (!last || last->word_len < COMPLETE_MIN_LEN ||
+	    (leaf_df(last, p, 1) > 0 && word_df(b, last->word, last->word_len) > 0))
 		return;
 	from = last->n_terms;
 	expand_prefix(b, last);

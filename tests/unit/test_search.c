@@ -329,6 +329,14 @@ static void test_prefix(void **state)
 	assert_int_equal(total("cybersecu "), 0);
 	assert_true(search_result_relaxed(run("cybersecu cma", NULL)));
 	assert_true(total("art") < total("art*"));
+	/* A word that matches only through its stem, written by no document, is being
+	 * typed too: `coiff` (the stem of `coiffe`) is `coiffure`, `coiffeuse`...; `horai`
+	 * (stemmed `hor`, as `hors`) is `horaires`. */
+	assert_int_equal(total("coiff"), total("coiff*"));
+	assert_true(total("coiff") >= total("coiffure"));
+	res = run("horai", NULL);
+	assert_true(search_result_total(res) >= total("horaires"));
+	assert_null(search_result_suggestion(res));
 }
 
 static void test_typo(void **state)

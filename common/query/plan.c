@@ -1504,7 +1504,12 @@ const char *plan_accent(const struct index *idx, struct analyzer *an, struct are
 	/* The word's own key counts all its documents, whatever their form. */
 	if (best >= 0 && 2 * v[best].df >= plain)
 		return arena_strndup(arena, v[best].s, v[best].len);
-	/* Else the accented stem most of its documents have, in place of its beginning. */
+	/* Written so by most of its documents: as it is (`menuisier`, though `menuisière`
+	 * has the stem `menuisièr`). */
+	if (plain > 0)
+		return arena_strndup(arena, word, len);
+	/* Else, a word no document writes, the accented stem most of its documents have, in
+	 * place of its beginning. */
 	analyzer_start(an, word, len, ANALYZER_QUERY);
 	while ((rc = analyzer_next(an, &tok)) == 0)
 		if (n++ == 0 && tok.term_len < sizeof(stem) - 1) {

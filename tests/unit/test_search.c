@@ -1135,6 +1135,9 @@ static void test_accentless_forms(void **state)
 		"c.txt", "Salon\n\nLa première édition du salon.\n",
 		"d.txt", "Aides\n\nLes entreprises créées en 2024.\n",
 		"e.txt", "Guide\n\nLa création d'entreprise pas à pas.\n",
+		"f.txt", "Portrait\n\nUne menuisière installée à Albi.\n",
+		"g.txt", "Trophées\n\nLa menuisière primée.\n",
+		"h.txt", "Fiche\n\nLe métier de menuisier.\n",
 		NULL,
 	};
 	static const char *const pairs[][2] = {
@@ -1173,6 +1176,12 @@ static void test_accentless_forms(void **state)
 	assert_int_equal(search_request_set(&req, "q", "creees"), 0);
 	assert_int_equal(search_run(ms, mi, &req, &res), 0);
 	assert_int_equal(search_result_total(res), 2);
+	/* A suggestion is written as its documents write the word: `menuisier` has no
+	 * accent, though `menuisière`'s stem is `menuisièr`. */
+	assert_int_equal(search_request_set(&req, "q", "menusier"), 0);
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	assert_non_null(search_result_suggestion(res));
+	assert_string_equal(search_result_suggestion(res), "menuisier");
 	mini_close(ms, mi, corpus, ixdir);
 }
 

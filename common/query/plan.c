@@ -1026,8 +1026,9 @@ static int other_number_written(struct builder *b, const char *w, size_t len)
  * `transmission` is two edits, when `transition` is one. A spelling of the same sound is
  * one of these rewrites at one place of the folded word; `ctx` says where: 'V' between
  * vowels, 'F' before e, i or y, 'H' before a, o, u or a consonant, '$' at the end, 0
- * anywhere. Each way round, when both spell the sound. A consonant doubled or undoubled
- * (`s`, `ss` between vowels) is sound_alikes()' own rewrite, for every consonant.
+ * anywhere. Each way round, when both spell the sound; a silent final t or d after n
+ * too (`artisant` is `artisan`, one edit from `artisanat` as well). A consonant doubled or
+ * undoubled (`s`, `ss` between vowels) is sound_alikes()' own rewrite, for every consonant.
  */
 static const struct sound_rule {
 	const char *from, *to;
@@ -1045,7 +1046,8 @@ static const struct sound_rule {
 	{ "ain", "in", 0 }, { "in", "ain", 0 }, { "ein", "in", 0 }, { "y", "i", 0 },
 	{ "i", "y", 0 }, { "th", "t", 0 }, { "t", "th", 0 }, { "e", "er", '$' },
 	{ "e", "ez", '$' }, { "er", "e", '$' }, { "ez", "e", '$' }, { "et", "e", '$' },
-	{ "e", "et", '$' },
+	{ "e", "et", '$' }, { "nt", "n", '$' }, { "n", "nt", '$' }, { "nt", "nd", '$' },
+	{ "nd", "nt", '$' },
 };
 
 static int is_vowel(char c)

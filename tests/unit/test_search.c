@@ -363,6 +363,8 @@ static void test_typo(void **state)
 	assert_string_equal(search_result_suggestion(run("transmition", NULL)), "transmission");
 	assert_string_equal(search_result_suggestion(run("fotographe", NULL)), "photographe");
 	assert_string_equal(search_result_suggestion(run("otomobile", NULL)), "automobile");
+	/* A silent final t: `artisant` is `artisan`, not `artisanat` (also one edit). */
+	assert_string_equal(search_result_suggestion(run("artisant", NULL)), "artisan");
 	/* Transposition counts one edit; 9+ letters allow two. */
 	assert_true(total("formaiton") > 0);
 	assert_true(total("aprentisage") > 0);

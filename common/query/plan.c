@@ -657,6 +657,8 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 				}
 				pl->no_typo = slot < 0 || (toks[j].t.flags & TOKEN_NUMBER) ||
 					      typo_max_edits(pl->word, pl->word_len) == 0;
+				/* The last part may be the word being typed (`micro-entrep`). */
+				pl->completable = slot >= 0 && !(toks[j].t.flags & TOKEN_NUMBER);
 			}
 		alt->kids[0] = leaf_node(b, cl);
 		alt->n_kids = 1;
@@ -1222,33 +1224,33 @@ static int unelide(struct builder *b, struct leaf *l)
  * finds nothing, and typo tolerance would turn them into other words (`apprentis`).
  * So is a word that matches only through its stem but that no document writes (`coiff`,
  * the stem of `coiffe`, is `coiffeur`, `coiffure` being typed; `horai`, stemmed `hor`
- * as `hors`, is `horaires`): its own matches stay, the completions join them.
- * Completions found, the word is not corrected; none, it is, as any other word.
+ * as `hors`, is `horaires`): its own matches stay, the completions join them. Of a
+ * hyphenated word, its whole and its last part (`micro-entrep`: `microentrep*` and
+ * `entrep*`, not `entrée`). Completions found, the word is not corrected; none, it is, as
+ * any other word.
  */
 static void complete_last(struct builder *b)
 {
 	struct plan *p = b->plan;
-	struct leaf *last = NULL;
-	uint32_t from;
 
 	if (b->rc)
 		return;
-	for (uint32_t i = 0; i < p->n_leaves; i++) {
+	/* The last word, and for a hyphenated one its whole and its last part too. */
+	for (uint32_t i = 0; i < p->n_leaves && !b->rc; i++) {
 		struct leaf *l = p->leaves[i];
-		if (l->completable && !l->prefix && l->surface && l->surface >= b->q &&
-		    l->surface + l->surface_len == b->q + b->q_len)
-			last = l;
+		uint32_t from;
+		if (!l->completable || l->prefix || !l->surface || l->surface < b->q ||
+		    l->surface + l->surface_len != b->q + b->q_len || l->word_len < COMPLETE_MIN_LEN ||
+		    (leaf_df(l, p, 1) > 0 && word_df(b, l->word, l->word_len) > 0))
+			continue;
+		from = l->n_terms;
+		expand_prefix(b, l);
+		if (l->n_terms == from)
+			continue;
+		resolve_terms(b, l, from);
+		if (leaf_df(l, p, 0) > 0)
+			l->no_typo = 1;
 	}
-	if (!last || last->word_len < COMPLETE_MIN_LEN ||
-	    (leaf_df(last, p, 1) > 0 && word_df(b, last->word, last->word_len) > 0))
-		return;
-	from = last->n_terms;
-	expand_prefix(b, last);
-	if (last->n_terms == from)
-		return;
-	resolve_terms(b, last, from);
-	if (leaf_df(last, p, 0) > 0)
-		last->no_typo = 1;
 }
 
 /*

@@ -337,6 +337,11 @@ static void test_prefix(void **state)
 	res = run("horai", NULL);
 	assert_true(search_result_total(res) >= total("horaires"));
 	assert_null(search_result_suggestion(res));
+	/* The last part of a hyphenated word too: `micro-entrep` is micro-entreprise being
+	 * typed, not `micro-entrée`. */
+	res = run("micro-entrep", NULL);
+	assert_true(search_result_total(res) >= total("micro-entreprise"));
+	assert_null(search_result_suggestion(res));
 }
 
 static void test_typo(void **state)

@@ -597,7 +597,7 @@ static int decode_text(struct extract_ctx *cx, const char *data, size_t len, str
 	return 0;
 }
 
-/* The type fallback: the id's top-level folder, as written (normalize_type() then
+/* The type fallback: the id's top-level folder, as written (respell() then
  * makes `Communiqués` the type `communique`). */
 static int type_from_folder(struct extract_ctx *cx)
 {
@@ -609,38 +609,21 @@ static int type_from_folder(struct extract_ctx *cx)
 	return cx->doc->type ? 0 : AS_ENOMEM;
 }
 
-/* The type in its one spelling (common/text/doc_type.h), the spelling a type filter
- * is given too; a value without a word is no type. */
-static int normalize_type(char **type)
+/* A type or a department in its one spelling by `spell` (common/text/doc_type.h), the
+ * spelling a filter is given too; a value without a word is none. */
+static int respell(char **value, int (*spell)(const char *, size_t, struct buf *))
 {
 	struct buf b = BUF_INIT;
 
-	if (!*type)
+	if (!*value)
 		return 0;
-	if (doc_type_normalize(*type, strlen(*type), &b) < 0) {
+	if (spell(*value, strlen(*value), &b) < 0) {
 		buf_release(&b);
 		return AS_ENOMEM;
 	}
-	as_free(*type);
-	/* Once normalized without error, b is well formed: detaching it cannot fail. */
-	*type = b.len ? buf_detach(&b, NULL) : NULL;
-	buf_release(&b);
-	return 0;
-}
-
-/* The department in its one spelling (doc_type.h), as a filter is given it. */
-static int normalize_department(char **dept)
-{
-	struct buf b = BUF_INIT;
-
-	if (!*dept)
-		return 0;
-	if (doc_department_normalize(*dept, strlen(*dept), &b) < 0) {
-		buf_release(&b);
-		return AS_ENOMEM;
-	}
-	as_free(*dept);
-	*dept = b.len ? buf_detach(&b, NULL) : NULL;
+	as_free(*value);
+	/* Once spelt without error, b is well formed: detaching it cannot fail. */
+	*value = b.len ? buf_detach(&b, NULL) : NULL;
 	buf_release(&b);
 	return 0;
 }
@@ -743,9 +726,9 @@ int extract_document(const char *id, const void *data, size_t len, struct docume
 	}
 	if (clamp_title(&doc->title) < 0)
 		goto fail;
-	if (normalize_type(&doc->type) < 0 || normalize_department(&doc->department) < 0)
+	if (respell(&doc->type, doc_type_normalize) < 0 || respell(&doc->department, doc_department_normalize) < 0)
 		goto fail;
-	if (!doc->type && (type_from_folder(&cx) < 0 || normalize_type(&doc->type) < 0))
+	if (!doc->type && (type_from_folder(&cx) < 0 || respell(&doc->type, doc_type_normalize) < 0))
 		goto fail;
 	doc->id = as_strdup(id);
 	if (!doc->id)

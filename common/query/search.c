@@ -247,33 +247,21 @@ int search_request_set(struct search_request *req, const char *name, const char 
 	} else if (strcmp(name, "type") == 0 || strcmp(name, "department") == 0) {
 		if (strlen(value) > 64)
 			return as_error_set(AS_EINVAL, "%s: longer than 64 bytes", name);
-		if (name[0] == 't') {
-			/* Spelt as the indexer spells the types it stores. */
-			struct buf b = BUF_INIT;
-			int rc = doc_type_normalize(value, strlen(value), &b);
-			if (rc == 0 && b.len >= sizeof(req->type_spelt))
-				rc = as_error_set(AS_EINVAL, "type: longer than %zu bytes once folded",
-						  sizeof(req->type_spelt) - 1);
-			if (rc == 0) {
-				memcpy(req->type_spelt, b.len ? b.ptr : "", b.len + 1);
-				req->type = req->type_spelt;
-			}
-			buf_release(&b);
-			if (rc < 0)
-				return rc;
-		} else {
-			/* Spelt as the indexer spells the departments it stores. */
-			struct buf b = BUF_INIT;
-			doc_department_normalize(value, strlen(value), &b);
-			int rc = b.err;
-			if (rc == 0) {
-				memcpy(req->department_spelt, b.len ? b.ptr : "", b.len + 1);
-				req->department = req->department_spelt;
-			}
-			buf_release(&b);
-			if (rc < 0)
-				return rc;
+		/* Spelt as the indexer spells the types and departments it stores. */
+		int type = name[0] == 't';
+		char *spelt = type ? req->type_spelt : req->department_spelt;
+		size_t cap = type ? sizeof(req->type_spelt) : sizeof(req->department_spelt);
+		struct buf b = BUF_INIT;
+		int rc = (type ? doc_type_normalize : doc_department_normalize)(value, strlen(value), &b);
+		if (rc == 0 && b.len >= cap)
+			rc = as_error_set(AS_EINVAL, "%s: longer than %zu bytes once folded", name, cap - 1);
+		if (rc == 0) {
+			memcpy(spelt, b.len ? b.ptr : "", b.len + 1);
+			*(type ? &req->type : &req->department) = spelt;
 		}
+		buf_release(&b);
+		if (rc < 0)
+			return rc;
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
 		int32_t d = 0;
 		if (parse_date(value, &d) < 0)

@@ -775,6 +775,21 @@ static void test_fold(void **state)
 	buf_release(&b);
 }
 
+/* Each cases[i][0] spelt by `spell`, appended after other bytes: cases[i][1]. */
+static void check_spellings(const char *const (*cases)[2], size_t n, int (*spell)(const char *, size_t, struct buf *))
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		buf_reset(&b);
+		buf_addstr(&b, "x:");
+		assert_int_equal(spell(cases[i][0], strlen(cases[i][0]), &b), 0);
+		if (strcmp(b.ptr + 2, cases[i][1]) != 0)
+			fail_msg("'%s' -> '%s', expected '%s'", cases[i][0], b.ptr + 2, cases[i][1]);
+	}
+	buf_release(&b);
+}
+
 /* Document types in one spelling (doc_type.h): what the indexer stores and a filter is. */
 static void test_doc_type(void **state)
 {
@@ -795,18 +810,8 @@ static void test_doc_type(void **state)
 		{ "Lettre d’information", "lettre-d-information" }, { "Œuvres\xC2\xA0" "d'art", "oeuvre-d-art" },
 		{ "2024", "2024" }, { "", "" }, { " - !! ", "" }, { "caf\xE9", "caf" },
 	};
-	struct buf b = BUF_INIT;
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		buf_reset(&b);
-		buf_addstr(&b, "x:");
-		assert_int_equal(doc_type_normalize(cases[i][0], strlen(cases[i][0]), &b), 0);
-		if (strcmp(b.ptr + 2, cases[i][1]) != 0)
-			fail_msg("'%s' -> '%s', expected '%s'", cases[i][0], b.ptr + 2, cases[i][1]);
-	}
-	buf_release(&b);
+	check_spellings(cases, sizeof(cases) / sizeof(cases[0]), doc_type_normalize);
 }
 
 /* Departments in one spelling (doc_type.h): codes in capitals, one digit led by a 0,
@@ -819,17 +824,8 @@ static void test_doc_department(void **state)
 		{ "", "" },	  { "  ", "" },	      { "Haute-Garonne", "Haute-Garonne" },
 		{ "ab", "ab" },	  { "31000", "31000" }, { "3 1", "3 1" },	   { "Gers ", "Gers" },
 	};
-	struct buf b = BUF_INIT;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		buf_reset(&b);
-		buf_addstr(&b, "x:");
-		assert_int_equal(doc_department_normalize(cases[i][0], strlen(cases[i][0]), &b), 0);
-		if (strcmp(b.ptr + 2, cases[i][1]) != 0)
-			fail_msg("'%s' -> '%s', expected '%s'", cases[i][0], b.ptr + 2, cases[i][1]);
-	}
-	buf_release(&b);
+	check_spellings(cases, sizeof(cases) / sizeof(cases[0]), doc_department_normalize);
 }
 
 /* ---- Hostile input ---- */

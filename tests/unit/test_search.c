@@ -927,6 +927,17 @@ static void mini_index(char *corpus, char *ixdir, size_t ixlen, const char *cons
 	assert_true(qfix_build_index(corpus, 0, ixdir, ixlen) > 0);
 }
 
+/* The query q on a mini index: its result in *res, its total returned. */
+static uint64_t mini_run(struct searcher *ms, const struct index *mi, const char *q, const struct search_result **res)
+{
+	struct search_request req;
+
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", q), 0);
+	assert_int_equal(search_run(ms, mi, &req, res), 0);
+	return search_result_total(*res);
+}
+
 /* Undoes mini_index() and the searcher over it. */
 static void mini_close(struct searcher *ms, struct index *mi, const char *corpus, const char *ixdir)
 {
@@ -993,7 +1004,6 @@ static void test_typo_of_a_rare_stem(void **state)
 	char corpus[] = "/tmp/artisearch-rare-XXXXXX", ixdir[512];
 	struct index *mi;
 	struct searcher *ms;
-	struct search_request req;
 	const struct search_result *res;
 	(void)state;
 
@@ -1010,15 +1020,10 @@ static void test_typo_of_a_rare_stem(void **state)
 	mini_index(corpus, ixdir, sizeof(ixdir), files);
 	assert_int_equal(index_open(ixdir, &mi), 0);
 	assert_int_equal(searcher_new(&ms), 0);
-	search_request_init(&req);
-	assert_int_equal(search_request_set(&req, "q", "transmision"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 24);
+	assert_int_equal(mini_run(ms, mi, "transmision", &res), 24);
 	assert_string_equal(search_result_suggestion(res), "transmission");
 	/* A word of the index stays as it is, however rare. */
-	assert_int_equal(search_request_set(&req, "q", "transmise"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 1);
+	assert_int_equal(mini_run(ms, mi, "transmise", &res), 1);
 	assert_null(search_result_suggestion(res));
 	mini_close(ms, mi, corpus, ixdir);
 
@@ -1030,9 +1035,7 @@ static void test_typo_of_a_rare_stem(void **state)
 	mini_index(corpus2, ixdir, sizeof(ixdir), files);
 	assert_int_equal(index_open(ixdir, &mi), 0);
 	assert_int_equal(searcher_new(&ms), 0);
-	assert_int_equal(search_request_set(&req, "q", "transmision"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 4);
+	assert_int_equal(mini_run(ms, mi, "transmision", &res), 4);
 	assert_string_equal(search_result_suggestion(res), "transmission");
 	mini_close(ms, mi, corpus2, ixdir);
 }
@@ -1062,9 +1065,7 @@ static void test_phrase_weight_and_marks(void **state)
 	search_request_init(&req);
 	/* `rne` is `registre national des entreprises` too (synonyms.txt): once in a's
 	 * body, where its words are everywhere, title included; b says RNE in its title. */
-	assert_int_equal(search_request_set(&req, "q", "RNE"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 2);
+	assert_int_equal(mini_run(ms, mi, "RNE", &res), 2);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/b.txt");
 	assert_string_equal(search_result_hit(res, 1, NULL, &snip), "guides/a.txt");
 	assert_non_null(strstr(snip, "<mark>registre national des entreprises</mark>"));
@@ -1116,15 +1117,11 @@ static void test_camel_case_names(void **state)
 	/* Misspelt in camel case, it is corrected as the one word it is written as (`rénv`
 	 * alone is too short to be corrected). */
 	search_request_init(&req);
-	assert_int_equal(search_request_set(&req, "q", "MaPrimeRénv"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 1);
+	assert_int_equal(mini_run(ms, mi, "MaPrimeRénv", &res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/a.txt");
 	/* A part alone finds it among the others. */
 	search_request_init(&req);
-	assert_int_equal(search_request_set(&req, "q", "prime"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 2);
+	assert_int_equal(mini_run(ms, mi, "prime", &res), 2);
 	mini_close(ms, mi, corpus, ixdir);
 }
 
@@ -1176,17 +1173,12 @@ static void test_accentless_forms(void **state)
 	}
 	/* Both the salariée and the salarié documents. */
 	search_request_init(&req);
-	assert_int_equal(search_request_set(&req, "q", "salariee"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 2);
+	assert_int_equal(mini_run(ms, mi, "salariee", &res), 2);
 	/* `créées` has `création`'s synonym group (créer): so has `creees`. */
-	assert_int_equal(search_request_set(&req, "q", "creees"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 2);
+	assert_int_equal(mini_run(ms, mi, "creees", &res), 2);
 	/* A suggestion is written as its documents write the word: `menuisier` has no
 	 * accent, though `menuisière`'s stem is `menuisièr`. */
-	assert_int_equal(search_request_set(&req, "q", "menusier"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	mini_run(ms, mi, "menusier", &res);
 	assert_non_null(search_result_suggestion(res));
 	assert_string_equal(search_result_suggestion(res), "menuisier");
 	mini_close(ms, mi, corpus, ixdir);
@@ -1215,28 +1207,19 @@ static void test_joined_words_and_compound_synonyms(void **state)
 	assert_int_equal(index_open(ixdir, &mi), 0);
 	assert_int_equal(searcher_new(&ms), 0);
 	search_request_init(&req);
-	assert_int_equal(search_request_set(&req, "q", "cyber securite"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	mini_run(ms, mi, "cyber securite", &res);
 	assert_false(search_result_relaxed(res));
 	assert_int_equal(search_result_total(res), 1); /* a, joined; not b nor d, sécurité alone */
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/a.txt");
 	/* The joined word alone is a word like any other. */
-	assert_int_equal(search_request_set(&req, "q", "cybersecurite"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 1);
+	assert_int_equal(mini_run(ms, mi, "cybersecurite", &res), 1);
 	/* Words that are both somewhere stay an AND. */
-	assert_int_equal(search_request_set(&req, "q", "securite atelier"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 2);
-	assert_int_equal(search_request_set(&req, "q", "auto-entrepreneur"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 1);
+	assert_int_equal(mini_run(ms, mi, "securite atelier", &res), 2);
+	assert_int_equal(mini_run(ms, mi, "auto-entrepreneur", &res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/c.txt");
 	/* A part of a hyphenated word has its other number, as a word typed alone: Snowball
 	 * reads `boucher` as a verb (`bouch`) and `bouchers` as a noun. */
-	assert_int_equal(search_request_set(&req, "q", "boucher-charcutier"), 0);
-	assert_int_equal(search_run(ms, mi, &req, &res), 0);
-	assert_int_equal(search_result_total(res), 1);
+	assert_int_equal(mini_run(ms, mi, "boucher-charcutier", &res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/e.txt");
 	/* A part has its one-word synonyms, as the word typed alone has: addresses and
 	 * signs write `St-Étienne`, `Hte-Garonne`. */

@@ -1134,8 +1134,8 @@ static void correct(struct builder *b, struct leaf *l)
 		return;
 	/* A word that matches is corrected only if its stem is rare (a dictionary look-up for
 	 * those alone) and it is nowhere as typed nor in the other number (its stem matches
-	 * another word: `transmision` is `transmise`'s stem); then by corrections TYPO_ABSENT_RATIO times
-	 * commoner than the stem. */
+	 * another word: `transmision` is `transmise`'s stem); then by corrections
+	 * TYPO_ABSENT_RATIO times commoner than the stem. */
 	if ((df = leaf_df(l, p, 1)) >= TYPO_RARE_DF &&
 	    (df * TYPO_RARE_RATIO > p->stats.n_docs || word_df(b, l->word, l->word_len) > 0 ||
 	     other_number_written(b, l->word, l->word_len)))
@@ -1366,8 +1366,8 @@ static void add_accented_forms(struct builder *b, struct leaf *l, const struct q
 				const char *k = term_iter_key(it, &kl);
 				if (kl < base || memcmp(k, w, base) != 0 || (kl > base && k[base] != 0x01))
 					break;
-				if (kl == base || kl - base - 1 >= sizeof(forms[0]) || memchr(k + base, '-', kl - base) ||
-				    memchr(k + base, '\'', kl - base))
+				if (kl == base || kl - base - 1 >= sizeof(forms[0]) ||
+				    memchr(k + base, '-', kl - base) || memchr(k + base, '\'', kl - base))
 					continue; /* the word itself, or a compound or an elision written so */
 				int seen = 0;
 				for (int i = 0; i < nf && !seen; i++)
@@ -1390,7 +1390,8 @@ static void add_accented_forms(struct builder *b, struct leaf *l, const struct q
 			continue;
 		int known = 0;
 		for (uint32_t k = 0; k < l->n_terms && !known; k++)
-			known = l->terms[k].term_len == tok.term_len && memcmp(l->terms[k].term, tok.term, tok.term_len) == 0;
+			known = l->terms[k].term_len == tok.term_len &&
+				memcmp(l->terms[k].term, tok.term, tok.term_len) == 0;
 		if (!known)
 			leaf_add_term(b, l, tok.term, tok.term_len, tok.exact, tok.exact_len, w, n, ORIGIN_QUERY,
 				      RANK_W_EXACT, 0);

@@ -79,6 +79,16 @@ static int all_digits(const char *s, size_t len)
 	return len > 0;
 }
 
+/* The end of a group of `width` digits after one plain space at q[j] (the analyzer's
+ * digit groups, as typed in a search box), ending as group_ends() says; else 0. */
+static size_t next_group(const char *q, size_t len, size_t j, size_t width)
+{
+	if (j + 1 + width > len || q[j] != ' ' || !all_digits(q + j + 1, width) ||
+	    !group_ends(q + j + 1 + width, len - j - 1 - width))
+		return 0;
+	return j + 1 + width;
+}
+
 /* A field prefix (`title:`, `titre:`, case-insensitive): its length and mask, else 0. */
 static size_t field_prefix(const char *s, size_t len, unsigned *fields)
 {
@@ -167,17 +177,14 @@ static int lex(struct parser *p, const char *q, size_t len)
 		if (j - i == 2 && s[0] == '0' && all_digits(s, 2)) {
 			size_t k = j;
 			int g = 0;
-			while (g < 4 && k + 3 <= len && q[k] == ' ' && all_digits(q + k + 1, 2) &&
-			       group_ends(q + k + 3, len - k - 3))
-				k += 3, g++;
+			while (g < 4 && (k = next_group(q, len, k, 2)))
+				g++;
 			if (g == 4)
 				j = k;
 		}
 		/* `73 700`: a digit group split by a plain space is one number (DESIGN.md). */
-		if (j - i <= 3 && all_digits(s, j - i))
-			while (j + 4 <= len && q[j] == ' ' && all_digits(q + j + 1, 3) &&
-			       group_ends(q + j + 4, len - j - 4))
-				j += 4;
+		for (size_t k; j - i <= 3 && all_digits(s, j - i) && (k = next_group(q, len, j, 3));)
+			j = k;
 		size_t wl = j - i, fl;
 		unsigned fields;
 		i = j;

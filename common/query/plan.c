@@ -485,8 +485,7 @@ static int typed_accent(const struct qtok *t)
 	return t->t.exact_len != t->t.term_len || memcmp(t->exact, t->term, t->t.term_len) != 0;
 }
 
-static void add_accented_forms(struct builder *b, struct leaf *l, const struct qtok *t, const char *surface,
-			       size_t surface_len);
+static void add_accented_forms(struct builder *b, struct leaf *l, const struct qtok *t);
 
 /* A leaf for one analysed token of the query. */
 static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const char *lexeme, int slot,
@@ -514,7 +513,7 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
 	add_other_number(b, l, t, accent_typed);
 	if (slot >= 0 && !(t->t.flags & TOKEN_NUMBER))
-		add_accented_forms(b, l, t, l->surface, l->surface_len);
+		add_accented_forms(b, l, t);
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
 	l->completable = slot >= 0 && !(t->t.flags & TOKEN_NUMBER);
 	return l;
@@ -1334,60 +1333,46 @@ static int key_variants(const struct index *idx, enum dict d, const char *base, 
  * word itself. Only words ending in e or es, where Snowball's é, ée, és, ées and ière
  * endings lie: a dictionary look-up, two for such a plural.
  */
-static void add_accented_forms(struct builder *b, struct leaf *l, const struct qtok *t, const char *surface,
-			       size_t surface_len)
+/* The written forms of w[0..len) that differ from it in accents alone (key_variants()
+ * less the compounds and elisions written so) into v, how many, or <0. */
+static int accent_forms(struct builder *b, const char *w, size_t len, struct variant v[8])
+{
+	uint64_t plain;
+	int nv = key_variants(b->idx, DICT_WORDS, w, len, v, &plain), k = 0;
+
+	for (int i = 0; i < nv; i++)
+		if (!memchr(v[i].s, '-', v[i].len) && !memchr(v[i].s, '\'', v[i].len))
+			v[k++] = v[i];
+	return nv < 0 ? nv : k;
+}
+
+static void add_accented_forms(struct builder *b, struct leaf *l, const struct qtok *t)
 {
 	const char *w = t->word;
-	size_t n = t->t.word_len, base;
+	size_t n = t->t.word_len;
+	struct variant v[8];
 	struct token tok;
-	char forms[8][128];
-	size_t flen[8];
-	int nf = 0, rc = 0;
+	int nv;
 
 	if (n < 4 || !(w[n - 1] == 'e' || (w[n - 1] == 's' && w[n - 2] == 'e')))
 		return;
-	for (size_t i = 0; i < surface_len; i++)
-		if ((unsigned char)surface[i] >= 0x80)
+	for (size_t i = 0; i < l->surface_len; i++)
+		if ((unsigned char)l->surface[i] >= 0x80)
 			return; /* typed with accents: its own stem is the one meant */
 	/* The word's own written forms; for a plural that has none, its singular's
 	 * (`salariees` where the documents write `salariée`). */
-	base = n;
-	for (int pass = 0; pass < 2 && nf == 0 && rc >= 0; pass++) {
-		if (pass == 1 && w[n - 1] != 's')
-			break;
-		if (pass == 1)
-			base = n - 1;
-		for (uint32_t sg = 0; sg < b->plan->n_segments && rc >= 0; sg++) {
-			struct term_iter *it;
-			if ((rc = term_iter_new(index_segment(b->idx, sg), DICT_WORDS, &it)) < 0)
-				break;
-			for (rc = term_iter_seek(it, w, base); rc == 0; rc = term_iter_next(it)) {
-				size_t kl;
-				const char *k = term_iter_key(it, &kl);
-				if (kl < base || memcmp(k, w, base) != 0 || (kl > base && k[base] != 0x01))
-					break;
-				if (kl == base || kl - base - 1 >= sizeof(forms[0]) ||
-				    memchr(k + base, '-', kl - base) || memchr(k + base, '\'', kl - base))
-					continue; /* the word itself, or a compound or an elision written so */
-				int seen = 0;
-				for (int i = 0; i < nf && !seen; i++)
-					seen = flen[i] == kl - base - 1 && memcmp(forms[i], k + base + 1, flen[i]) == 0;
-				if (!seen && nf < 8) {
-					memcpy(forms[nf], k + base + 1, kl - base - 1);
-					flen[nf++] = kl - base - 1;
-				}
-			}
-			term_iter_free(it);
-		}
-	}
-	if (rc < 0) {
-		b->rc = rc;
+	if ((nv = accent_forms(b, w, n, v)) == 0 && w[n - 1] == 's')
+		nv = accent_forms(b, w, n - 1, v);
+	if (nv < 0) {
+		b->rc = nv;
 		return;
 	}
-	for (int i = 0; i < nf && !b->rc; i++) {
-		analyzer_start(b->an, forms[i], flen[i], ANALYZER_QUERY);
+	for (int i = 0; i < nv && !b->rc; i++) {
+		analyzer_start(b->an, v[i].s, v[i].len, ANALYZER_QUERY);
 		if (analyzer_next(b->an, &tok) != 0 || (tok.flags & (TOKEN_COMPOUND | TOKEN_PART)))
 			continue;
+		/* A stem the leaf has already (`peche` and `pêche` share `pech`) is left to
+		 * set_weights()' accent variants. */
 		int known = 0;
 		for (uint32_t k = 0; k < l->n_terms && !known; k++)
 			known = l->terms[k].term_len == tok.term_len &&

@@ -20,6 +20,7 @@
  * A query word matching several keys (accent variants, expansions) adds their
  * frequencies, each multiplied by the weight of how it matched (RANK_W_*).
  */
+#include <stdint.h>
 
 #ifndef RANK_K1
 #define RANK_K1 1.2
@@ -142,21 +143,25 @@
 #define RANK_TITLE_PART 0.5
 #endif
 
-/* The title bonus of a title with the query words of `slots` (a bit per word, slot_idf
- * their idf), some but not all of the n_slots: the bound and both scorers share it, to
- * the last bit. */
-static inline double rank_title_part(const double *slot_idf, uint32_t n_slots, uint64_t slots)
+/* Σ idf of the query words of `slots` (a bit per word, slot_idf their idf), in word
+ * order: the title bonus's unit, and what makes a snippet's passage say more. */
+static inline double rank_slots_idf(const double *slot_idf, uint32_t n_slots, uint64_t slots)
 {
-	double idf = 0, share;
-	uint32_t m = 0;
+	double idf = 0;
 
 	for (uint32_t s = 0; s < n_slots && s < 64; s++)
-		if (slots >> s & 1) {
+		if (slots >> s & 1)
 			idf += slot_idf[s];
-			m++;
-		}
-	share = (double)m / n_slots;
-	return RANK_TITLE_PART * share * share * idf;
+	return idf;
+}
+
+/* The title bonus of a title with the query words of `slots`, some but not all of the
+ * n_slots: the bound and both scorers share it, to the last bit. */
+static inline double rank_title_part(const double *slot_idf, uint32_t n_slots, uint64_t slots)
+{
+	double share = (double)__builtin_popcountll(slots) / n_slots;
+
+	return RANK_TITLE_PART * share * share * rank_slots_idf(slot_idf, n_slots, slots);
 }
 
 /* Typo tolerance: a word is corrected when it matches fewer than TYPO_RARE_DF documents

@@ -5,6 +5,7 @@
 
 #include "common/query/limits.h"
 #include "common/query/plan.h"
+#include "common/query/rank.h"
 #include "common/text/analyzer.h"
 #include "common/util/arena.h"
 #include "common/util/buf.h"
@@ -54,18 +55,6 @@ static size_t utf8_back(const char *s, size_t i)
 	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
 		i--;
 	return i;
-}
-
-/* The idf of the words of `seen` (a bit per slot): of two windows with as many distinct
- * words, the one with the rarer ones (`erasmus` rather than `apprenti`) says more. */
-static double seen_weight(const double *idf, uint32_t n_slots, uint64_t seen)
-{
-	double w = 0;
-
-	for (uint32_t s = 0; s < n_slots && s < 64; s++)
-		if (seen >> s & 1)
-			w += idf[s];
-	return w;
 }
 
 /* Distinct slots of m[i..j). */
@@ -311,7 +300,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 				i--;
 			uint64_t seen;
 			unsigned d = distinct(m, i, n, &seen);
-			double w = d >= best_d ? seen_weight(plan->slot_idf, plan->n_slots, seen) : 0;
+			double w = d >= best_d ? rank_slots_idf(plan->slot_idf, plan->n_slots, seen) : 0;
 			if (d > best_d || (d == best_d && (w > best_w || (w == best_w && n - i > best_c)))) {
 				best_d = d, best_w = w, best_c = (unsigned)(n - i), best_i = i, best_j = n;
 			}
@@ -451,7 +440,7 @@ int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *id
 				d--, seen &= ~(1ull << (e[i] & 63));
 			i++;
 		}
-		double w = d >= best_d ? seen_weight(idf, ns, seen) : 0;
+		double w = d >= best_d ? rank_slots_idf(idf, ns, seen) : 0;
 		if (d > best_d || (d == best_d && (w > best_w || (w == best_w && j - i + 1 > best_c)))) {
 			best_d = d;
 			best_w = w;

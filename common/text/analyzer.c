@@ -1083,24 +1083,36 @@ static size_t group_sep(const struct analyzer *an, size_t i)
 	return 0;
 }
 
+/*
+ * The end of a group of `width` digits after a group separator at k (or a dot or a
+ * hyphen too, when `marks`), not glued to a word character; else 0.
+ */
+static size_t next_group(const struct analyzer *an, size_t k, size_t width, int marks)
+{
+	size_t s, n;
+
+	if (k >= an->len)
+		return 0;
+	s = marks && (an->text[k] == '.' || an->text[k] == '-') ? 1 : group_sep(an, k);
+	if (!s || an->len - (k + s) < width)
+		return 0;
+	k += s;
+	for (size_t i = 0; i < width; i++)
+		if (an->text[k + i] < '0' || an->text[k + i] > '9')
+			return 0;
+	k += width;
+	if (is_word_cls(peek(an, k, &n)) || peek(an, k, &n) == CL_IGN)
+		return 0;
+	return k;
+}
+
 /* Joins the digit groups after a group of 1-3 digits ending at `end`: the new end. */
 static size_t scan_number(const struct analyzer *an, size_t start, size_t end)
 {
-	size_t s, k, n;
+	size_t k;
 
-	while (end - start < ANALYZER_MAX_WORD) {
-		if (end >= an->len || !(s = group_sep(an, end)))
-			break;
-		k = end + s;
-		if (an->len - k < 3)
-			break;
-		if (an->text[k] < '0' || an->text[k] > '9' || an->text[k + 1] < '0' ||
-		    an->text[k + 1] > '9' || an->text[k + 2] < '0' || an->text[k + 2] > '9')
-			break;
-		if (is_word_cls(peek(an, k + 3, &n)) || peek(an, k + 3, &n) == CL_IGN)
-			break;
-		end = k + 3;
-	}
+	while (end - start < ANALYZER_MAX_WORD && (k = next_group(an, end, 3, 0)))
+		end = k;
 	return end;
 }
 
@@ -1112,21 +1124,11 @@ static size_t scan_number(const struct analyzer *an, size_t start, size_t end)
  */
 static size_t scan_phone(const struct analyzer *an, size_t end)
 {
-	size_t k = end, s, n;
+	size_t k = end;
 
-	for (int g = 0; g < 4; g++) {
-		if (k >= an->len)
+	for (int g = 0; g < 4; g++)
+		if (!(k = next_group(an, k, 2, 1)))
 			return end;
-		s = an->text[k] == '.' || an->text[k] == '-' ? 1 : group_sep(an, k);
-		if (!s || an->len - (k + s) < 2)
-			return end;
-		k += s;
-		if (an->text[k] < '0' || an->text[k] > '9' || an->text[k + 1] < '0' || an->text[k + 1] > '9')
-			return end;
-		k += 2;
-		if (k < an->len && (is_word_cls(peek(an, k, &n)) || peek(an, k, &n) == CL_IGN))
-			return end;
-	}
 	return k;
 }
 

@@ -97,9 +97,9 @@ int doc_department_normalize(const char *s, size_t len, struct buf *out)
 {
 	size_t digits = 0, others = 0;
 
-	while (len && strchr(" \t\r\n", s[0]))
+	while (len && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
 		s++, len--;
-	while (len && strchr(" \t\r\n", s[len - 1]))
+	while (len && (s[len - 1] == ' ' || (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
 		len--;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] >= '0' && s[i] <= '9')

@@ -11,7 +11,7 @@
 
 #include "common/util/buf.h"
 
-#define IXFILE_VERSION 8
+#define IXFILE_VERSION 9
 #define IXFILE_HEADER 16
 
 /* ---- Writing ---- */

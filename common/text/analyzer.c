@@ -1211,7 +1211,17 @@ static int make_form(struct analyzer *an, size_t s, size_t e, const struct token
 	return out->err ? AS_ENOMEM : 0;
 }
 
+/* make_token() of the word `word`, standing for the span [s, e) of the text (a sign). */
+static int make_token_as(struct analyzer *an, const char *word, size_t s, size_t e, unsigned flags,
+			 struct token *tok);
+
 static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, struct token *tok)
+{
+	return make_token_as(an, NULL, s, e, flags, tok);
+}
+
+static int make_token_as(struct analyzer *an, const char *word, size_t s, size_t e, unsigned flags,
+			 struct token *tok)
 {
 	struct entry *ent = NULL;
 	const char *p;
@@ -1222,7 +1232,7 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 
 	if (an->mode == ANALYZER_QUERY && e < an->len && an->text[e] == '*')
 		flags |= TOKEN_PREFIX;
-	if (an->only_first && e > s && (uint8_t)an->text[s] < 0x80) {
+	if (an->only_first && !word && e > s && (uint8_t)an->text[s] < 0x80) {
 		/* An ASCII letter or digit starts the word and, lowercased, its folded form. */
 		uint8_t c = (uint8_t)an->text[s];
 		if (c >= 'A' && c <= 'Z')
@@ -1237,7 +1247,8 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 			return 0;
 		}
 	}
-	rc = lower_span(&an->sc, an->text + s, e - s, &an->lower, &an->raw, &an->lower_special);
+	rc = word ? lower_span(&an->sc, word, strlen(word), &an->lower, &an->raw, &an->lower_special)
+		  : lower_span(&an->sc, an->text + s, e - s, &an->lower, &an->raw, &an->lower_special);
 	if (rc)
 		return rc;
 	if (an->lower.len == 0)
@@ -1265,7 +1276,7 @@ static int make_token(struct analyzer *an, size_t s, size_t e, unsigned flags, s
 	if (an->mode != ANALYZER_DOCUMENT)
 		return 0;
 	buf_reset(&an->form);
-	if (an->lower_special && (rc = make_form(an, s, e, tok)) < 0)
+	if (an->lower_special && !word && (rc = make_form(an, s, e, tok)) < 0)
 		return rc;
 	if (an->form.len) {
 		tok->form = an->form.ptr;
@@ -1322,6 +1333,12 @@ static int next_part(struct analyzer *an, struct token *tok)
 	return make_token(an, w.start, w.end, flags, tok);
 }
 
+/* The euro sign U+20AC at byte i. */
+static int is_euro(const struct analyzer *an, size_t i)
+{
+	return an->len - i >= 3 && memcmp(an->text + i, "\xE2\x82\xAC", 3) == 0;
+}
+
 int analyzer_next(struct analyzer *an, struct token *tok)
 {
 	const uint8_t *p = (const uint8_t *)an->text;
@@ -1347,9 +1364,18 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 				continue;
 			}
 			c = peek(an, an->pos, &n);
-			if (is_word_cls(c))
+			if (is_word_cls(c) || is_euro(an, an->pos))
 				break;
 			an->pos += n;
+		}
+		if (is_euro(an, an->pos)) {
+			size_t s = an->pos;
+			an->pos += 3;
+			tok->position = take_position(an);
+			rc = make_token_as(an, "euros", s, an->pos, 0, tok);
+			if (rc <= 0)
+				return rc;
+			continue;
 		}
 
 		scan_word(an, an->pos, &w);

@@ -50,6 +50,8 @@
  *     `0d` then four groups of two digits each after one of those, a dot or a hyphen,
  *     is one too: `04 66 62 80 80`, `05.61.10.47.47` -> `0466628080`, `0561104747`.
  *     Any all-digit word is a TOKEN_NUMBER and is not stemmed.
+ *   - the euro sign € is the word `euros` (span `€`): `1 500 €` is found by
+ *     `1500 euros`, and `500 €` by `500 euros`, the way visitors type amounts.
  *
  * Bounds: a word (a compound, an acronym, a joined number) whose surface is longer than
  * ANALYZER_MAX_WORD bytes is dropped, like a stop word: it takes a position and yields no

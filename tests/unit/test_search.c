@@ -1125,6 +1125,39 @@ static void test_camel_case_names(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* Amounts as visitors type them: `1500 euros` finds the guide that writes `1 500 €`, and
+ * `1 500 €` the one that writes `1500 euros`; the sign is marked in the snippet. */
+static void test_euro_amounts(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Chèque numérique\n\nLa CMA verse 1 500 \xE2\x82\xAC pour un site marchand.\n",
+		"b.txt", "Prime à l'embauche\n\nUne prime de 1500 euros pour le premier apprenti.\n",
+		"c.txt", "Tarifs\n\nLe stage coûte 1500 heures de travail, pas d'aide.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-euro-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	const char *snip;
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	static const char *const queries[] = { "1500 euros", "1 500 \xE2\x82\xAC", "1500\xE2\x82\xAC", "1 500 euros" };
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		assert_int_equal(mini_run(ms, mi, queries[i], &res), 2);
+		assert_false(search_result_relaxed(res));
+		for (uint32_t h = 0; h < 2; h++)
+			assert_string_not_equal(search_result_hit(res, h, NULL, NULL), "guides/c.txt");
+	}
+	mini_run(ms, mi, "cheque 1500 euros", &res);
+	assert_string_equal(search_result_hit(res, 0, NULL, &snip), "guides/a.txt");
+	assert_non_null(strstr(snip, "<mark>1 500</mark> <mark>\xE2\x82\xAC</mark>"));
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* Two words typed apart, one of which is nowhere, find the word documents write joined
  * (`cyber sécurité`, `cybersécurité`); a hyphenated word has its synonyms as a word does
  * (`auto-entrepreneur`, `micro-entrepreneur`). */
@@ -1419,7 +1452,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

@@ -456,6 +456,10 @@ struct analyzer {
 	unsigned comp_prefix;
 	size_t camel[ANALYZER_CAMEL_PARTS];
 	unsigned n_camel, camel_i;
+	/* The digits of a part written letters then digits (`L6222` in `L6222-18`), still
+	 * to return after its letters: [split_start, split_end), with split_flags. */
+	size_t split_start, split_end;
+	unsigned split_flags;
 
 	struct scratch sc;
 	struct buf lower, raw, word, exact, term, alt, form;
@@ -513,6 +517,7 @@ int analyzer_start(struct analyzer *an, const char *text, size_t len, enum analy
 	an->mode = mode;
 	an->position = 0;
 	an->in_compound = 0;
+	an->split_end = 0;
 	return 0;
 }
 
@@ -1298,6 +1303,26 @@ static uint32_t take_position(struct analyzer *an)
 	return p;
 }
 
+/*
+ * Where a word written letters then digits splits (`FA13`, `L6222`, `covid19`): the
+ * end of its letters, or 0 when it is not so written. A single letter takes three
+ * digits or more (an article of a code, `L6222`; not a cell, `A1`, nor `B2`).
+ */
+static size_t letters_digits(const struct analyzer *an, size_t s, size_t e)
+{
+	const uint8_t *p = (const uint8_t *)an->text;
+	size_t i = s, b;
+
+	while (i < e && (unsigned)((p[i] | 0x20) - 'a') < 26)
+		i++;
+	b = i;
+	while (i < e && (unsigned)(p[i] - '0') < 10)
+		i++;
+	if (i != e || b == s || b == e || (b - s == 1 && e - b < 3))
+		return 0;
+	return b;
+}
+
 /* The next part of the compound being returned. */
 static int next_part(struct analyzer *an, struct token *tok)
 {
@@ -1330,6 +1355,14 @@ static int next_part(struct analyzer *an, struct token *tok)
 	if (w.end - w.start > ANALYZER_MAX_WORD)
 		return 1;
 	tok->position = pos;
+	size_t b = w.end == w.first_end ? letters_digits(an, w.start, w.end) : 0;
+	if (b) {
+		/* `L6222-18` is also `L. 6222-18`: the letters, then the digits. */
+		an->split_start = b;
+		an->split_end = w.end;
+		an->split_flags = flags;
+		return make_token(an, w.start, b, TOKEN_PART, tok);
+	}
 	return make_token(an, w.start, w.end, flags, tok);
 }
 
@@ -1347,6 +1380,15 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 	int c, rc;
 
 	for (;;) {
+		if (an->split_end) {
+			size_t a = an->split_start, z = an->split_end;
+			an->split_end = 0;
+			tok->position = take_position(an);
+			rc = make_token(an, a, z, an->split_flags, tok);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
 		if (an->in_compound) {
 			rc = next_part(an, tok);
 			if (rc <= 0)
@@ -1455,6 +1497,27 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 						  : 0;
 			tok->position = an->position;
 			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND | TOKEN_CAMEL, tok);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+		/* FA13, L6222: the whole, then the letters and the digits, as a word in camel
+		 * case is (the parts come from camel[]): `fa 13` and `L. 6222` find them, and
+		 * they find those. Not TOKEN_CAMEL: a misspelling is not corrected as one word
+		 * (`r1234` is not `1234` misspelt). */
+		if (w.end == w.first_end && !w.digits_only && w.end - w.start <= ANALYZER_MAX_WORD &&
+		    (e = letters_digits(an, w.start, w.end)) != 0) {
+			an->in_compound = 2;
+			an->camel[0] = w.start;
+			an->camel[1] = e;
+			an->n_camel = 2;
+			an->camel_i = 0;
+			an->comp_end = w.end;
+			an->comp_prefix = an->mode == ANALYZER_QUERY && w.end < an->len && an->text[w.end] == '*'
+						  ? TOKEN_PREFIX
+						  : 0;
+			tok->position = an->position;
+			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND, tok);
 			if (rc <= 0)
 				return rc;
 			continue;

@@ -40,6 +40,11 @@
  *     is a compound too, split before such capitals when every part has two letters
  *     or more (`MaPrimeRénov` -> `maprimerenov`, then `ma`, `prime`, `rénov`;
  *     `LibreOffice`; not `iPhone`, `RdC`, `XIXe`), at most ANALYZER_CAMEL_PARTS parts;
+ *   - letters then digits (ASCII, a single letter with three digits or more): a
+ *     TOKEN_COMPOUND for the whole, then the letters and the digits as TOKEN_PARTs, as
+ *     for camel case (`FA13` -> `fa13`, `fa`, `13`; `L6222` -> `l6222`, `l`, `6222`),
+ *     inside a hyphenated word too (`L6222-18` -> `l622218`, `l`, `6222`, `18`), so
+ *     that `FA 13` and `L. 6222-18` are found as written either way; not `A1`, `B2`;
  *   - dotted acronyms: two or more single letters each followed by a dot (the last dot
  *     optional) are one word: `C.M.A.` -> `cma`, span `C.M.A.`;
  *   - ordinals in digits are spelt one way (`3e`, `3ème`, `3eme`, `3ième`, `2nd`, `2nde`

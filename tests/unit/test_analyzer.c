@@ -660,6 +660,38 @@ static void test_euro_sign(void **state)
 	free(e.v);
 }
 
+/* Letters then digits: the whole, then the letters and the digits, alone or inside a
+ * hyphenated word, so that `FA13` and `L6222-18` meet `FA 13` and `L. 6222-18`. */
+static void test_letters_digits(void **state)
+{
+	struct analyzer *an = *state;
+	const char *text = "fiche FA13 article L6222-18 cellule A1 B2 covid19 3e";
+	struct tks r = run(an, text);
+	const char *want[] = { "fiche", "fa13", "fa", "13", "article", "l622218", "6222", "18",
+			       "cellule", "a1", "b2", "covid19", "covid", "19", "3e" };
+	const unsigned flags[] = { 0, TOKEN_COMPOUND, TOKEN_PART, TOKEN_PART | TOKEN_NUMBER, 0, TOKEN_COMPOUND,
+				   TOKEN_PART | TOKEN_NUMBER, TOKEN_PART | TOKEN_NUMBER, 0, 0, 0, TOKEN_COMPOUND,
+				   TOKEN_PART, TOKEN_PART | TOKEN_NUMBER, 0 };
+
+	assert_int_equal(r.n, 15);
+	for (size_t i = 0; i < 15; i++) {
+		assert_string_equal(r.v[i].word, want[i]);
+		assert_int_equal(r.v[i].flags, flags[i]);
+	}
+	/* The whole at its first part's position; the parts one after the other, the
+	 * letter `l` (an elision, so a stop word) taking its own. */
+	assert_int_equal(r.v[1].position, r.v[2].position);
+	assert_int_equal(r.v[3].position, r.v[2].position + 1);
+	assert_int_equal(r.v[7].position, r.v[6].position + 1);
+	assert_int_equal(r.v[6].position, r.v[5].position + 1);
+	/* Each part's span is its own letters or digits. */
+	assert_memory_equal(text + r.v[6].start, "6222", 4);
+	assert_int_equal(r.v[6].end - r.v[6].start, 4);
+	assert_memory_equal(text + r.v[2].start, "FA", 2);
+	assert_int_equal(r.v[2].end - r.v[2].start, 2);
+	free(r.v);
+}
+
 /* Ordinals in digits, however written, are one term: `3eme` finds `3e`. */
 static void test_ordinals(void **state)
 {
@@ -1234,6 +1266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phone_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_euro_sign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_letters_digits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ordinals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_words, setup, teardown),
 		cmocka_unit_test(test_stop_list),

@@ -1158,6 +1158,46 @@ static void test_euro_amounts(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* An article of a code or a form's number is found however it is written: `L6222-18`
+ * finds `L. 6222-18`, `L. 6222-27` finds `L6222-27`, `fa13` finds `FA 13`. */
+static void test_letters_digits(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Rupture\n\nSelon l'article L. 6222-18 du code du travail, le contrat est rompu.\n",
+		"b.txt", "Salaire\n\nVoir l'article L6222-27 du code du travail sur le salaire.\n",
+		"c.txt", "Formulaires\n\nLa fiche FA 13 et la fiche FA 14 sont jointes au dossier.\n",
+		"d.txt", "Tableau\n\nLa cellule 6222 du tableau vaut 18 et la ligne 13 est vide.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-ldigits-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	/* `L. 6222-18` is two numbers, as `2019-2026` is: the table that has both comes
+	 * second. */
+	static const struct {
+		const char *q, *first;
+		uint64_t total;
+	} cases[] = {
+		{ "L6222-18", "guides/a.txt", 1 }, { "article l6222-18", "guides/a.txt", 1 },
+		{ "L. 6222-18", "guides/a.txt", 2 }, { "L. 6222-27", "guides/b.txt", 1 },
+		{ "l 6222-27", "guides/b.txt", 1 }, { "L6222-27", "guides/b.txt", 1 },
+		{ "fa13", "guides/c.txt", 1 }, { "FA 14", "guides/c.txt", 1 },
+	};
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mini_run(ms, mi, cases[i].q, &res), cases[i].total);
+		assert_false(search_result_relaxed(res));
+		assert_null(search_result_suggestion(res));
+		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i].first);
+	}
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* Two words typed apart, one of which is nowhere, find the word documents write joined
  * (`cyber sécurité`, `cybersécurité`); a hyphenated word has its synonyms as a word does
  * (`auto-entrepreneur`, `micro-entrepreneur`). */
@@ -1452,7 +1492,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

@@ -1158,6 +1158,38 @@ static void test_euro_amounts(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* Ordinals in words find them in digits, and the other way round: `premier trimestre`
+ * finds `1er trimestre`, `2e année` finds `deuxième année`. */
+static void test_ordinal_words(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Réunions du 1er trimestre 2025\n\nLes dates des réunions.\n",
+		"b.txt", "Salaire\n\nEn deuxième année, l'apprenti touche 51 % du SMIC.\n",
+		"c.txt", "Bilan\n\nUn trimestre sans réunion, une année calme.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-ordinal-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	static const char *const cases[][2] = {
+		{ "premier trimestre", "guides/a.txt" }, { "premiere trimestre", "guides/a.txt" },
+		{ "1er trimestre", "guides/a.txt" }, { "2e annee", "guides/b.txt" },
+		{ "deuxieme annee", "guides/b.txt" }, { "2eme année", "guides/b.txt" },
+	};
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mini_run(ms, mi, cases[i][0], &res), 1);
+		assert_false(search_result_relaxed(res));
+		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i][1]);
+	}
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* An article of a code or a form's number is found however it is written: `L6222-18`
  * finds `L. 6222-18`, `L. 6222-27` finds `L6222-27`, `fa13` finds `FA 13`. */
 static void test_letters_digits(void **state)
@@ -1492,7 +1524,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

@@ -1028,8 +1028,10 @@ static int other_number_written(struct builder *b, const char *w, size_t len)
  * one of these rewrites at one place of the folded word; `ctx` says where: 'V' between
  * vowels, 'F' before e, i or y, 'H' before a, o, u or a consonant, '$' at the end, 0
  * anywhere. Each way round, when both spell the sound; a silent final t or d after n
- * too (`artisant` is `artisan`, one edit from `artisanat` as well). A consonant doubled or
- * undoubled (`s`, `ss` between vowels) is sound_alikes()' own rewrite, for every consonant.
+ * too (`artisant` is `artisan`, one edit from `artisanat` as well); one way only, the `ss`
+ * or `s` typed for a `ç`, folded `c` before a, o or u (`masson` is `maçon`, not `maison`).
+ * A consonant doubled or undoubled (`s`, `ss` between vowels) is sound_alikes()' own
+ * rewrite, for every consonant.
  */
 static const struct sound_rule {
 	const char *from, *to;
@@ -1048,7 +1050,7 @@ static const struct sound_rule {
 	{ "i", "y", 0 }, { "th", "t", 0 }, { "t", "th", 0 }, { "e", "er", '$' },
 	{ "e", "ez", '$' }, { "er", "e", '$' }, { "ez", "e", '$' }, { "et", "e", '$' },
 	{ "e", "et", '$' }, { "nt", "n", '$' }, { "n", "nt", '$' }, { "nt", "nd", '$' },
-	{ "nd", "nt", '$' },
+	{ "nd", "nt", '$' }, { "ss", "c", 'H' }, { "s", "c", 'H' },
 };
 
 static int is_vowel(char c)
@@ -1468,9 +1470,80 @@ static void join_absent(struct builder *b, struct pnode *n)
 		mx->kids[1] = joined;
 		mx->n_kids = 2;
 		n->kids[i] = mx;
+		/* The joined word is what was meant: neither word is then misspelt (`prud
+		 * hommes` is not `prud sommes`). */
+		l0->no_typo = l1->no_typo = 1;
 		memmove(n->kids + i + 1, n->kids + i + 2, (n->n_kids - i - 2) * sizeof(*n->kids));
 		n->n_kids--;
 	}
+}
+
+/*
+ * A word found nowhere, even corrected, that is two words of the index glued (`exaequo`
+ * for `ex æquo`, `aprèsvente`): the phrase of the two, in its slot, as a correction
+ * weighs. The split whose rarer half is the commonest wins. Only for such a word: the
+ * look-ups, two per place, are for the query that would find nothing.
+ */
+static void split_glued(struct builder *b, struct pnode **np)
+{
+	struct pnode *n = *np;
+
+	if (!n || b->rc)
+		return;
+	if (n->kind != PN_LEAF) {
+		for (uint32_t i = 0; i < n->n_kids; i++)
+			split_glued(b, &n->kids[i]);
+		return;
+	}
+	struct leaf *l = n->leaf;
+	const char *w = l->word;
+	size_t len = l->word_len, best_at = 0;
+	uint64_t best = 0;
+	if (l->slot < 0 || l->prefix || !l->surface || len < 5 || len > TYPO_MAX_WORD || leaf_df(l, b->plan, 0) > 0)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned)(w[i] - 'a') >= 26)
+			return;
+	for (size_t at = 2; at + 2 <= len && !b->rc; at++) {
+		uint64_t d0 = word_df(b, w, at), d1 = d0 ? word_df(b, w + at, len - at) : 0, m = d0 < d1 ? d0 : d1;
+		if (m > best)
+			best = m, best_at = at;
+	}
+	if (!best)
+		return;
+	char text[TYPO_MAX_WORD + 2];
+	struct qtok toks[MAX_TOKS];
+	memcpy(text, w, best_at);
+	text[best_at] = ' ';
+	memcpy(text + best_at + 1, w + best_at, len - best_at);
+	int k = analyse(b, text, len + 1, toks);
+	if (k != 2 || (toks[0].t.flags | toks[1].t.flags) & (TOKEN_COMPOUND | TOKEN_PART))
+		return;
+	const char *terms[2] = { toks[0].term, toks[1].term }, *words[2] = { toks[0].word, toks[1].word };
+	uint32_t pos[2] = { toks[0].t.position, toks[1].t.position }, from = b->plan->n_leaves;
+	struct pnode *ph = phrase_node(b, terms, words, pos, 2, l->slot, l->fields);
+	if (!ph)
+		return;
+	for (uint32_t i = from; i < b->plan->n_leaves && !b->rc; i++) {
+		struct leaf *pl = b->plan->leaves[i];
+		pl->terms[0].origin = ORIGIN_TYPO;
+		pl->terms[0].w = RANK_W_TYPO;
+		resolve_leaf(b, pl);
+	}
+	/* The suggestion writes the two words as the documents do (`ex æquo`). */
+	const char *f0 = plan_accent(b->idx, b->an, b->arena, w, best_at);
+	const char *f1 = plan_accent(b->idx, b->an, b->arena, w + best_at, len - best_at);
+	char *c = f0 && f1 ? arena_alloc(b->arena, strlen(f0) + strlen(f1) + 2) : NULL;
+	if (!c) {
+		b->rc = AS_ENOMEM;
+		return;
+	}
+	size_t l0 = strlen(f0), l1 = strlen(f1);
+	memcpy(c, f0, l0);
+	c[l0] = ' ';
+	memcpy(c + l0 + 1, f1, l1 + 1);
+	l->correction = c;
+	*np = ph;
 }
 
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
@@ -1707,6 +1780,7 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
 		if (!unelide(&b, p->leaves[i]) && !p->leaves[i]->no_typo && !p->leaves[i]->prefix)
 			correct(&b, p->leaves[i]);
+	split_glued(&b, &p->root);
 	for (uint32_t i = 0; i < p->n_segments; i++)
 		term_iter_free(b.iters[i]);
 	if (b.rc)

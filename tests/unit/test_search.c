@@ -1190,6 +1190,47 @@ static void test_ordinal_words(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* A word typed glued that documents write as two (`exaequo`, `ex æquo`) finds them as the
+ * phrase of the two, and the suggestion writes them apart; a word that is in the index is
+ * never split (`rendezvous` is written so). Misspelt sound-alikes of a `ç` (`masson`) are
+ * that word, not one edit away (`maison`). */
+static void test_glued_words(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Concours\n\nDeux boulangeries classées ex æquo au concours du croissant.\n",
+		"b.txt", "Agenda\n\nPrenez rendez vous avec un conseiller, ou un rendezvous en ligne.\n",
+		"c.txt", "Métiers\n\nLe maçon construit la maison ; la maison du maçon.\n",
+		"d.txt", "Maison\n\nUne maison de la création, une maison des métiers.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-glued-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	const char *snip;
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	assert_int_equal(mini_run(ms, mi, "exaequo", &res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, &snip), "guides/a.txt");
+	assert_non_null(strstr(snip, "<mark>ex æquo</mark>"));
+	assert_non_null(search_result_suggestion(res));
+	assert_string_equal(search_result_suggestion(res), "ex æquo");
+	assert_int_equal(mini_run(ms, mi, "concours exaequo", &res), 1);
+	assert_string_equal(search_result_suggestion(res), "concours ex æquo");
+	/* In the index as typed: found so, not split. */
+	assert_int_equal(mini_run(ms, mi, "rendezvous", &res), 1);
+	assert_null(search_result_suggestion(res));
+	/* Found nowhere, glued or not: nothing. */
+	assert_int_equal(mini_run(ms, mi, "exaequi", &res), 0);
+	assert_int_equal(mini_run(ms, mi, "masson", &res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/c.txt");
+	assert_string_equal(search_result_suggestion(res), "maçon");
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* An article of a code or a form's number is found however it is written: `L6222-18`
  * finds `L. 6222-18`, `L. 6222-27` finds `L6222-27`, `fa13` finds `FA 13`. */
 static void test_letters_digits(void **state)
@@ -1524,7 +1565,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

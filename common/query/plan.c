@@ -1488,8 +1488,8 @@ static void split_glued(struct builder *b, struct pnode **np)
 {
 	struct pnode *n = *np;
 
-	if (!n || b->rc)
-		return;
+	if (!n || b->rc || n->kind == PN_PHRASE)
+		return; /* a phrase's words are leaves, one position each */
 	if (n->kind != PN_LEAF) {
 		for (uint32_t i = 0; i < n->n_kids; i++)
 			split_glued(b, &n->kids[i]);

@@ -1549,6 +1549,11 @@ int analyzer_fold(const char *s, size_t len, struct buf *out)
 	struct buf lower = BUF_INIT, raw = BUF_INIT;
 	int rc;
 
+	if (len == 3 && memcmp(s, "\xE2\x82\xAC", 3) == 0) {
+		buf_addstr(out, "euros"); /* the euro sign's token */
+		return out->err ? AS_ENOMEM : 0;
+	}
+
 	ensure_init();
 	rc = lower_span(&sc, s, len, &lower, &raw, NULL);
 	if (!rc)

@@ -181,7 +181,8 @@ int analyzer_stem(struct analyzer *an, const char *w, size_t len, const char **s
  * folding, accents stripped, œ -> oe, æ -> ae, ﬁ -> fi), appending the result to *out.
  * Characters that are not word characters (apostrophes, hyphens, dots, spaces, invalid
  * UTF-8) are dropped, so the surface span of any token folds to its `word` (a compound
- * keeps the letters of an inner elision: `saintjeandangely`). Returns 0 or AS_ENOMEM.
+ * keeps the letters of an inner elision: `saintjeandangely`; the euro sign alone folds to
+ * `euros`). Returns 0 or AS_ENOMEM.
  * Used where a word must be compared with the dictionary of words.
  */
 struct buf;

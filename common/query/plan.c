@@ -1479,6 +1479,33 @@ static void join_absent(struct builder *b, struct pnode *n)
 }
 
 /*
+ * `1 janvier 2025`: the first day of a month is written `1er` (`1er janvier`), so a 1
+ * typed before a month's name is that too. Before the leaves are resolved.
+ */
+static void first_of_month(struct builder *b, struct pnode *n)
+{
+	static const char *const months[] = { "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet",
+					       "aout", "septembre", "octobre", "novembre", "decembre" };
+
+	if (!n || b->rc || n->kind == PN_PHRASE)
+		return;
+	for (uint32_t i = 0; i < n->n_kids; i++)
+		first_of_month(b, n->kids[i]);
+	if (n->kind != PN_AND)
+		return;
+	for (uint32_t i = 0; i + 1 < n->n_kids; i++) {
+		struct leaf *d = primary_leaf(n->kids[i]), *m = primary_leaf(n->kids[i + 1]);
+		if (!d || !m || d->slot < 0 || d->word_len != 1 || d->word[0] != '1')
+			continue;
+		for (size_t k = 0; k < sizeof(months) / sizeof(months[0]); k++)
+			if (m->word_len == strlen(months[k]) && memcmp(m->word, months[k], m->word_len) == 0) {
+				leaf_add_word(b, d, "1er", 3, ORIGIN_SYNONYM, RANK_W_EXACT);
+				break;
+			}
+	}
+}
+
+/*
  * A word found nowhere, even corrected, that is two words of the index glued (`exaequo`
  * for `ex æquo`, `aprèsvente`): the phrase of the two, in its slot, as a correction
  * weighs. The split whose rarer half is the commonest wins. Only for such a word: the
@@ -1773,6 +1800,7 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	if (!(b.iters = arena_calloc(arena, p->n_segments + 1, sizeof(*b.iters))))
 		return AS_ENOMEM;
 	p->root = build(&b, root, 0);
+	first_of_month(&b, p->root);
 	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
 		resolve_leaf(&b, p->leaves[i]);
 	join_absent(&b, p->root);

@@ -1159,13 +1159,15 @@ static void test_euro_amounts(void **state)
 }
 
 /* Ordinals in words find them in digits, and the other way round: `premier trimestre`
- * finds `1er trimestre`, `2e année` finds `deuxième année`. */
+ * finds `1er trimestre`, `2e année` finds `deuxième année`; `1 janvier`, `1er janvier`. */
 static void test_ordinal_words(void **state)
 {
 	static const char *const files[] = {
 		"a.txt", "Réunions du 1er trimestre 2025\n\nLes dates des réunions.\n",
 		"b.txt", "Salaire\n\nEn deuxième année, l'apprenti touche 51 % du SMIC.\n",
 		"c.txt", "Bilan\n\nUn trimestre sans réunion, une année calme.\n",
+		"d.txt", "Ce qui change au 1er janvier\n\nLes nouveautés de l'année.\n",
+		"e.txt", "Janvier\n\nUn mois de janvier, 2 réunions.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-ordinal-XXXXXX", ixdir[512];
@@ -1176,6 +1178,8 @@ static void test_ordinal_words(void **state)
 		{ "premier trimestre", "guides/a.txt" }, { "premiere trimestre", "guides/a.txt" },
 		{ "1er trimestre", "guides/a.txt" }, { "2e annee", "guides/b.txt" },
 		{ "deuxieme annee", "guides/b.txt" }, { "2eme année", "guides/b.txt" },
+		/* The first of a month is written 1er. */
+		{ "1 janvier", "guides/d.txt" },
 	};
 	(void)state;
 

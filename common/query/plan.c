@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -594,11 +595,75 @@ static int new_slot(struct builder *b, int negated)
 	return negated ? -1 : (int)b->plan->n_slots++;
 }
 
+/* The number of 1 to 4 digits at s[*i..len) (*i moves past it), or -1. */
+static int date_number(const char *s, size_t len, size_t *i, size_t max_digits)
+{
+	size_t k = 0;
+	int v = 0;
+
+	while (*i < len && k < max_digits && s[*i] >= '0' && s[*i] <= '9')
+		v = v * 10 + (s[(*i)++] - '0'), k++;
+	return k && (*i == len || s[*i] < '0' || s[*i] > '9') ? v : -1;
+}
+
+/*
+ * A date typed in digits (`01/07/2025`, `01/2025`): its numbers, or the date as French
+ * documents write it (`1er juillet 2025`, `janvier 2025`), each word of the one in the
+ * slot of its number in the other. NULL when the word is not such a date.
+ */
+static struct pnode *date_node(struct builder *b, const struct qnode *q, int negated)
+{
+	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+					       "août", "septembre", "octobre", "novembre", "décembre" };
+	const char *s = q->text;
+	size_t len = q->len, i = 0;
+	int v[3], nv = 0;
+
+	if (negated)
+		return NULL;
+	for (;;) {
+		if (nv == 3 || (v[nv++] = date_number(s, len, &i, 4)) < 0)
+			return NULL;
+		if (i == len)
+			break;
+		if (s[i++] != '/')
+			return NULL;
+	}
+	int day = nv == 3 ? v[0] : 0, month = v[nv - 2], year = v[nv - 1];
+	if (nv < 2 || (nv == 3 && (day < 1 || day > 31)) || month < 1 || month > 12 || year < 1000 || year > 2999)
+		return NULL;
+	char text[64];
+	int tl = day == 1 ? snprintf(text, sizeof(text), "1er %s %d", months[month - 1], year)
+		 : day ? snprintf(text, sizeof(text), "%d %s %d", day, months[month - 1], year)
+		       : snprintf(text, sizeof(text), "%s %d", months[month - 1], year);
+	const char *written = dup(b, text, (size_t)tl);
+	struct qtok digits[MAX_TOKS], words[MAX_TOKS];
+	int nd = analyse(b, s, len, digits), nw = written ? analyse(b, written, (size_t)tl, words) : -1;
+	if (nd != nv || nw != nv)
+		return NULL;
+	struct pnode *a[3], *w[3], *mx = node_new(b, PN_MAX, 2);
+	for (int k = 0; k < nv; k++) {
+		int slot = new_slot(b, 0);
+		if (!(a[k] = word_node(b, &digits[k], s, slot, q->fields)) ||
+		    !(w[k] = word_node(b, &words[k], written, slot, q->fields)))
+			return NULL;
+		w[k]->leaf->no_typo = 1;
+		w[k]->leaf->completable = 0;
+	}
+	if (!mx || !(mx->kids[0] = and_of(b, a, (uint32_t)nv)) || !(mx->kids[1] = and_of(b, w, (uint32_t)nv)))
+		return NULL;
+	mx->n_kids = 2;
+	return mx;
+}
+
 static struct pnode *build_word(struct builder *b, const struct qnode *q, int negated)
 {
 	struct qtok toks[MAX_TOKS];
 	struct pnode *nodes[MAX_TOKS];
 	uint32_t n_nodes = 0;
+	struct pnode *date = date_node(b, q, negated);
+	if (date || b->rc)
+		return date;
 	int n = analyse(b, q->text, q->len, toks), compound = -1, n_compound = 0, n_parts = 0;
 
 	if (n <= 0)

@@ -1168,6 +1168,8 @@ static void test_ordinal_words(void **state)
 		"c.txt", "Bilan\n\nUn trimestre sans réunion, une année calme.\n",
 		"d.txt", "Ce qui change au 1er janvier\n\nLes nouveautés de l'année.\n",
 		"e.txt", "Janvier\n\nUn mois de janvier, 2 réunions.\n",
+		"f.txt", "Assemblée\n\nL'assemblée générale se tient le 15 mars 2025 à Rodez.\n",
+		"g.txt", "Tableau\n\nLes cases 15, 03 et 2025 du tableau sont remplies.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-ordinal-XXXXXX", ixdir[512];
@@ -1180,6 +1182,8 @@ static void test_ordinal_words(void **state)
 		{ "deuxieme annee", "guides/b.txt" }, { "2eme année", "guides/b.txt" },
 		/* The first of a month is written 1er. */
 		{ "1 janvier", "guides/d.txt" },
+		/* A date in digits is also the date written out, first. */
+		{ "assemblee 15/03/2025", "guides/f.txt" }, { "assemblee 03/2025", "guides/f.txt" },
 	};
 	(void)state;
 
@@ -1191,6 +1195,12 @@ static void test_ordinal_words(void **state)
 		assert_false(search_result_relaxed(res));
 		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i][1]);
 	}
+	/* Either way: its numbers are still the date's digits. */
+	assert_int_equal(mini_run(ms, mi, "15/03/2025", &res), 2);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/f.txt");
+	/* Not a date (no month 13): its numbers alone, which no document has all of. */
+	mini_run(ms, mi, "15/13/2025", &res);
+	assert_true(search_result_relaxed(res));
 	mini_close(ms, mi, corpus, ixdir);
 }
 

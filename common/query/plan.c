@@ -629,8 +629,10 @@ static struct pnode *date_node(struct builder *b, const struct qnode *q, int neg
 		if (s[i++] != '/')
 			return NULL;
 	}
+	if (nv < 2)
+		return NULL; /* a number */
 	int day = nv == 3 ? v[0] : 0, month = v[nv - 2], year = v[nv - 1];
-	if (nv < 2 || (nv == 3 && (day < 1 || day > 31)) || month < 1 || month > 12 || year < 1000 || year > 2999)
+	if ((nv == 3 && (day < 1 || day > 31)) || month < 1 || month > 12 || year < 1000 || year > 2999)
 		return NULL;
 	char text[64];
 	int tl = day == 1 ? snprintf(text, sizeof(text), "1er %s %d", months[month - 1], year)

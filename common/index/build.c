@@ -41,6 +41,14 @@ int analyzed_doc_build(struct analyzer *an, const struct document *doc, struct a
 	for (i = 0; i < doc->n_tags; i++)
 		if (doc->tags[i] && (rc = run(an, ad, FIELD_TAGS, doc->tags[i], strlen(doc->tags[i]), base, &base)) < 0)
 			goto fail;
+	/* The type and the department are words of the document too, as tags: a visitor
+	 * types them (`communiqué apprentissage`, `93 apprentissage`) where the text may
+	 * never say them. */
+	if (doc->type && (rc = run(an, ad, FIELD_TAGS, doc->type, strlen(doc->type), base, &base)) < 0)
+		goto fail;
+	if (doc->department &&
+	    (rc = run(an, ad, FIELD_TAGS, doc->department, strlen(doc->department), base, &base)) < 0)
+		goto fail;
 	if (doc->body && (rc = run(an, ad, FIELD_BODY, doc->body, doc->body_len, 0, NULL)) < 0)
 		goto fail;
 	if ((rc = analyzed_doc_finish(ad)) < 0)

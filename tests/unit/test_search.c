@@ -1204,6 +1204,41 @@ static void test_ordinal_words(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* A document's type and department are words of it, as its tags are: `communiqué` and
+ * `93` find the press release of Seine-Saint-Denis whose text says neither. */
+static void test_type_and_department_words(void **state)
+{
+	static const char *const files[] = {
+		"a.md", "---\ntitle: Rentrée des apprentis\ntype: communique\ndepartment: \"93\"\n---\n\n"
+			"Les apprentis de Bobigny font leur rentrée.\n",
+		"b.md", "---\ntitle: Apprentis et employeurs\ndepartment: \"31\"\n---\n\n"
+			"Le guide des apprentis pour les employeurs de Toulouse.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-typewords-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	(void)state;
+
+	mini_index(corpus, ixdir, sizeof(ixdir), files);
+	assert_int_equal(index_open(ixdir, &mi), 0);
+	assert_int_equal(searcher_new(&ms), 0);
+	static const char *const cases[][2] = {
+		{ "communiqué apprentis", "guides/a.md" }, { "communique apprentis", "guides/a.md" },
+		{ "93 apprentis", "guides/a.md" }, { "apprentis 31", "guides/b.md" },
+		{ "guide apprentis", "guides/b.md" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mini_run(ms, mi, cases[i][0], &res), 1);
+		assert_false(search_result_relaxed(res));
+		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i][1]);
+	}
+	/* Without them, both. */
+	assert_int_equal(mini_run(ms, mi, "apprentis", &res), 2);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* A word typed glued that documents write as two (`exaequo`, `ex æquo`) finds them as the
  * phrase of the two, and the suggestion writes them apart; a word that is in the index is
  * never split (`rendezvous` is written so). Misspelt sound-alikes of a `ç` (`masson`) are
@@ -1579,7 +1614,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

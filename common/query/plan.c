@@ -1572,18 +1572,34 @@ static void first_of_month(struct builder *b, struct pnode *n)
 	}
 }
 
+/* Whether a digit and a letter meet at w[at - 1], w[at]. */
+static int kind_changes(const char *w, size_t at)
+{
+	return ((unsigned)(w[at - 1] - '0') < 10) != ((unsigned)(w[at] - '0') < 10);
+}
+
+/* Whether w[s..e) can be one of the words of a glued word: two bytes or more, or one
+ * beside a change between digits and letters (`293b`: 293 B). */
+static int glued_part(const char *w, size_t len, size_t s, size_t e)
+{
+	return e - s >= 2 || (s > 0 && kind_changes(w, s)) || (e < len && kind_changes(w, e));
+}
+
 /*
- * A word found nowhere, even corrected, that is two words of the index glued (`exaequo`
- * for `ex æquo`, `aprèsvente`): the phrase of the two, in its slot, as a correction
- * weighs. The split whose rarer half is the commonest wins. Only for such a word: the
- * look-ups, two per place, are for the query that would find nothing.
+ * A word found nowhere, even corrected, that is two or three words of the index glued
+ * (`exaequo` for `ex æquo`, `madeinfrance`, `293b` for `293 B`): the phrase of them, in
+ * its slot, as a correction weighs. The cut whose rarest word is the commonest wins; three
+ * words only when two will not do. Only for such a word: the look-ups, a few per place,
+ * are for the query that would find nothing.
  */
 static void split_glued(struct builder *b, struct pnode **np)
 {
 	struct pnode *n = *np;
 
-	if (!n || b->rc || n->kind == PN_PHRASE)
-		return; /* a phrase's words are leaves, one position each */
+	/* A phrase's words are leaves, one position each; the kids of a MAX are a word's
+	 * readings already (a compound's whole beside its parts, synonyms). */
+	if (!n || b->rc || n->kind == PN_PHRASE || n->kind == PN_MAX)
+		return;
 	if (n->kind != PN_LEAF) {
 		for (uint32_t i = 0; i < n->n_kids; i++)
 			split_glued(b, &n->kids[i]);
@@ -1591,31 +1607,53 @@ static void split_glued(struct builder *b, struct pnode **np)
 	}
 	struct leaf *l = n->leaf;
 	const char *w = l->word;
-	size_t len = l->word_len, best_at = 0;
+	size_t len = l->word_len, cut[2] = { 0, 0 }, nc = 0, letters = 0;
 	uint64_t best = 0;
-	if (l->slot < 0 || l->prefix || !l->surface || len < 5 || len > TYPO_MAX_WORD || leaf_df(l, b->plan, 0) > 0)
+	if (l->slot < 0 || l->prefix || !l->surface || len < 4 || len > TYPO_MAX_WORD || leaf_df(l, b->plan, 0) > 0)
 		return;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned)(w[i] - 'a') >= 26)
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned)(w[i] - 'a') >= 26 && (unsigned)(w[i] - '0') >= 10)
 			return;
-	for (size_t at = 2; at + 2 <= len && !b->rc; at++) {
-		uint64_t d0 = word_df(b, w, at), d1 = d0 ? word_df(b, w + at, len - at) : 0, m = d0 < d1 ? d0 : d1;
-		if (m > best)
-			best = m, best_at = at;
+		letters += (unsigned)(w[i] - 'a') < 26;
 	}
+	if (!letters)
+		return; /* a number */
+	for (int parts = 2; parts <= 3 && !best && !b->rc; parts++)
+		for (size_t a = 1; a < len && !b->rc; a++) {
+			uint64_t d0 = glued_part(w, len, 0, a) ? word_df(b, w, a) : 0;
+			for (size_t c = parts == 2 ? len : a + 1; d0 && c <= len && !b->rc; c++) {
+				if (parts == 3 && (c == len || !glued_part(w, len, a, c) || !glued_part(w, len, c, len)))
+					continue;
+				if (parts == 2 && !glued_part(w, len, a, len))
+					break;
+				uint64_t d1 = word_df(b, w + a, c - a), d2 = parts == 3 && d1 ? word_df(b, w + c, len - c) : d1;
+				uint64_t m = d0 < d1 ? d0 : d1;
+				m = m < d2 ? m : d2;
+				if (m > best)
+					best = m, cut[0] = a, cut[1] = c, nc = (size_t)parts - 1;
+			}
+		}
 	if (!best)
 		return;
-	char text[TYPO_MAX_WORD + 2];
+	char text[TYPO_MAX_WORD + 3];
 	struct qtok toks[MAX_TOKS];
-	memcpy(text, w, best_at);
-	text[best_at] = ' ';
-	memcpy(text + best_at + 1, w + best_at, len - best_at);
-	int k = analyse(b, text, len + 1, toks);
-	if (k != 2 || (toks[0].t.flags | toks[1].t.flags) & (TOKEN_COMPOUND | TOKEN_PART))
+	size_t at[4] = { 0, cut[0], nc == 2 ? cut[1] : len, len }, tl = 0;
+	for (size_t i = 0; i <= nc; i++) {
+		memcpy(text + tl, w + at[i], at[i + 1] - at[i]);
+		tl += at[i + 1] - at[i];
+		text[tl++] = ' ';
+	}
+	int k = analyse(b, text, tl - 1, toks);
+	if (k != (int)nc + 1)
 		return;
-	const char *terms[2] = { toks[0].term, toks[1].term }, *words[2] = { toks[0].word, toks[1].word };
-	uint32_t pos[2] = { toks[0].t.position, toks[1].t.position }, from = b->plan->n_leaves;
-	struct pnode *ph = phrase_node(b, terms, words, pos, 2, l->slot, l->fields);
+	const char *terms[3], *words[3];
+	uint32_t pos[3], from = b->plan->n_leaves;
+	for (int i = 0; i < k; i++) {
+		if (toks[i].t.flags & (TOKEN_COMPOUND | TOKEN_PART))
+			return;
+		terms[i] = toks[i].term, words[i] = toks[i].word, pos[i] = toks[i].t.position;
+	}
+	struct pnode *ph = phrase_node(b, terms, words, pos, (uint32_t)k, l->slot, l->fields);
 	if (!ph)
 		return;
 	for (uint32_t i = from; i < b->plan->n_leaves && !b->rc; i++) {
@@ -1624,20 +1662,23 @@ static void split_glued(struct builder *b, struct pnode **np)
 		pl->terms[0].w = RANK_W_TYPO;
 		resolve_leaf(b, pl);
 	}
-	/* The suggestion writes the two words as the documents do (`ex æquo`). */
-	const char *f0 = plan_accent(b->idx, b->an, b->arena, w, best_at);
-	const char *f1 = plan_accent(b->idx, b->an, b->arena, w + best_at, len - best_at);
-	char *c = f0 && f1 ? arena_alloc(b->arena, strlen(f0) + strlen(f1) + 2) : NULL;
-	if (!c) {
-		b->rc = AS_ENOMEM;
-		return;
+	/* The suggestion writes the words as the documents do (`ex æquo`). */
+	struct buf fix = BUF_INIT;
+	for (size_t i = 0; i <= nc; i++) {
+		const char *f = plan_accent(b->idx, b->an, b->arena, w + at[i], at[i + 1] - at[i]);
+		if (!f) {
+			b->rc = AS_ENOMEM;
+			break;
+		}
+		if (i)
+			buf_addch(&fix, ' ');
+		buf_addstr(&fix, f);
 	}
-	size_t l0 = strlen(f0), l1 = strlen(f1);
-	memcpy(c, f0, l0);
-	c[l0] = ' ';
-	memcpy(c + l0 + 1, f1, l1 + 1);
-	l->correction = c;
-	*np = ph;
+	if (!b->rc && (fix.err || !(l->correction = dup(b, fix.ptr, fix.len))))
+		b->rc = AS_ENOMEM;
+	buf_release(&fix);
+	if (!b->rc)
+		*np = ph;
 }
 
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,

@@ -1239,8 +1239,9 @@ static void test_type_and_department_words(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
-/* A word typed glued that documents write as two (`exaequo`, `ex æquo`) finds them as the
- * phrase of the two, and the suggestion writes them apart; a word that is in the index is
+/* A word typed glued that documents write as two or three (`exaequo`, `ex æquo`;
+ * `madeinfrance`; `293b`, `293 B`) finds them as their phrase, and the suggestion writes
+ * them apart; a word that is in the index is
  * never split (`rendezvous` is written so). Misspelt sound-alikes of a `ç` (`masson`) are
  * that word, not one edit away (`maison`). */
 static void test_glued_words(void **state)
@@ -1250,6 +1251,7 @@ static void test_glued_words(void **state)
 		"b.txt", "Agenda\n\nPrenez rendez vous avec un conseiller, ou un rendezvous en ligne.\n",
 		"c.txt", "Métiers\n\nLe maçon construit la maison ; la maison du maçon.\n",
 		"d.txt", "Maison\n\nUne maison de la création, une maison des métiers.\n",
+		"e.txt", "Label\n\nLe label made in France, selon l'article 293 B du code.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-glued-XXXXXX", ixdir[512];
@@ -1272,6 +1274,12 @@ static void test_glued_words(void **state)
 	/* In the index as typed: found so, not split. */
 	assert_int_equal(mini_run(ms, mi, "rendezvous", &res), 1);
 	assert_null(search_result_suggestion(res));
+	/* Three words when two will not do; a single letter where digits and letters meet. */
+	assert_int_equal(mini_run(ms, mi, "madeinfrance", &res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/e.txt");
+	assert_string_equal(search_result_suggestion(res), "made in france");
+	assert_int_equal(mini_run(ms, mi, "article 293b", &res), 1);
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/e.txt");
 	/* Found nowhere, glued or not: nothing. */
 	assert_int_equal(mini_run(ms, mi, "exaequi", &res), 0);
 	assert_int_equal(mini_run(ms, mi, "masson", &res), 1);

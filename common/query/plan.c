@@ -595,6 +595,16 @@ static int new_slot(struct builder *b, int negated)
 	return negated ? -1 : (int)b->plan->n_slots++;
 }
 
+/* The months, folded as query words are and as documents write them. */
+static const struct month {
+	const char *folded, *written;
+} months[12] = {
+	{ "janvier", "janvier" }, { "fevrier", "février" }, { "mars", "mars" }, { "avril", "avril" },
+	{ "mai", "mai" }, { "juin", "juin" }, { "juillet", "juillet" }, { "aout", "août" },
+	{ "septembre", "septembre" }, { "octobre", "octobre" }, { "novembre", "novembre" },
+	{ "decembre", "décembre" },
+};
+
 /* The number of 1 to 4 digits at s[*i..len) (*i moves past it), or -1. */
 static int date_number(const char *s, size_t len, size_t *i, size_t max_digits)
 {
@@ -613,8 +623,6 @@ static int date_number(const char *s, size_t len, size_t *i, size_t max_digits)
  */
 static struct pnode *date_node(struct builder *b, const struct qnode *q, int negated)
 {
-	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-					       "août", "septembre", "octobre", "novembre", "décembre" };
 	const char *s = q->text;
 	size_t len = q->len, i = 0;
 	int v[3], nv = 0;
@@ -635,9 +643,10 @@ static struct pnode *date_node(struct builder *b, const struct qnode *q, int neg
 	if ((nv == 3 && (day < 1 || day > 31)) || month < 1 || month > 12 || year < 1000 || year > 2999)
 		return NULL;
 	char text[64];
-	int tl = day == 1 ? snprintf(text, sizeof(text), "1er %s %d", months[month - 1], year)
-		 : day ? snprintf(text, sizeof(text), "%d %s %d", day, months[month - 1], year)
-		       : snprintf(text, sizeof(text), "%s %d", months[month - 1], year);
+	const char *mw = months[month - 1].written;
+	int tl = day == 1 ? snprintf(text, sizeof(text), "1er %s %d", mw, year)
+		 : day ? snprintf(text, sizeof(text), "%d %s %d", day, mw, year)
+		       : snprintf(text, sizeof(text), "%s %d", mw, year);
 	const char *written = dup(b, text, (size_t)tl);
 	struct qtok digits[MAX_TOKS], words[MAX_TOKS];
 	int nd = analyse(b, s, len, digits), nw = written ? analyse(b, written, (size_t)tl, words) : -1;
@@ -1551,9 +1560,6 @@ static void join_absent(struct builder *b, struct pnode *n)
  */
 static void first_of_month(struct builder *b, struct pnode *n)
 {
-	static const char *const months[] = { "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet",
-					       "aout", "septembre", "octobre", "novembre", "decembre" };
-
 	if (!n || b->rc || n->kind == PN_PHRASE)
 		return;
 	for (uint32_t i = 0; i < n->n_kids; i++)
@@ -1564,8 +1570,8 @@ static void first_of_month(struct builder *b, struct pnode *n)
 		struct leaf *d = primary_leaf(n->kids[i]), *m = primary_leaf(n->kids[i + 1]);
 		if (!d || !m || d->slot < 0 || d->word_len != 1 || d->word[0] != '1')
 			continue;
-		for (size_t k = 0; k < sizeof(months) / sizeof(months[0]); k++)
-			if (m->word_len == strlen(months[k]) && memcmp(m->word, months[k], m->word_len) == 0) {
+		for (size_t k = 0; k < 12; k++)
+			if (m->word_len == strlen(months[k].folded) && memcmp(m->word, months[k].folded, m->word_len) == 0) {
 				leaf_add_word(b, d, "1er", 3, ORIGIN_SYNONYM, RANK_W_EXACT);
 				break;
 			}

@@ -1486,41 +1486,32 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 			/* 2019-2026: no letter, the hyphen only separates. */
 		}
 
-		/* MaPrimeRénov: the whole, then the parts, as a hyphenated word. */
-		if (w.end == w.first_end && !w.digits_only && w.end - w.start <= ANALYZER_MAX_WORD &&
-		    (an->n_camel = camel_parts(an, w.start, w.end, an->camel)) != 0) {
-			an->in_compound = 2;
-			an->camel_i = 0;
-			an->comp_end = w.end;
-			an->comp_prefix = an->mode == ANALYZER_QUERY && w.end < an->len && an->text[w.end] == '*'
-						  ? TOKEN_PREFIX
-						  : 0;
-			tok->position = an->position;
-			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND | TOKEN_CAMEL, tok);
-			if (rc <= 0)
-				return rc;
-			continue;
-		}
-		/* FA13, L6222: the whole, then the letters and the digits, as a word in camel
-		 * case is (the parts come from camel[]): `fa 13` and `L. 6222` find them, and
-		 * they find those. Not TOKEN_CAMEL: a misspelling is not corrected as one word
-		 * (`r1234` is not `1234` misspelt). */
-		if (w.end == w.first_end && !w.digits_only && w.end - w.start <= ANALYZER_MAX_WORD &&
-		    (e = letters_digits(an, w.start, w.end)) != 0) {
-			an->in_compound = 2;
-			an->camel[0] = w.start;
-			an->camel[1] = e;
-			an->n_camel = 2;
-			an->camel_i = 0;
-			an->comp_end = w.end;
-			an->comp_prefix = an->mode == ANALYZER_QUERY && w.end < an->len && an->text[w.end] == '*'
-						  ? TOKEN_PREFIX
-						  : 0;
-			tok->position = an->position;
-			rc = make_token(an, w.start, w.end, TOKEN_COMPOUND, tok);
-			if (rc <= 0)
-				return rc;
-			continue;
+		/* MaPrimeRénov: the whole, then the parts, as a hyphenated word. FA13, L6222:
+		 * the whole, then the letters and the digits, the same way (`fa 13` and
+		 * `L. 6222` find them, and they find those); not TOKEN_CAMEL: a misspelling
+		 * is not corrected as one word (`r1234` is not `1234` misspelt). */
+		if (w.end == w.first_end && !w.digits_only && w.end - w.start <= ANALYZER_MAX_WORD) {
+			unsigned flags = TOKEN_COMPOUND | TOKEN_CAMEL;
+			if (!(an->n_camel = camel_parts(an, w.start, w.end, an->camel)) &&
+			    (e = letters_digits(an, w.start, w.end)) != 0) {
+				an->camel[0] = w.start;
+				an->camel[1] = e;
+				an->n_camel = 2;
+				flags = TOKEN_COMPOUND;
+			}
+			if (an->n_camel) {
+				an->in_compound = 2;
+				an->camel_i = 0;
+				an->comp_end = w.end;
+				an->comp_prefix = an->mode == ANALYZER_QUERY && w.end < an->len && an->text[w.end] == '*'
+							  ? TOKEN_PREFIX
+							  : 0;
+				tok->position = an->position;
+				rc = make_token(an, w.start, w.end, flags, tok);
+				if (rc <= 0)
+					return rc;
+				continue;
+			}
 		}
 		an->pos = w.end;
 		/* `d art`, `l avion`: an elided article typed without its apostrophe (a phone,

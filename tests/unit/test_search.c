@@ -950,6 +950,28 @@ static void mini_close(struct searcher *ms, struct index *mi, const char *corpus
 	assert_int_equal(system(cmd), 0);
 }
 
+/* mini_index(), then the index opened and a searcher over it. */
+static void mini_open(char *corpus, char *ixdir, size_t ixlen, const char *const *files, struct index **mi,
+		      struct searcher **ms)
+{
+	mini_index(corpus, ixdir, ixlen, files);
+	assert_int_equal(index_open(ixdir, mi), 0);
+	assert_int_equal(searcher_new(ms), 0);
+}
+
+/* The query q on a mini index matches `total` documents, every word of it, `first`
+ * first; its result returned. */
+static const struct search_result *mini_expect(struct searcher *ms, const struct index *mi, const char *q,
+					       uint64_t total, const char *first)
+{
+	const struct search_result *res;
+
+	assert_int_equal(mini_run(ms, mi, q, &res), total);
+	assert_false(search_result_relaxed(res));
+	assert_string_equal(search_result_hit(res, 0, NULL, NULL), first);
+	return res;
+}
+
 /* An accent in a word's ending alone (the stemmer's `march` for both) tells `marché`
  * from `marche`: typed with it, the word as typed first (FRENCH.md 3); typed without
  * accents, either may be meant and both are found. */
@@ -971,9 +993,7 @@ static void test_accent_in_ending(void **state)
 						 { "retraité", "guides/l.txt" }, { "retraités", "guides/l.txt" } };
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		search_request_init(&req);
 		assert_int_equal(search_request_set(&req, "q", cases[i][0]), 0);
@@ -1017,9 +1037,7 @@ static void test_typo_of_a_rare_stem(void **state)
 		files[2 * i + 1] = text[i];
 	}
 	files[48] = NULL;
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	assert_int_equal(mini_run(ms, mi, "transmision", &res), 24);
 	assert_string_equal(search_result_suggestion(res), "transmission");
 	/* A word of the index stays as it is, however rare. */
@@ -1059,9 +1077,7 @@ static void test_phrase_weight_and_marks(void **state)
 	const char *snip;
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	search_request_init(&req);
 	/* `rne` is `registre national des entreprises` too (synonyms.txt): once in a's
 	 * body, where its words are everywhere, title included; b says RNE in its title. */
@@ -1102,9 +1118,7 @@ static void test_camel_case_names(void **state)
 					       "\"prime rénov\"" };
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		search_request_init(&req);
 		assert_int_equal(search_request_set(&req, "q", queries[i]), 0);
@@ -1142,9 +1156,7 @@ static void test_euro_amounts(void **state)
 	const char *snip;
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	static const char *const queries[] = { "1500 euros", "1 500 \xE2\x82\xAC", "1500\xE2\x82\xAC", "1 500 euros" };
 	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		assert_int_equal(mini_run(ms, mi, queries[i], &res), 2);
@@ -1187,14 +1199,9 @@ static void test_ordinal_words(void **state)
 	};
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(mini_run(ms, mi, cases[i][0], &res), 1);
-		assert_false(search_result_relaxed(res));
-		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i][1]);
-	}
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		mini_expect(ms, mi, cases[i][0], 1, cases[i][1]);
 	/* Either way: its numbers are still the date's digits. */
 	assert_int_equal(mini_run(ms, mi, "15/03/2025", &res), 2);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/f.txt");
@@ -1221,19 +1228,14 @@ static void test_type_and_department_words(void **state)
 	const struct search_result *res;
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	static const char *const cases[][2] = {
 		{ "communiqué apprentis", "guides/a.md" }, { "communique apprentis", "guides/a.md" },
 		{ "93 apprentis", "guides/a.md" }, { "apprentis 31", "guides/b.md" },
 		{ "guide apprentis", "guides/b.md" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(mini_run(ms, mi, cases[i][0], &res), 1);
-		assert_false(search_result_relaxed(res));
-		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i][1]);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		mini_expect(ms, mi, cases[i][0], 1, cases[i][1]);
 	/* Without them, both. */
 	assert_int_equal(mini_run(ms, mi, "apprentis", &res), 2);
 	mini_close(ms, mi, corpus, ixdir);
@@ -1241,9 +1243,8 @@ static void test_type_and_department_words(void **state)
 
 /* A word typed glued that documents write as two or three (`exaequo`, `ex æquo`;
  * `madeinfrance`; `293b`, `293 B`) finds them as their phrase, and the suggestion writes
- * them apart; a word that is in the index is
- * never split (`rendezvous` is written so). Misspelt sound-alikes of a `ç` (`masson`) are
- * that word, not one edit away (`maison`). */
+ * them apart; a word that is in the index is never split (`rendezvous` is written so).
+ * Misspelt sound-alikes of a `ç` (`masson`) are that word, not one edit away (`maison`). */
 static void test_glued_words(void **state)
 {
 	static const char *const files[] = {
@@ -1261,9 +1262,7 @@ static void test_glued_words(void **state)
 	const char *snip;
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	assert_int_equal(mini_run(ms, mi, "exaequo", &res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, &snip), "guides/a.txt");
 	assert_non_null(strstr(snip, "<mark>ex æquo</mark>"));
@@ -1302,7 +1301,6 @@ static void test_letters_digits(void **state)
 	char corpus[] = "/tmp/artisearch-ldigits-XXXXXX", ixdir[512];
 	struct index *mi;
 	struct searcher *ms;
-	const struct search_result *res;
 	/* `L. 6222-18` is two numbers, as `2019-2026` is: the table that has both comes
 	 * second. */
 	static const struct {
@@ -1316,15 +1314,9 @@ static void test_letters_digits(void **state)
 	};
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(mini_run(ms, mi, cases[i].q, &res), cases[i].total);
-		assert_false(search_result_relaxed(res));
-		assert_null(search_result_suggestion(res));
-		assert_string_equal(search_result_hit(res, 0, NULL, NULL), cases[i].first);
-	}
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_null(search_result_suggestion(mini_expect(ms, mi, cases[i].q, cases[i].total, cases[i].first)));
 	mini_close(ms, mi, corpus, ixdir);
 }
 
@@ -1357,9 +1349,7 @@ static void test_accentless_forms(void **state)
 	const struct search_result *res;
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		uint64_t n[2];
 		for (int k = 0; k < 2; k++) {
@@ -1401,9 +1391,7 @@ static void test_joined_words_and_compound_synonyms(void **state)
 	const struct search_result *res;
 	(void)state;
 
-	mini_index(corpus, ixdir, sizeof(ixdir), files);
-	assert_int_equal(index_open(ixdir, &mi), 0);
-	assert_int_equal(searcher_new(&ms), 0);
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	search_request_init(&req);
 	mini_run(ms, mi, "cyber securite", &res);
 	assert_false(search_result_relaxed(res));

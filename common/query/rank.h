@@ -114,6 +114,16 @@
 #ifndef RANK_RERANK
 #define RANK_RERANK 10
 #endif
+/* Recency, in the second phase (search.c recency()): the newest of the documents
+ * reranked gets this share of its score more, one RANK_RECENCY_YEARS older nothing. A
+ * nudge between versions of a page (the 2025 tariffs before the 2024 ones, a few words
+ * apart), not a sort by date: 1 % is a tenth of what a word in the title adds. */
+#ifndef RANK_RECENCY
+#define RANK_RECENCY 0.01
+#endif
+#ifndef RANK_RECENCY_YEARS
+#define RANK_RECENCY_YEARS 3
+#endif
 
 /* The bulk path seeks a word's list candidate by candidate, rather than merging the
  * blocks they fall in, when the list has more than this many documents per live

@@ -46,6 +46,7 @@ struct cand {
 	double prox;  /* proximity bonus, if has_prox */
 	int has_prox;
 	int reranked; /* score includes prox: among the RANK_RERANK best of the first phase */
+	double recent; /* the recency bonus the score includes (rerank), 0 without */
 	int32_t date;
 	uint32_t seg, doc;
 	uint64_t body_slots; /* query words found in its body, for the snippet */
@@ -834,6 +835,7 @@ static int consider(struct run *r, struct seg_pass *sp, uint32_t doc, int32_t da
 	c.prox = 0;
 	c.has_prox = 0;
 	c.reranked = 0;
+	c.recent = 0;
 	/* Entering the candidates: its proximity now, while the lists are on it (a second
 	 * phase would seek them back). */
 	if (r->plan->n_slots >= 2 && !would_drop(r, &c)) {
@@ -956,6 +958,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			cd.prox = 0;
 			cd.has_prox = 0;
 			cd.reranked = 0;
+			cd.recent = 0;
 			cd.body_slots = bulk_body_slots(s->bulk, c, ctx->n_slots);
 			heap_push(r, &cd);
 		}
@@ -1045,28 +1048,68 @@ static int seek_mark(struct run *r, struct qiter **root, uint32_t *cur, const st
 	return 1;
 }
 
+/* Days since 0000-03-01 of a YYYYMMDD date (days_from_civil, H. Hinnant). */
+static int64_t date_days(int32_t date)
+{
+	int64_t y = date / 10000, m = date / 100 % 100, d = date % 100;
+
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+}
+
+/*
+ * Recency, in the second phase too: of two documents the words find about as well, the
+ * newer first (this year's tariffs before last year's, which differ by a few words).
+ * The newest dated document of the n reranked gets RANK_RECENCY of its score more, one
+ * RANK_RECENCY_YEARS older or undated nothing, in proportion between.
+ */
+static void recency(struct run *r, uint32_t n)
+{
+	struct cand *h = r->s->heap;
+	int32_t newest = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (h[i].date > newest)
+			newest = h[i].date;
+	if (!newest)
+		return;
+	int64_t now = date_days(newest);
+	for (uint32_t i = 0; i < n; i++) {
+		if (h[i].date <= 0)
+			continue;
+		double age = (double)(now - date_days(h[i].date)) / (365.25 * RANK_RECENCY_YEARS);
+		if (age < 1) {
+			h[i].recent = RANK_RECENCY * h[i].score * (1 - age);
+			h[i].score += h[i].recent;
+		}
+	}
+}
+
 /*
  * The second phase, and the final order of the heap: the best RANK_RERANK of the first
- * phase get their proximity bonus and are reordered; the rest keep the first phase's
- * order after them. The order of every match is thus the same whatever the page asked,
- * so pages never overlap nor skip. The bulk path's candidates are sought back, segment
- * by segment in document order so that each list moves forward only; the iterators
- * computed theirs on the way.
+ * phase get their proximity bonus and their recency, and are reordered; the rest keep the
+ * first phase's order after them. The order of every match is thus the same whatever the
+ * page asked, so pages never overlap nor skip. The bulk path's candidates are sought
+ * back, segment by segment in document order so that each list moves forward only; the
+ * iterators computed theirs on the way. Sorted by date, only proximity, which breaks ties.
  */
 static int rerank(struct run *r)
 {
 	struct qiter *root = NULL;
 	uint32_t cur = UINT32_MAX, m = r->n_heap < RANK_RERANK ? r->n_heap : RANK_RERANK;
-	int rc = 0;
+	int rc = 0, prox = r->plan->n_slots >= 2, recent = r->req->sort == SORT_RELEVANCE;
 
 	/* The first phase's order picks the candidates reranked; when all of them are, the
 	 * order by document below replaces it. */
-	if (r->plan->n_slots < 2 || r->n_heap > m)
+	if (!prox || r->n_heap > m)
 		sort_cands(r, r->n_heap, 0);
-	if (r->plan->n_slots < 2 || m == 0)
+	if (m == 0 || (!prox && !recent))
 		return 0;
-	sort_cands(r, m, 1);
-	for (uint32_t i = 0; i < m && rc >= 0; i++) {
+	if (prox)
+		sort_cands(r, m, 1);
+	for (uint32_t i = 0; prox && i < m && rc >= 0; i++) {
 		struct cand *c = &r->s->heap[i];
 		c->reranked = 1;
 		if (c->has_prox) {
@@ -1083,6 +1126,8 @@ static int rerank(struct run *r)
 	iter_free(root);
 	if (rc < 0)
 		return rc;
+	if (recent)
+		recency(r, m);
 	sort_cands(r, m, 0);
 	return 0;
 }
@@ -1299,7 +1344,7 @@ static double now_ms(void)
 }
 
 /* The --explain line of a hit: its score parts, word by word. */
-static int explain_hit(struct run *r, struct search_hit *h, int with_prox)
+static int explain_hit(struct run *r, struct search_hit *h, int with_prox, double recent)
 {
 	struct searcher *s = r->s;
 	struct qiter *root;
@@ -1328,8 +1373,8 @@ static int explain_hit(struct run *r, struct search_hit *h, int with_prox)
 			if (r->ctx.slot_title_tf[slot])
 				buf_addf(&s->tmp, " (title %u)", r->ctx.slot_title_tf[slot]);
 		}
-		buf_addf(&s->tmp, " = %.3f; title bonus %.3f; proximity %.3f; total %.3f", parts.base, parts.title,
-			 parts.prox, score);
+		buf_addf(&s->tmp, " = %.3f; title bonus %.3f; proximity %.3f; recency %.3f; total %.3f", parts.base,
+			 parts.title, parts.prox, recent, score + recent);
 		if (!s->tmp.err)
 			h->explain = arena_strndup(s->arena, s->tmp.ptr, s->tmp.len);
 	}
@@ -1472,7 +1517,7 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 			if (!(hit->snippet = arena_strndup(s->arena, s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len)))
 				return AS_ENOMEM;
 		}
-		if (req->explain && (rc = explain_hit(&r, hit, c->reranked)) < 0)
+		if (req->explain && (rc = explain_hit(&r, hit, c->reranked, c->recent)) < 0)
 			return rc;
 	}
 	for (int f = 0; f < N_FACETS; f++) {

@@ -1241,6 +1241,55 @@ static void test_type_and_department_words(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* Of two versions of a page that the words find as well, the newer first; the year typed
+ * picks its own; --explain shows the part recency took. */
+static void test_recency(void **state)
+{
+	static const char *const files[] = {
+		"a.md", "---\ntitle: Tarifs des formalités 2024\ndate: 2024-01-10\n---\n\n"
+			"Les tarifs des formalités de la chambre pour l'année 2024 : immatriculation, "
+			"modification, radiation.\n",
+		"b.md", "---\ntitle: Tarifs des formalités 2025\ndate: 2025-01-12\n---\n\n"
+			"Les tarifs des formalités de la chambre pour l'année 2025 : immatriculation, "
+			"modification, radiation, attestation.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-recency-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	double a, b;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	mini_expect(ms, mi, "tarifs formalites", 2, "guides/b.md");
+	mini_expect(ms, mi, "tarifs", 2, "guides/b.md");
+	mini_expect(ms, mi, "tarifs 2024", 1, "guides/a.md");
+	/* A nudge: the older is close behind. */
+	res = mini_expect(ms, mi, "tarifs", 2, "guides/b.md");
+	search_result_hit(res, 0, &a, NULL);
+	search_result_hit(res, 1, &b, NULL);
+	assert_true(b > 0.97 * a);
+	search_request_init(&req);
+	assert_int_equal(search_request_set(&req, "q", "tarifs formalites"), 0);
+	req.explain = 1;
+	assert_int_equal(search_run(ms, mi, &req, &res), 0);
+	struct buf out = BUF_INIT;
+	search_result_json(res, &out);
+	const char *first = strstr(out.ptr, "recency "), *second = first ? strstr(first + 1, "recency ") : NULL;
+	double r0, r1;
+	assert_non_null(second);
+	assert_int_equal(sscanf(first, "recency %lf", &r0), 1);
+	assert_int_equal(sscanf(second, "recency %lf", &r1), 1);
+	/* The newer's 1 % of the rest of its score; a year older, two thirds of that. */
+	search_result_hit(res, 0, &a, NULL);
+	assert_true(fabs(r0 - 0.01 * (a - r0)) < 0.001);
+	assert_true(r1 > 0.5 * r0 && r1 < 0.8 * r0);
+	buf_release(&out);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* A word typed glued that documents write as two or three (`exaequo`, `ex æquo`;
  * `madeinfrance`; `293b`, `293 B`) finds them as their phrase, and the suggestion writes
  * them apart; a word that is in the index is never split (`rendezvous` is written so).
@@ -1610,7 +1659,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

@@ -1241,6 +1241,28 @@ static void test_type_and_department_words(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* Two words side by side in a tag are as close as in a title: the page tagged `grille
+ * tarifaire` before the one whose text says it once in passing. */
+static void test_tag_proximity(void **state)
+{
+	static const char *const files[] = {
+		"a.md", "---\ntitle: Les prix des démarches\ntags: [grille tarifaire, formalités]\n---\n\n"
+			"Immatriculation : 60 euros. Modification : 50 euros. La grille des prix change "
+			"chaque année ; le tarifaire dépend de la démarche.\n",
+		"b.md", "---\ntitle: Formalités assistées\n---\n\n"
+			"Un conseiller vous aide. Consultez la grille tarifaire de l'année pour le prix.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-tagprox-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	mini_expect(ms, mi, "grille tarifaire", 2, "guides/a.md");
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* Of two versions of a page that the words find as well, the newer first; the year typed
  * picks its own; --explain shows the part recency took. */
 static void test_recency(void **state)
@@ -1659,7 +1681,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_tag_proximity), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

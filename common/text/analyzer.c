@@ -1410,7 +1410,7 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 				break;
 			an->pos += n;
 		}
-		if (is_euro(an, an->pos)) {
+		if (p[an->pos] == 0xE2 && is_euro(an, an->pos)) {
 			size_t s = an->pos;
 			an->pos += 3;
 			tok->position = take_position(an);

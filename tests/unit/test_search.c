@@ -1212,14 +1212,15 @@ static void test_ordinal_words(void **state)
 }
 
 /* A document's type and department are words of it, as its tags are: `communiqué` and
- * `93` find the press release of Seine-Saint-Denis whose text says neither. */
+ * `93` find the press release of Seine-Saint-Denis whose text says neither, `guide` and
+ * `31` the guide (its folder's type) of Haute-Garonne whose text says neither. */
 static void test_type_and_department_words(void **state)
 {
 	static const char *const files[] = {
 		"a.md", "---\ntitle: Rentrée des apprentis\ntype: communique\ndepartment: \"93\"\n---\n\n"
 			"Les apprentis de Bobigny font leur rentrée.\n",
 		"b.md", "---\ntitle: Apprentis et employeurs\ndepartment: \"31\"\n---\n\n"
-			"Le guide des apprentis pour les employeurs de Toulouse.\n",
+			"Le livret des apprentis pour les employeurs de Toulouse.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-typewords-XXXXXX", ixdir[512];

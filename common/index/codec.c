@@ -193,6 +193,128 @@ static void unpack_1(const uint8_t *in, size_t n, uint32_t *out)
 	unpack_w(in, n - i, 1, out + i, 0, NULL);
 }
 
+/*
+ * Four values at a time where the CPU has AVX2 (checked at run time: the build targets
+ * plain x86-64): one unaligned 16-byte load, a byte shuffle that gives each lane the four
+ * bytes its value starts in, a shift by each lane's own bit offset, a mask. Eight values
+ * of w bits are w bytes, so the shuffles and shifts of the two groups of four repeat
+ * every w bytes. A value and its bit offset (at most 7) must fit the lane's 32 bits: w up
+ * to 25, which covers document gaps, frequencies and position gaps in practice; wider
+ * blocks stay scalar. With `acc`, the running sums of 1 + gap: a prefix sum across the
+ * four lanes, then the group's last sum carried, in 32 bits, so only when no sum can
+ * pass 2^32 (w <= 24 and a start below 2^31: 128 gaps then stay below 2^31 in total).
+ * The load may read 16 bytes past a group's start: CODEC_SLACK. Same values as the
+ * scalar unpackers, which test_codec checks width by width with codec_use_simd().
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define UNPACK_SIMD_MAX_W 25
+
+/* Per width: each group's byte shuffle and lane shifts, and the second group's byte
+ * offset; filled once, with whether the CPU has AVX2, before main(). */
+static struct unpack_plan {
+	uint8_t shuf[2][16];
+	uint32_t shift[2][4];
+	uint32_t base1;
+} unpack_plans[UNPACK_SIMD_MAX_W + 1];
+static int have_avx2;
+
+__attribute__((constructor)) static void unpack_plans_init(void)
+{
+	for (unsigned w = 2; w <= UNPACK_SIMD_MAX_W; w++) {
+		struct unpack_plan *u = &unpack_plans[w];
+		u->base1 = (4 * w) >> 3;
+		for (unsigned g = 0; g < 2; g++)
+			for (unsigned j = 0; j < 4; j++) {
+				unsigned bit = (4 * g + j) * w - 8 * (g ? u->base1 : 0);
+				for (unsigned k = 0; k < 4; k++)
+					u->shuf[g][4 * j + k] = (uint8_t)((bit >> 3) + k);
+				u->shift[g][j] = bit & 7;
+			}
+	}
+	__builtin_cpu_init();
+	have_avx2 = __builtin_cpu_supports("avx2");
+}
+
+__attribute__((target("avx2"))) static void unpack_avx2(const uint8_t *in, size_t n, unsigned w, uint32_t *out,
+							uint64_t *acc)
+{
+	const struct unpack_plan *u = &unpack_plans[w];
+	const __m128i s0 = _mm_loadu_si128((const __m128i *)u->shuf[0]), s1 = _mm_loadu_si128((const __m128i *)u->shuf[1]);
+	const __m128i h0 = _mm_loadu_si128((const __m128i *)u->shift[0]), h1 = _mm_loadu_si128((const __m128i *)u->shift[1]);
+	const __m128i mask = _mm_set1_epi32((int)((1u << w) - 1)), one = _mm_set1_epi32(1);
+	const size_t base1 = u->base1;
+
+	if (!acc) {
+		for (size_t i = 0; i + 8 <= n; i += 8, in += w, out += 8) {
+			__m128i a = _mm_loadu_si128((const __m128i *)in), b = _mm_loadu_si128((const __m128i *)(in + base1));
+			_mm_storeu_si128((__m128i *)out, _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi8(a, s0), h0), mask));
+			_mm_storeu_si128((__m128i *)(out + 4), _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi8(b, s1), h1), mask));
+		}
+		return;
+	}
+	__m128i run = _mm_set1_epi32((int)(uint32_t)*acc);
+	for (size_t i = 0; i + 8 <= n; i += 8, in += w, out += 8) {
+		__m128i a = _mm_loadu_si128((const __m128i *)in), b = _mm_loadu_si128((const __m128i *)(in + base1));
+		a = _mm_add_epi32(_mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi8(a, s0), h0), mask), one);
+		b = _mm_add_epi32(_mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi8(b, s1), h1), mask), one);
+		a = _mm_add_epi32(a, _mm_slli_si128(a, 4));
+		b = _mm_add_epi32(b, _mm_slli_si128(b, 4));
+		a = _mm_add_epi32(a, _mm_slli_si128(a, 8));
+		b = _mm_add_epi32(b, _mm_slli_si128(b, 8));
+		a = _mm_add_epi32(a, run);
+		b = _mm_add_epi32(b, _mm_shuffle_epi32(a, 0xff));
+		run = _mm_shuffle_epi32(b, 0xff);
+		_mm_storeu_si128((__m128i *)out, a);
+		_mm_storeu_si128((__m128i *)(out + 4), b);
+	}
+	*acc = (uint32_t)_mm_cvtsi128_si32(run);
+}
+
+/* Whether unpack_avx2() takes n values of w bits (and sums from *acc: a list's first
+ * block starts from -1, UINT64_MAX, which the 32-bit lanes wrap back as the scalar sum
+ * does). */
+static inline int unpack_simd_ok(size_t n, unsigned w, const uint64_t *acc)
+{
+	return have_avx2 && n >= 8 && w >= 2 && w <= (acc ? 24u : (unsigned)UNPACK_SIMD_MAX_W) &&
+	       (!acc || *acc < (1ull << 31) || *acc == UINT64_MAX);
+}
+
+void codec_use_simd(int on)
+{
+	__builtin_cpu_init();
+	have_avx2 = on && __builtin_cpu_supports("avx2");
+}
+#else
+static inline int unpack_simd_ok(size_t n, unsigned w, const uint64_t *acc)
+{
+	(void)n, (void)w, (void)acc;
+	return 0;
+}
+
+void codec_use_simd(int on)
+{
+	(void)on;
+}
+static void unpack_avx2(const uint8_t *in, size_t n, unsigned w, uint32_t *out, uint64_t *acc)
+{
+	(void)in, (void)n, (void)w, (void)out, (void)acc;
+}
+#endif
+
+/* n values by unpack_avx2() where it applies (whole groups of eight), the rest scalar. */
+static int unpack_simd(const uint8_t *in, size_t n, unsigned w, uint32_t *out, uint64_t *acc)
+{
+	size_t m = n & ~(size_t)7;
+
+	if (!unpack_simd_ok(n, w, acc))
+		return 0;
+	unpack_avx2(in, m, w, out, acc);
+	if (m < n)
+		unpack_w(in + m / 8 * w, n - m, w, out + m, acc != NULL, acc);
+	return 1;
+}
+
 #define UNPACK_WIDTHS_2_32(sums)                                                             \
 	W(2, sums) W(3, sums) W(4, sums) W(5, sums) W(6, sums) W(7, sums) W(8, sums)          \
 	W(9, sums) W(10, sums) W(11, sums) W(12, sums) W(13, sums) W(14, sums) W(15, sums)    \
@@ -205,6 +327,8 @@ void pack_get(const uint8_t *in, size_t n, unsigned w, uint32_t *out)
 {
 	uint64_t *acc = NULL;
 
+	if (unpack_simd(in, n, w, out, NULL))
+		return;
 	switch (w) {
 	case 0:
 		memset(out, 0, n * sizeof(*out));
@@ -220,6 +344,8 @@ void pack_get(const uint8_t *in, size_t n, unsigned w, uint32_t *out)
 
 static void pack_get_sums(const uint8_t *in, size_t n, unsigned w, uint32_t *out, uint64_t *acc)
 {
+	if (unpack_simd(in, n, w, out, acc))
+		return;
 	switch (w) {
 	case 0:
 		unpack_w(in, n, 0, out, 1, acc);

@@ -17,7 +17,7 @@
 struct buf;
 
 #define CODEC_BLOCK 128 /* integers per packed block */
-#define CODEC_SLACK 8   /* readable bytes a packed decode may need after its data */
+#define CODEC_SLACK 16  /* readable bytes a packed decode may need after its data */
 
 /* Little-endian fixed-width loads and stores, independent of host order and alignment. */
 static inline uint16_t le16(const void *p)
@@ -98,6 +98,10 @@ size_t block_get(const uint8_t *in, size_t len, size_t n, uint32_t *out);
  * the last value, and is left alone on failure. Same readable-bytes contract as
  * block_get (CODEC_SLACK after the packed data). */
 size_t block_get_sums(const uint8_t *in, size_t len, size_t n, uint64_t *acc, uint32_t *out);
+
+/* The unpackers use AVX2 where the CPU has it (codec.c); 0 keeps them scalar, 1 goes
+ * back (tests compare both; the choice is process-wide, not for concurrent use). */
+void codec_use_simd(int on);
 
 /* intgroup(n): floor(n/128) blocks, then n mod 128 varints. */
 void intgroup_put(struct buf *b, const uint32_t *v, size_t n);

@@ -686,31 +686,24 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 		   struct term_info *out)
 {
 	struct term_iter it;
-	uint32_t b;
-	int rc, c;
+	int rc;
 
 	if ((unsigned)dict > DICT_WORDS)
 		return as_error_set(AS_EINVAL, "segment_lookup: bad dictionary");
-	memset(&it, 0, sizeof(it));
 	it.d = &seg->dicts[dict];
 	if (!it.d->n_blocks || !len || len > KEY_MAX)
 		return 1;
-	if ((rc = find_block(it.d, key, len, &b)) < 0)
+	/* A seek: through the samples in memory once they are built (a few entries
+	 * decoded), rather than a search reading a block's first key at each step. */
+	it.block = UINT32_MAX;
+	it.left = 0;
+	it.key_len = 0;
+	if ((rc = term_iter_seek(&it, key, len)) != 0)
 		return rc;
-	if ((rc = iter_load_block(&it, b)) < 0)
-		return rc;
-	while (it.left) {
-		if ((rc = iter_decode(&it)) < 0)
-			return rc;
-		c = key_cmp(it.key, it.key_len, key, len);
-		if (c == 0) {
-			*out = it.info;
-			return 0;
-		}
-		if (c > 0)
-			break;
-	}
-	return 1;
+	if (it.key_len != len || memcmp(it.key, key, len) != 0)
+		return 1;
+	*out = it.info;
+	return 0;
 }
 
 /* ---- Keys in memory ---- */

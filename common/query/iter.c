@@ -1009,16 +1009,24 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		struct postings *p;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			return rc;
+		/* Locals: through b, every store would reload b->n and the arrays. */
+		uint32_t *cd = b->docs, m = 0;
+		uint8_t *alive = b->alive;
+		const unsigned fields = l->fields;
+		const double w = key->w;
 		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
-			for (uint32_t i = at; i < n && b->n < df; i++) {
-				b->docs[b->n] = docs[i];
-				b->alive[b->n] = 1;
-				b->n += bulk_set(&e[b->n], l->fields, key->w, tf, i);
+			if (n - at > df - m)
+				n = at + (uint32_t)(df - m);
+			for (uint32_t i = at; i < n; i++) {
+				cd[m] = docs[i];
+				alive[m] = 1;
+				m += bulk_set(&e[m], fields, w, tf, i);
 			}
-			rc = n ? postings_seek(p, docs[n - 1] + 1) : 1;
+			rc = n > at ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
+		b->n = m;
 		postings_free(p);
 		return rc < 0 ? rc : 0;
 	}

@@ -100,17 +100,22 @@ static void test_pack_widths(void **state)
 {
 	static const size_t counts[] = { 0, 1, 2, 7, 8, 127, 128, 129, 1000 };
 	(void)state;
-	for (unsigned w = 0; w <= 32; w++) {
-		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
-			size_t n = counts[c];
-			uint32_t *v = malloc((n + 1) * sizeof(*v));
-			uint32_t mask = w == 32 ? UINT32_MAX : (w ? (1u << w) - 1 : 0);
-			for (size_t i = 0; i < n; i++)
-				v[i] = (i % 3 == 0) ? mask : rnd32() & mask; /* max width values included */
-			roundtrip_pack(v, n, w);
-			free(v);
+	/* Scalar, then with AVX2 where the CPU has it: both must give the values back. */
+	for (int simd = 0; simd < 2; simd++) {
+		codec_use_simd(simd);
+		for (unsigned w = 0; w <= 32; w++) {
+			for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+				size_t n = counts[c];
+				uint32_t *v = malloc((n + 1) * sizeof(*v));
+				uint32_t mask = w == 32 ? UINT32_MAX : (w ? (1u << w) - 1 : 0);
+				for (size_t i = 0; i < n; i++)
+					v[i] = (i % 3 == 0) ? mask : rnd32() & mask; /* max width values included */
+				roundtrip_pack(v, n, w);
+				free(v);
+			}
 		}
 	}
+	codec_use_simd(1);
 }
 
 static void roundtrip_intgroup(const uint32_t *v, size_t n)
@@ -180,33 +185,39 @@ static void test_block_garbage(void **state)
 }
 
 /* block_get_sums: the same bytes as block_get, as running sums (start + 1 + gap each),
- * for every width, from a start of -1 (wrapping back) and from a large one. */
+ * for every width, from a start of -1 (wrapping back), a small one and a large one,
+ * scalar and with AVX2 where the CPU has it. */
 static void test_block_sums(void **state)
 {
+	static const uint64_t starts[] = { UINT64_MAX, 1000, (1u << 31) - 1, 3000000000u };
 	uint32_t v[CODEC_BLOCK], out[CODEC_BLOCK];
 	(void)state;
-	for (unsigned w = 0; w <= 32; w++) {
-		for (int from_large = 0; from_large < 2; from_large++) {
-			struct buf b = BUF_INIT;
-			uint32_t mask = w == 32 ? UINT32_MAX : (w ? (1u << w) - 1 : 0);
-			uint64_t start = from_large ? 3000000000u : UINT64_MAX, acc = start, want = start;
-			uint8_t *c;
-			for (size_t i = 0; i < CODEC_BLOCK; i++)
-				v[i] = (i % 3 == 0) ? mask : rnd32() & mask;
-			block_put(&b, v, CODEC_BLOCK);
-			c = padded(b.ptr, b.len);
-			assert_int_equal(block_get_sums(c, b.len, CODEC_BLOCK, &acc, out), b.len);
-			for (size_t i = 0; i < CODEC_BLOCK; i++) {
-				want += 1 + (uint64_t)v[i];
-				assert_int_equal(out[i], (uint32_t)want);
+	for (int simd = 0; simd < 2; simd++) {
+		codec_use_simd(simd);
+		for (unsigned w = 0; w <= 32; w++) {
+			for (size_t si = 0; si < sizeof(starts) / sizeof(starts[0]); si++) {
+				struct buf b = BUF_INIT;
+				uint32_t mask = w == 32 ? UINT32_MAX : (w ? (1u << w) - 1 : 0);
+				uint64_t start = starts[si], acc = start, want = start;
+				uint8_t *c;
+				for (size_t i = 0; i < CODEC_BLOCK; i++)
+					v[i] = (i % 3 == 0) ? mask : rnd32() & mask;
+				block_put(&b, v, CODEC_BLOCK);
+				c = padded(b.ptr, b.len);
+				assert_int_equal(block_get_sums(c, b.len, CODEC_BLOCK, &acc, out), b.len);
+				for (size_t i = 0; i < CODEC_BLOCK; i++) {
+					want += 1 + (uint64_t)v[i];
+					assert_int_equal(out[i], (uint32_t)want);
+				}
+				assert_true(acc == want);
+				/* truncated: a clean failure */
+				assert_int_equal(block_get_sums(c, b.len - 1, CODEC_BLOCK, &acc, out), 0);
+				free(c);
+				buf_release(&b);
 			}
-			assert_true(acc == want);
-			/* truncated: a clean failure */
-			assert_int_equal(block_get_sums(c, b.len - 1, CODEC_BLOCK, &acc, out), 0);
-			free(c);
-			buf_release(&b);
 		}
 	}
+	codec_use_simd(1);
 }
 
 int main(void)

@@ -1517,8 +1517,9 @@ int analyzer_next(struct analyzer *an, struct token *tok)
 		/* `d art`, `l avion`: an elided article typed without its apostrophe (a phone,
 		 * a hurried visitor) takes no position, as `d'art` does not, so that the phrase
 		 * "métiers d art" finds "métiers d'art". Only the elisions that are stop words:
-		 * `jusqu` alone stays a word. */
-		if (w.end == w.first_end && w.end - w.start <= 2 && is_elision(an->text + w.start, w.end - w.start)) {
+		 * `jusqu` alone stays a word; so does a prefix (`t*`: every word in t). */
+		if (w.end == w.first_end && w.end - w.start <= 2 && is_elision(an->text + w.start, w.end - w.start) &&
+		    !(an->mode == ANALYZER_QUERY && w.end < an->len && an->text[w.end] == '*')) {
 			char lc[2];
 			for (size_t k = 0; k < w.end - w.start; k++)
 				lc[k] = (char)(an->text[w.start + k] | 0x20); /* ASCII letters: is_elision() said so */

@@ -61,6 +61,7 @@ struct leaf_iter {
 	struct postings **p;
 	uint32_t *cur;            /* each key's current document, QITER_END when exhausted */
 	double *w;                /* each key's weight */
+	uint32_t *tw;             /* each key's leaf_key.title: 0 for another word's accents */
 	unsigned mask;            /* fields that count */
 	int masked;               /* mask is not every field: a match needs tf > 0 in it */
 	double norm_a[N_FIELDS];  /* 1 - B_f */
@@ -194,6 +195,7 @@ static inline void leaf_freqs(struct leaf_iter *li, struct score_ctx *ctx, doubl
 			wtf[f] += li->w[k] * raw[f];
 			sum[f] += raw[f];
 		}
+		sum[FIELD_TITLE] -= raw[FIELD_TITLE] * (1 - li->tw[k]);
 	}
 	int slot = li->leaf->slot;
 	if (slot >= 0 && (uint32_t)slot < ctx->n_slots && !ctx->slot_iter[slot])
@@ -222,7 +224,7 @@ static void leaf_mark(struct qiter *it, struct score_ctx *ctx)
 		if (li->cur[k] != it->doc)
 			continue;
 		postings_freqs(li->p[k], raw);
-		title += raw[FIELD_TITLE];
+		title += raw[FIELD_TITLE] * li->tw[k];
 	}
 	if (!ctx->slot_iter[slot])
 		ctx->slot_iter[slot] = li;
@@ -260,7 +262,7 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint
 		if (bl < *last)
 			*last = bl;
 		postings_block_max(li->p[k], mtf, mlen);
-		if (mtf[FIELD_TITLE] && (li->mask & (1u << FIELD_TITLE)) && li->leaf->slot >= 0)
+		if (mtf[FIELD_TITLE] && li->tw[k] && (li->mask & (1u << FIELD_TITLE)) && li->leaf->slot >= 0)
 			*title_slots |= 1ull << (li->leaf->slot & 63);
 		for (int f = 0; f < N_FIELDS; f++)
 			if ((li->mask & (1u << f)) && mtf[f] > 0) {
@@ -268,7 +270,7 @@ static double leaf_bound(struct qiter *it, uint32_t target, uint32_t *last, uint
 				li->bmax[f] += li->w[k] * mtf[f];
 			}
 		if (li->mask & (1u << FIELD_TITLE))
-			li->btitle += mtf[FIELD_TITLE];
+			li->btitle += mtf[FIELD_TITLE] * li->tw[k];
 	}
 	if (*last < target)
 		*last = target;
@@ -356,7 +358,8 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 {
 	const struct segment *seg = index_segment(idx, s);
 	uint32_t n = l->seg_n_keys[s];
-	struct leaf_iter *li = as_calloc(1, sizeof(*li) + n * (sizeof(struct postings *) + sizeof(uint32_t) + sizeof(double)));
+	struct leaf_iter *li =
+		as_calloc(1, sizeof(*li) + n * (sizeof(struct postings *) + 2 * sizeof(uint32_t) + sizeof(double)));
 	int rc;
 
 	if (!li)
@@ -366,6 +369,7 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 	li->w = (double *)(li + 1);
 	li->p = (struct postings **)(li->w + n);
 	li->cur = (uint32_t *)(li->p + n);
+	li->tw = li->cur + n;
 	li->mask = l->fields;
 	li->masked = (l->fields & ((1u << N_FIELDS) - 1)) != (1u << N_FIELDS) - 1;
 	for (int f = 0; f < N_FIELDS; f++) {
@@ -379,6 +383,7 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 			return rc;
 		}
 		li->w[li->n] = key->w;
+		li->tw[li->n] = key->title;
 		li->cur[li->n] = 0;
 		li->n++;
 	}
@@ -815,29 +820,32 @@ static inline int bulk_passes(unsigned fields, uint32_t t, uint32_t g, uint32_t 
 	       ((fields & (1u << FIELD_BODY)) && d);
 }
 
-/* Adds a posting to an entry: what leaf_score() sums; returns whether it passes. */
-static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, const uint32_t *tf[N_FIELDS], uint32_t i)
+/* Adds a posting to an entry: what leaf_score() sums (title occurrences times tw,
+ * leaf_key.title); returns whether it passes. */
+static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, uint32_t tw, const uint32_t *tf[N_FIELDS],
+			   uint32_t i)
 {
 	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
 
 	e->wtf[FIELD_TITLE] += w * t;
 	e->wtf[FIELD_TAGS] += w * g;
 	e->wtf[FIELD_BODY] += w * d;
-	e->title += t;
+	e->title += t * tw;
 	e->body += d;
 	return bulk_passes(fields, t, g, d);
 }
 
 /* bulk_add() to a zeroed entry, without reading it: a word's only key. 0 + x is x,
  * so the entry holds the same values. */
-static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, const uint32_t *tf[N_FIELDS], uint32_t i)
+static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, uint32_t tw, const uint32_t *tf[N_FIELDS],
+			   uint32_t i)
 {
 	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
 
 	e->wtf[FIELD_TITLE] = w * t;
 	e->wtf[FIELD_TAGS] = w * g;
 	e->wtf[FIELD_BODY] = w * d;
-	e->title = t;
+	e->title = t * tw;
 	e->body = d;
 	return bulk_passes(fields, t, g, d);
 }
@@ -849,9 +857,9 @@ static inline int post_fold(struct bulk_entry *x, int first, const struct leaf *
 {
 	uint32_t v[N_FIELDS] = { t->tf[0], t->tf[1], t->tf[2] };
 	const uint32_t *tf[N_FIELDS] = { &v[0], &v[1], &v[2] };
-	double w = l->seg_keys[s][t->key].w;
+	const struct leaf_key *k = &l->seg_keys[s][t->key];
 
-	return first ? bulk_set(x, l->fields, w, tf, 0) : bulk_add(x, l->fields, w, tf, 0);
+	return first ? bulk_set(x, l->fields, k->w, k->title, tf, 0) : bulk_add(x, l->fields, k->w, k->title, tf, 0);
 }
 
 /* A posting to merge: document, word, key and frequencies. */
@@ -1014,6 +1022,7 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		uint8_t *alive = b->alive;
 		const unsigned fields = l->fields;
 		const double w = key->w;
+		const uint32_t tw = key->title;
 		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
 			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
@@ -1022,7 +1031,7 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 			for (uint32_t i = at; i < n; i++) {
 				cd[m] = docs[i];
 				alive[m] = 1;
-				m += bulk_set(&e[m], fields, w, tf, i);
+				m += bulk_set(&e[m], fields, w, tw, tf, i);
 			}
 			rc = n > at ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
@@ -1148,7 +1157,8 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 				if (docs[i] != cdocs[c])
 					continue;
 				struct bulk_entry *x = e ? e + c : &scratch;
-				if (one ? bulk_set(x, l->fields, key->w, tf, i) : bulk_add(x, l->fields, key->w, tf, i))
+				if (one ? bulk_set(x, l->fields, key->w, key->title, tf, i)
+					: bulk_add(x, l->fields, key->w, key->title, tf, i))
 					hit[c] = 1;
 			}
 			postings_free(p);
@@ -1177,8 +1187,8 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 			}
 			for (uint32_t j = 0; j < nm; j++) {
 				struct bulk_entry *x = e ? e + mc[j] : &scratch;
-				hit[mc[j]] |= (uint8_t)(one ? bulk_set(x, l->fields, key->w, tf, mi[j])
-							  : bulk_add(x, l->fields, key->w, tf, mi[j]));
+				hit[mc[j]] |= (uint8_t)(one ? bulk_set(x, l->fields, key->w, key->title, tf, mi[j])
+							  : bulk_add(x, l->fields, key->w, key->title, tf, mi[j]));
 			}
 			c = cand_after(cdocs, c, cn, docs[n - 1]);
 		}

@@ -982,6 +982,7 @@ static void resolve_terms(struct builder *b, struct leaf *l, uint32_t from)
 				nk[n].info = *info;
 				nk[n].term = t;
 				nk[n].exact = exact;
+				nk[n].title = 1;
 				nk[n].key = dup(b, k, kl);
 				nk[n].key_len = kl;
 				l->seg_n_keys[s] = n + 1;
@@ -1813,8 +1814,62 @@ static int accents_of(const struct leaf *l, const struct leaf_term *t, const str
 		       t->word ? strlen(t->word) : l->word_len, &fl) == 1;
 }
 
-static void set_weights(struct plan *p, struct leaf *l)
+/*
+ * Whether the accented part e[0..el) of a key of the word w[0..wl), typed without
+ * accents, belongs only to words derived from its stem, not to w's inflections: the
+ * stem `chat 0x01 chât` folds to w = `chat`, but the word dictionary's words written
+ * `chât...` are `châtiment` alone, which ends 5 letters past what it shares with `chat`;
+ * `boulangeries` and `boulangère` (the stem `boulanger 0x01 boulangèr`) end at most 3
+ * letters past theirs, an inflection (FRENCH.md 5). 1 when words written so were found
+ * and none is so close; 0 when one is, or none was found (nothing known).
+ */
+#define INFLECTION_MAX_TAIL 3
+#define DERIVED_MAX_SCAN 256
+
+static int derived_only(struct builder *b, const char *w, size_t wl, const char *e, size_t el)
 {
+	struct buf fe = BUF_INIT;
+	int found = 0, close = 0;
+
+	if (analyzer_fold(e, el, &fe) < 0 || fe.err) {
+		buf_release(&fe);
+		b->rc = AS_ENOMEM;
+		return 0;
+	}
+	for (uint32_t s = 0; s < index_n_segments(b->idx) && !close && !b->rc; s++) {
+		struct term_iter *it;
+		uint32_t scanned = 0;
+		int rc;
+		if ((rc = term_iter_new(index_segment(b->idx, s), DICT_WORDS, &it)) < 0) {
+			b->rc = rc;
+			break;
+		}
+		for (rc = term_iter_seek(it, fe.ptr, fe.len); rc == 0 && !close && scanned++ < DERIVED_MAX_SCAN;
+		     rc = term_iter_next(it)) {
+			size_t kl;
+			const char *k = term_iter_key(it, &kl), *sep = memchr(k, 0x01, kl);
+			if (kl < fe.len || memcmp(k, fe.ptr, fe.len) != 0)
+				break;
+			/* `word 0x01 form`: a word written with accents; is it written e...? */
+			if (!sep || (size_t)(k + kl - sep - 1) < el || memcmp(sep + 1, e, el) != 0)
+				continue;
+			size_t w2 = (size_t)(sep - k), cp = 0;
+			while (cp < wl && cp < w2 && w[cp] == k[cp])
+				cp++;
+			found = 1;
+			close = wl - cp <= INFLECTION_MAX_TAIL && w2 - cp <= INFLECTION_MAX_TAIL;
+		}
+		if (rc < 0)
+			b->rc = rc;
+		term_iter_free(it);
+	}
+	buf_release(&fe);
+	return found && !close;
+}
+
+static void set_weights(struct builder *b, struct leaf *l)
+{
+	struct plan *p = b->plan;
 	uint64_t df = 0;
 
 	/* A leaf's df: its most frequent term's (accent variants of one term add up).
@@ -1828,11 +1883,21 @@ static void set_weights(struct plan *p, struct leaf *l)
 			struct leaf_key *k = &l->seg_keys[s][i];
 			const struct leaf_term *t = &l->terms[k->term];
 			double w = t->w;
+			int accented = k->key_len > t->term_len + 1 && k->key[t->term_len] == 0x01;
+			int same = !k->exact && accents_of(l, t, k), other = 0;
+			if (same && t->df_exact > 0 && !t->accent_typed) {
+				const char *word = t->word ? t->word : l->word;
+				other = derived_only(b, word, t->word ? strlen(t->word) : l->word_len, k->key + t->term_len + 1,
+						     k->key_len - t->term_len - 1);
+			}
 			/* Prefer the query's exact accented form when it is a real word (rank.h);
-			 * typed without accents, the word with its accents is no other word. */
-			if (!k->exact && t->df_exact > 0 && (t->accent_typed || !accents_of(l, t, k)) &&
-			    (t->accent_typed || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all)) {
+			 * typed without accents, the word with its accents is no other word, unless
+			 * only words derived from the stem are written so (`châtiment` for `chat`).
+			 * Another word's accents in a title are no title match. */
+			if (!k->exact && t->df_exact > 0 && (t->accent_typed || !same || other) &&
+			    (t->accent_typed || other || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all)) {
 				w *= RANK_W_VARIANT;
+				k->title = !accented;
 			} else if (!k->exact && t->df_exact == 0) {
 				/* No form as typed: the most frequent variant is the likelier intent. */
 				uint64_t v = variant_df(l, p, k->key, k->key_len), best = 0;
@@ -1927,8 +1992,10 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 		term_iter_free(b.iters[i]);
 	if (b.rc)
 		return b.rc;
-	for (uint32_t i = 0; i < p->n_leaves; i++)
-		set_weights(p, p->leaves[i]);
+	for (uint32_t i = 0; i < p->n_leaves && !b.rc; i++)
+		set_weights(&b, p->leaves[i]);
+	if (b.rc)
+		return b.rc;
 	if (!(p->slot_idf = arena_calloc(arena, p->n_slots + 1, sizeof(double))))
 		return AS_ENOMEM;
 	for (uint32_t i = 0; i < p->n_leaves; i++) {

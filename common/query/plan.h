@@ -45,6 +45,8 @@ struct leaf_key {
 	double w;         /* term weight x accent weight */
 	uint32_t term;    /* index in leaf->terms */
 	int exact;        /* the key's accented form is the query's */
+	uint32_t title;   /* 1, or 0 for another word's accents (`châtiment` for `chat`): its
+			   * occurrences in a title are no title match */
 	const char *key;  /* for --explain */
 	size_t key_len;
 };

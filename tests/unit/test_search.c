@@ -1024,6 +1024,54 @@ static void test_accent_in_ending(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* `chat` and `châtiment` share Snowball's stem `chat` (FRENCH.md 3): typed without
+ * accents, `chat` is the cat, whose title matches; `châtiment` is another word, derived
+ * from the stem, and its title is no title match for `chat`. `chatiment` and the
+ * accented `pêche` and `péché` each find their own word first. An inflection with
+ * accents is no other word: for `boulangeries`, `boulangère` in a title is a title match. */
+static void test_other_word_accents(void **state)
+{
+	static const char *const files[] = {
+		"chat.txt", "Le chat du boulanger\n\nUn chat dort sur le comptoir.\n",
+		"chatiment.txt", "Le châtiment\n\nUn châtiment exemplaire fut prononcé.\n",
+		"peche.txt", "La pêche artisanale\n\nLa pêche artisanale est un métier de tradition.\n",
+		"peche2.txt", "Réflexion sur le péché\n\nLe péché originel est un thème ancien.\n",
+		"fiche.txt", "Boulanger, boulangère\n\nLa fiche du métier.\n",
+		"fete.txt", "Fête des boulangers\n\nLes boulangeries ouvrent leurs portes, boulangeries de quartier.\n",
+		NULL,
+	};
+	static const char *const cases[][2] = { { "chat", "guides/chat.txt" },
+						 { "chatiment", "guides/chatiment.txt" },
+						 { "châtiment", "guides/chatiment.txt" },
+						 { "pêche", "guides/peche.txt" },
+						 { "péché", "guides/peche2.txt" } };
+	char corpus[] = "/tmp/artisearch-otherword-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	double first, second;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		res = mini_expect(ms, mi, cases[i][0], 2, cases[i][1]);
+		search_result_hit(res, 0, &first, NULL);
+		search_result_hit(res, 1, &second, NULL);
+		/* `chatiment` typed without its accent may be the stem's other words too: first
+		 * by its title; the others by far. */
+		if (!(first > (strcmp(cases[i][0], "chatiment") ? 1.5 : 1.0) * second))
+			fail_msg("[%s]: %.3f then %.3f: the other word too close", cases[i][0], first, second);
+	}
+	/* The fiche's title says `boulangère`, an inflection of the stem: a title match as
+	 * `boulangers` is the other page's (without it, the fiche would score far lower). */
+	assert_int_equal(mini_run(ms, mi, "boulangeries", &res), 2);
+	search_result_hit(res, 0, &first, NULL);
+	search_result_hit(res, 1, &second, NULL);
+	if (!(second > 0.8 * first))
+		fail_msg("[boulangeries]: %.3f then %.3f: an inflection's title lost", first, second);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* A word whose stem matches but that is nowhere as typed is corrected when a word an edit
  * away is far commoner: `transmision` has the stem of a single `transmise`. */
 static void test_typo_of_a_rare_stem(void **state)
@@ -1690,6 +1738,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
+		cmocka_unit_test(test_other_word_accents),
 		cmocka_unit_test(test_camel_case_names),
 		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_tag_proximity), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),

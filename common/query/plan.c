@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "common/query/limits.h"
 #include "common/query/parse.h"
 #include "common/query/rank.h"
@@ -1280,7 +1282,7 @@ static int unelide(struct builder *b, struct leaf *l)
 	if (l->n_terms == from)
 		return 0;
 	resolve_terms(b, l, from);
-	const char *rest = plan_accent(b->idx, b->an, b->arena, w + 1, l->word_len - 1);
+	const char *rest = plan_accent(b->idx, b->an, b->arena, w + 1, l->word_len - 1, NULL, 0);
 	size_t rl = rest ? strlen(rest) : 0;
 	char *fix = rest ? arena_alloc(b->arena, rl + 3) : NULL;
 	if (!fix) {
@@ -1672,7 +1674,7 @@ static void split_glued(struct builder *b, struct pnode **np)
 	/* The suggestion writes the words as the documents do (`ex æquo`). */
 	struct buf fix = BUF_INIT;
 	for (size_t i = 0; i <= nc; i++) {
-		const char *f = plan_accent(b->idx, b->an, b->arena, w + at[i], at[i + 1] - at[i]);
+		const char *f = plan_accent(b->idx, b->an, b->arena, w + at[i], at[i + 1] - at[i], NULL, 0);
 		if (!f) {
 			b->rc = AS_ENOMEM;
 			break;
@@ -1688,8 +1690,38 @@ static void split_glued(struct builder *b, struct pnode **np)
 		*np = ph;
 }
 
+/*
+ * How many of the accented letters of `typed` (its characters beyond ASCII, in lower
+ * case), from the first, the written form f[0..fl) has in the same order: `pêchr` has 1
+ * with `pêche`, 0 with `péché`; 0 for a word typed without accents.
+ */
+static size_t accents_agree(const char *f, size_t fl, const char *typed, size_t tl)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	for (;;) {
+		utf8proc_int32_t a = -1, b = -1;
+		utf8proc_ssize_t k;
+		while (i < tl && (unsigned char)typed[i] < 0x80)
+			i++;
+		while (j < fl && (unsigned char)f[j] < 0x80)
+			j++;
+		if (i >= tl || j >= fl)
+			return n;
+		if ((k = utf8proc_iterate((const utf8proc_uint8_t *)typed + i, (utf8proc_ssize_t)(tl - i), &a)) <= 0)
+			return n;
+		i += (size_t)k;
+		if ((k = utf8proc_iterate((const utf8proc_uint8_t *)f + j, (utf8proc_ssize_t)(fl - j), &b)) <= 0)
+			return n;
+		j += (size_t)k;
+		if (utf8proc_tolower(a) != utf8proc_tolower(b))
+			return n;
+		n++;
+	}
+}
+
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
-			size_t len)
+			size_t len, const char *typed, size_t typed_len)
 {
 	struct variant v[8];
 	uint64_t plain = 0;
@@ -1699,10 +1731,20 @@ const char *plan_accent(const struct index *idx, struct analyzer *an, struct are
 	int rc, n = 0, nv;
 
 	/* The form most documents of the word write, if at least half of them do: the
-	 * word dictionary's `word 0x01 form` keys (FORMAT.md "Dictionaries"). */
+	 * word dictionary's `word 0x01 form` keys (FORMAT.md "Dictionaries"). Typed with
+	 * accents, the form that has them, whatever its share (`pêchr` is `pêche`, though
+	 * `péché` is as common). */
 	if ((nv = key_variants(idx, DICT_WORDS, word, len, v, &plain)) < 0)
 		return NULL;
 	int best = -1;
+	size_t agree = 0;
+	for (int i = 0; typed && i < nv; i++) {
+		size_t a = accents_agree(v[i].s, v[i].len, typed, typed_len);
+		if (a > agree || (a && a == agree && v[i].df > v[best].df))
+			best = i, agree = a;
+	}
+	if (best >= 0)
+		return arena_strndup(arena, v[best].s, v[best].len);
 	for (int i = 0; i < nv; i++)
 		if (best < 0 || v[i].df > v[best].df)
 			best = i;
@@ -1769,7 +1811,8 @@ static void make_suggestion(struct builder *b)
 		if (!next)
 			break;
 		size_t off = (size_t)(next->surface - b->q);
-		const char *fix = plan_accent(b->idx, b->an, b->arena, next->correction, strlen(next->correction));
+		const char *fix = plan_accent(b->idx, b->an, b->arena, next->correction, strlen(next->correction),
+					      next->surface, next->surface_len);
 		if (!fix) {
 			b->rc = AS_ENOMEM;
 			break;

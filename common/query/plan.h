@@ -145,10 +145,12 @@ int plan_complete_typo(const struct index *idx, struct arena *arena, const char 
  * form most of its documents have (the term dictionary's `stem 0x01 exact` keys, the
  * word as written up to its last accent) in place of its beginning, so that a visitor
  * reads `numérique`, not `numerique`. The word itself (in arena) when its stem has no
- * accented form or most documents write it without; NULL on allocation failure.
+ * accented form or most documents write it without; NULL on allocation failure. With
+ * `typed` (what the visitor typed for it, or NULL), a form with the accents typed is
+ * preferred to a commoner one: `pêchr` is `pêche`, not `péché`.
  */
 const char *plan_accent(const struct index *idx, struct analyzer *an, struct arena *arena, const char *word,
-			size_t len);
+			size_t len, const char *typed, size_t typed_len);
 
 /* BM25 idf of a document frequency among n_docs. */
 double plan_idf(uint64_t df, uint64_t n_docs);

@@ -1985,7 +1985,7 @@ int search_suggest_json(struct searcher *s, const struct index *idx, const char 
 	buf_addstr(out, ", \"suggestions\": [");
 	for (int i = 0; i < n; i++) {
 		/* Completions come folded from the word dictionary: shown with their accents. */
-		const char *w = plan_accent(idx, s->an, s->arena, c[i].word, c[i].len);
+		const char *w = plan_accent(idx, s->an, s->arena, c[i].word, c[i].len, q + start, len - start);
 		if (!w)
 			return AS_ENOMEM;
 		buf_addstr(out, i ? ", \"" : "\"");

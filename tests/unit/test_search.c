@@ -1027,7 +1027,8 @@ static void test_accent_in_ending(void **state)
 /* `chat` and `châtiment` share Snowball's stem `chat` (FRENCH.md 3): typed without
  * accents, `chat` is the cat, whose title matches; `châtiment` is another word, derived
  * from the stem, and its title is no title match for `chat`. `chatiment` and the
- * accented `pêche` and `péché` each find their own word first. An inflection with
+ * accented `pêche` and `péché` each find their own word first, and are corrected and
+ * completed into the one whose accents were typed. An inflection with
  * accents is no other word: for `boulangeries`, `boulangère` in a title is a title match. */
 static void test_other_word_accents(void **state)
 {
@@ -1062,6 +1063,17 @@ static void test_other_word_accents(void **state)
 		if (!(first > (strcmp(cases[i][0], "chatiment") ? 1.5 : 1.0) * second))
 			fail_msg("[%s]: %.3f then %.3f: the other word too close", cases[i][0], first, second);
 	}
+	/* A correction, a completion, written with the accents typed: `pêche`, as common as
+	 * `péché` (which sorts first), for `pêchr` and `pêch`; `péché` for `péch`. */
+	assert_int_equal(mini_run(ms, mi, "pêchr", &res), 2);
+	assert_string_equal(search_result_suggestion(res), "pêche");
+	struct buf out = BUF_INIT;
+	assert_int_equal(search_suggest_json(ms, mi, "pêch", 5, &out), 0);
+	assert_non_null(strstr(out.ptr, "[\"pêche\"]"));
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(ms, mi, "péch", 5, &out), 0);
+	assert_non_null(strstr(out.ptr, "[\"péché\"]"));
+	buf_release(&out);
 	/* The fiche's title says `boulangère`, an inflection of the stem: a title match as
 	 * `boulangers` is the other page's (without it, the fiche would score far lower). */
 	assert_int_equal(mini_run(ms, mi, "boulangeries", &res), 2);

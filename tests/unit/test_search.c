@@ -1280,7 +1280,7 @@ static void test_ordinal_words(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
-/* A document's type and department are words of it, as its tags are: `communiqué` and
+/* A document's type and department are terms of it, as its tags are: `communiqué` and
  * `93` find the press release of Seine-Saint-Denis whose text says neither, `guide` and
  * `31` the guide (its folder's type) of Haute-Garonne whose text says neither. */
 static void test_type_and_department_words(void **state)
@@ -1308,6 +1308,15 @@ static void test_type_and_department_words(void **state)
 		mini_expect(ms, mi, cases[i][0], 1, cases[i][1]);
 	/* Without them, both. */
 	assert_int_equal(mini_run(ms, mi, "apprentis", &res), 2);
+	/* They are no words the documents write: no completion offers `communique` (as
+	 * folded, no document writes it), nor 93. */
+	struct buf out = BUF_INIT;
+	assert_int_equal(search_suggest_json(ms, mi, "commun", 5, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"suggestions\": []"));
+	buf_reset(&out);
+	assert_int_equal(search_suggest_json(ms, mi, "9", 5, &out), 0);
+	assert_non_null(strstr(out.ptr, "\"suggestions\": []"));
+	buf_release(&out);
 	mini_close(ms, mi, corpus, ixdir);
 }
 

@@ -34,9 +34,10 @@
 /* Synonym alternatives added to one query word. */
 #define SYNONYM_MAX_EXPANSIONS 8
 
-/* Hits per page, and how deep pagination may go (page * limit). */
+/* Hits per page, and how deep pagination may go (page * limit; as deep as Elasticsearch's
+ * default result window: every result of a common word of a large index can be paged to). */
 #define SEARCH_MAX_LIMIT 100
-#define SEARCH_MAX_DEPTH 1000
+#define SEARCH_MAX_DEPTH 10000
 /* Distinct values counted per facet (the rest are dropped, least frequent first). */
 #define FACET_MAX_VALUES 64
 /* Bytes of a stored body scanned for a snippet from its start (no span, search.c). */

@@ -90,11 +90,13 @@ says "sort: ' ' is neither"
 # ---- Errors that name the parameter, in words ---------------------------------------------
 agree 400 'q=cfa&from=2025-01-01&to=2024-12-31' --from 2025-01-01 --to 2024-12-31 cfa
 says "from: 2025-01-01 is after to: 2024-12-31"
-agree 400 'q=cfa&page=101' --page 101 cfa
-says "page: 101 $(u c397) limit 10 goes past the 1000th result, the deepest served (the last page is 100)"
-agree 400 'q=cfa&page=11&limit=100' --page 11 --limit 100 cfa
-says "page: 11 $(u c397) limit 100 goes past the 1000th result"
-agree 200 'q=cfa&page=10&limit=100' --page 10 --limit 100 cfa
+agree 400 'q=cfa&page=1001' --page 1001 cfa
+says "page: 1001 $(u c397) limit 10 goes past the 10000th result, the deepest served (the last page is 1000)"
+agree 400 'q=cfa&page=101&limit=100' --page 101 --limit 100 cfa
+says "page: 101 $(u c397) limit 100 goes past the 10000th result"
+agree 200 'q=cfa&page=100&limit=100' --page 100 --limit 100 cfa
+agree 400 'q=cfa&page=10001' --page 10001 cfa
+says "page: '10001' is not a whole number from 1 to 10000"
 
 # ---- A folder without an index: the message names it ---------------------------------------
 mkdir "$TMPDIR/empty"

@@ -1234,6 +1234,28 @@ static void correct(struct builder *b, struct leaf *l)
 				return;
 			}
 		}
+	/* None near: the word in the other number, as Snowball matches plurals, once its
+	 * typo is corrected (`lutier` where the documents write `luthiers` alone, two edits
+	 * away). The same number of edits from the word with a final s or x, or without. */
+	char other[TYPO_MAX_WORD + 2];
+	size_t ol = 0;
+	if (tc.n == 0 && l->word_len > 1) {
+		if (l->word[l->word_len - 1] == 's' || l->word[l->word_len - 1] == 'x') {
+			memcpy(other, l->word, ol = l->word_len - 1);
+		} else {
+			memcpy(other, l->word, l->word_len);
+			other[l->word_len] = 's';
+			ol = l->word_len + 1;
+		}
+	}
+	for (unsigned e = 1; ol && e <= typo_max_edits(other, ol) && tc.n == 0; e++)
+		for (uint32_t s = 0; s < p->n_segments; s++) {
+			int rc = typo_walk(index_segment(b->idx, s), other, ol, e, on_typo, &tc);
+			if (rc < 0) {
+				b->rc = rc;
+				return;
+			}
+		}
 	if (tc.n == 0)
 		return;
 	qsort(tc.c, tc.n, sizeof(tc.c[0]), cmp_typo);

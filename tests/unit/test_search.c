@@ -1091,6 +1091,29 @@ static void test_other_word_accents(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* A typo in a word the documents write in the other number only: `lutier` is two edits
+ * from `luthiers`, one from its plural's. */
+static void test_typo_in_other_number(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Salon des métiers d'art\n\nLes luthiers et les ébénistes exposent à Lyon.\n",
+		"b.txt", "Boulangerie\n\nLes boulangers de Lyon ouvrent le dimanche.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-othernumber-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	res = mini_expect(ms, mi, "lutier", 1, "guides/a.txt");
+	assert_string_equal(search_result_suggestion(res), "luthiers");
+	res = mini_expect(ms, mi, "lutiers lyon", 1, "guides/a.txt");
+	assert_string_equal(search_result_suggestion(res), "luthiers lyon");
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* A word whose stem matches but that is nowhere as typed is corrected when a word an edit
  * away is far commoner: `transmision` has the stem of a single `transmise`. */
 static void test_typo_of_a_rare_stem(void **state)
@@ -1767,6 +1790,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_other_word_accents),
+		cmocka_unit_test(test_typo_in_other_number),
 		cmocka_unit_test(test_camel_case_names),
 		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_tag_proximity), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),

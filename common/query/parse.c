@@ -115,6 +115,15 @@ static size_t utf8_cut(const char *q, size_t len)
 	return len;
 }
 
+/* Whether toks[0..n) has the word w[0..len) already. */
+static int repeated(const struct tok *toks, size_t n, const char *w, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (toks[i].kind == T_WORD && toks[i].len == len && memcmp(toks[i].text, w, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int lex(struct parser *p, const char *q, size_t len)
 {
 	size_t i = 0, n = 0, words = 0;
@@ -123,6 +132,7 @@ static int lex(struct parser *p, const char *q, size_t len)
 	p->toks = arena_alloc(p->arena, (len + 1) * sizeof(*p->toks));
 	if (!p->toks)
 		return AS_ENOMEM;
+	int plain = 1; /* no operator so far: words, all ANDed */
 	while (i < len && words < QUERY_MAX_WORDS) {
 		const char *s = q + i;
 		size_t left = len - i, ql;
@@ -133,6 +143,8 @@ static int lex(struct parser *p, const char *q, size_t len)
 			i++;
 			continue;
 		}
+		if (n && p->toks[n - 1].kind != T_WORD)
+			plain = 0;
 		if (*s == '(' || *s == ')') {
 			t->kind = *s == '(' ? T_LPAREN : T_RPAREN;
 			n++, i++;
@@ -212,6 +224,12 @@ static int lex(struct parser *p, const char *q, size_t len)
 		while (k < wl && (s[k] == '*' || s[k] == '-' || s[k] == '+'))
 			k++;
 		if (k == wl)
+			continue;
+		/* A word repeated in a plain list of words is there already: `vente vente` is
+		 * `vente` (the same documents, the word weighed once), and a pasted text does not
+		 * reach the word bound on its repeats. Not a number: `14 66 62 80 80` is digits
+		 * in their order. */
+		if (plain && !all_digits(s, wl) && repeated(p->toks, n, s, wl))
 			continue;
 		t->kind = T_WORD;
 		t->text = s;

@@ -63,6 +63,12 @@ static const struct { const char *q, *want; } cases[] = {
 	{ "NOT boulanger artisan", "(AND (NOT boulanger) artisan)" },
 	{ "a AND b", "(AND a b)" },
 	{ "+a +b", "(AND a b)" },
+	/* A word repeated in a plain list is there once; with operators, as written. */
+	{ "vente vente", "vente" },
+	{ "vente fonds vente commerce vente", "(AND vente fonds commerce)" },
+	{ "Vente vente", "(AND Vente vente)" },
+	{ "a -a", "(AND a (NOT a))" },
+	{ "a OR a", "(OR a a)" },
 	/* Words keep what the analyzer needs: hyphens, elisions, dots, digit groups. */
 	{ "micro-entreprise", "micro-entreprise" },
 	{ "l'apprentissage", "l'apprentissage" },
@@ -167,6 +173,12 @@ static void test_long_query(void **state)
 	assert_int_equal(root->n_kids, QUERY_MAX_WORDS);
 	n += (size_t)snprintf(q + n, sizeof(q) - n, "encore");
 	assert_int_equal(query_parse(q, n, arena, &root), 1);
+	/* Repeats of a word are no words past the bound. */
+	n = 0;
+	for (int w = 0; w < 2 * QUERY_MAX_WORDS; w++)
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "%s ", w % 2 ? "artisanale" : "pêche");
+	assert_int_equal(query_parse(q, n, arena, &root), 0);
+	assert_int_equal(root->n_kids, 2);
 	/* A byte cut inside a UTF-8 character is moved back to its start. */
 	memset(q, 0, sizeof(q));
 	for (n = 0; n + 2 < 5000; n += 2)

@@ -194,9 +194,11 @@ static int lex(struct parser *p, const char *q, size_t len)
 			if (g == 4)
 				j = k;
 		}
-		/* `73 700`: a digit group split by a plain space is one number (DESIGN.md). */
-		for (size_t k; j - i <= 3 && all_digits(s, j - i) && (k = next_group(q, len, j, 3));)
-			j = k;
+		/* `73 700`, `1 250 000`: digit groups split by plain spaces are one number
+		 * (DESIGN.md): a first group of at most three digits, then every group of three. */
+		if (j - i <= 3 && all_digits(s, j - i))
+			for (size_t k; (k = next_group(q, len, j, 3));)
+				j = k;
 		size_t wl = j - i, fl;
 		unsigned fields;
 		i = j;

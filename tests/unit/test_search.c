@@ -119,6 +119,9 @@ static void test_same_analysis(void **state)
 	assert_int_equal(total("C.M.A."), total("CMA"));
 	assert_true(total("73 700") > 0);
 	assert_int_equal(total("73 700"), total("73700"));
+	/* Three groups too: a SIREN of 9 digits written `912 345 678`. */
+	assert_true(total("912 345 678") > 0);
+	assert_int_equal(total("912 345 678"), total("912345678"));
 	/* Singular and plural find the same documents, where Snowball stems them apart
 	 * (`boulanger` as a verb, `boulangers` as a noun; `élu`, `élus`). */
 	assert_true(total("boulangers") > 0);

@@ -823,28 +823,43 @@ static struct leaf *primary_leaf(struct pnode *n)
  * formation d'apprentis`): those words, or the group's one-word members (`cfa`), as
  * one alternative. The longest member wins at each position. Returns the new count.
  */
+/* Whether the query word of leaf l is term t: its own stem, or another it was read as
+ * (`tres` is stemmed `tre`, and is `très` too: `tres`). */
+static int word_is_term(const struct leaf *l, const char *t)
+{
+	for (uint32_t k = 0; k < l->n_terms; k++)
+		if (l->terms[k].origin == ORIGIN_QUERY && strcmp(l->terms[k].term, t) == 0)
+			return 1;
+	return 0;
+}
+
 static uint32_t phrase_synonyms(struct builder *b, struct pnode **kids, uint32_t nk)
 {
 	for (uint32_t i = 0; i < nk && !b->rc; i++) {
 		const struct syn_group *best_g = NULL;
-		const struct syn_ref *refs;
 		struct leaf *l0 = primary_leaf(kids[i]);
-		uint32_t best_len = 0, n_refs;
+		uint32_t best_len = 0;
 		if (!l0)
 			continue;
-		n_refs = synonyms_starting(b->syn, l0->terms[0].term, l0->terms[0].term_len, &refs);
-		for (uint32_t r = 0; r < n_refs; r++) {
-			const struct syn_member *mem = refs[r].member;
-			uint32_t j;
-			if (mem->n_terms < 2 || mem->n_terms <= best_len || i + mem->n_terms > nk)
+		for (uint32_t k = 0; k < l0->n_terms; k++) {
+			const struct syn_ref *refs;
+			uint32_t n_refs;
+			if (l0->terms[k].origin != ORIGIN_QUERY)
 				continue;
-			for (j = 1; j < mem->n_terms; j++) {
-				struct leaf *l = primary_leaf(kids[i + j]);
-				if (!l || strcmp(l->terms[0].term, mem->terms[j]) != 0)
-					break;
+			n_refs = synonyms_starting(b->syn, l0->terms[k].term, l0->terms[k].term_len, &refs);
+			for (uint32_t r = 0; r < n_refs; r++) {
+				const struct syn_member *mem = refs[r].member;
+				uint32_t j;
+				if (mem->n_terms < 2 || mem->n_terms <= best_len || i + mem->n_terms > nk)
+					continue;
+				for (j = 1; j < mem->n_terms; j++) {
+					struct leaf *l = primary_leaf(kids[i + j]);
+					if (!l || !word_is_term(l, mem->terms[j]))
+						break;
+				}
+				if (j == mem->n_terms)
+					best_g = refs[r].group, best_len = mem->n_terms;
 			}
-			if (j == mem->n_terms)
-				best_g = refs[r].group, best_len = mem->n_terms;
 		}
 		if (!best_g)
 			continue;

@@ -17,6 +17,8 @@
 /* Phrase words seen lately, and how far back (in positions) a phrase may start. */
 #define RING 64
 #define PHRASE_REACH 64
+/* How far past the first window holding every query word a denser one is looked for. */
+#define SNIPPET_REACH (3 * SNIPPET_LEN)
 
 struct hl {
 	const char *term;
@@ -43,6 +45,7 @@ struct seen {
 struct match {
 	size_t start, end;
 	uint64_t slots;
+	uint32_t pos; /* its last word's position */
 };
 
 static int is_ws(char c)
@@ -50,11 +53,54 @@ static int is_ws(char c)
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* A break inside a run without spaces, at s[i] (before `end`): the bytes of a no-break,
+ * narrow or thin space, or of a dash, or a / _ = ? & | - ; the cut goes after it, so
+ * its length is returned (0: none). */
+static size_t breaks_after(const char *s, size_t i, size_t end)
+{
+	static const char *const seps[] = { "\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x89", "\xe2\x80\x94", "\xe2\x80\x93" };
+
+	if (strchr("/_=?&|-", s[i]) && s[i])
+		return 1;
+	for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
+		size_t l = strlen(seps[k]);
+		if (i + l <= end && memcmp(s + i, seps[k], l) == 0)
+			return l;
+	}
+	return 0;
+}
+
+/* Whether a cut before s[i] (i < end) falls on a break: the byte before ends one. */
+static int breaks_before(const char *s, size_t i, size_t end)
+{
+	(void)end;
+	if (i == 0)
+		return 0;
+	if (strchr("/_=?&|-", s[i - 1]) && s[i - 1])
+		return 1;
+	/* The last byte of a no-break (c2 a0), narrow or thin space, or a dash (e2 80 xx). */
+	return (i >= 2 && (unsigned char)s[i - 2] == 0xc2 && (unsigned char)s[i - 1] == 0xa0) ||
+	       (i >= 3 && (unsigned char)s[i - 3] == 0xe2 && (unsigned char)s[i - 2] == 0x80 &&
+		((unsigned char)s[i - 1] == 0xaf || (unsigned char)s[i - 1] == 0x89 || (unsigned char)s[i - 1] == 0x94 ||
+		 (unsigned char)s[i - 1] == 0x93));
+}
+
 static size_t utf8_back(const char *s, size_t i)
 {
 	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
 		i--;
 	return i;
+}
+
+/* Matches of m[i..j) that follow the one before them at the next position, of another
+ * word: words side by side, as the visitor typed them (`aide numérique`). */
+static unsigned adjacent(const struct match *m, size_t i, size_t j)
+{
+	unsigned a = 0;
+
+	for (size_t k = i + 1; k < j; k++)
+		a += m[k].pos == m[k - 1].pos + 1 && m[k].slots != m[k - 1].slots;
+	return a;
 }
 
 /* Distinct slots of m[i..j). */
@@ -176,7 +222,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 	struct seen ring[RING];
 	size_t n_hl = 0, n = 0, best_i = 0, best_j = 0, n_ring = 0;
 	uint64_t all = 0;
-	unsigned best_d = 0, best_c = 0;
+	unsigned best_d = 0, best_c = 0, best_a = 0;
 	double best_w = 0;
 	struct token tok;
 	int rc = 0, done = 0, broke = 0;
@@ -229,7 +275,8 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			size_t h;
 			tok.start += from;
 			tok.end += from;
-			if (done && tok.start >= stop_at) {
+			/* Past the scan's reach, and past the best window's text (its marks). */
+			if (done && tok.start >= stop_at && (best_j == 0 || tok.start >= m[best_i].start + SNIPPET_LEN)) {
 				broke = tok.start + PART_MARGIN < len;
 				break;
 			}
@@ -276,7 +323,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			if (best_j > n) {
 				/* The best window lost its last match to the phrase: chosen again. */
 				best_i = best_j = 0;
-				best_d = best_c = 0;
+				best_d = best_c = best_a = 0;
 				best_w = 0;
 				done = 0;
 			}
@@ -290,23 +337,27 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			m[n].start = ms;
 			m[n].end = tok.end;
 			m[n].slots = mslots;
+			m[n].pos = tok.position;
 			n++;
-			if (done)
-				continue; /* past the chosen window's last word: marks only */
-			/* The window ending at this match: every query word in it ends the scan
-			 * (after the rest of the window, so that its later matches are marked). */
+			if (done && tok.start >= stop_at)
+				continue; /* past the scan's reach: marks of the chosen window only */
+			/* The window ending at this match, ranked by the query words it holds (the
+			 * rarest first), then by those side by side, then by its matches: the densest
+			 * passage, not the first that holds every word. The first window holding all
+			 * of them starts a last stretch of SNIPPET_REACH bytes, not the whole body. */
 			size_t i = n - 1;
 			while (i > 0 && m[i - 1].start + SNIPPET_LEN >= tok.end)
 				i--;
 			uint64_t seen;
-			unsigned d = distinct(m, i, n, &seen);
+			unsigned d = distinct(m, i, n, &seen), a = adjacent(m, i, n);
 			double w = d >= best_d ? rank_slots_idf(plan->slot_idf, plan->n_slots, seen) : 0;
-			if (d > best_d || (d == best_d && (w > best_w || (w == best_w && n - i > best_c)))) {
-				best_d = d, best_w = w, best_c = (unsigned)(n - i), best_i = i, best_j = n;
+			if (d > best_d ||
+			    (d == best_d && (w > best_w || (w == best_w && (a > best_a || (a == best_a && n - i > best_c)))))) {
+				best_d = d, best_w = w, best_a = a, best_c = (unsigned)(n - i), best_i = i, best_j = n;
 			}
-			if ((seen & all) == all) {
+			if (!done && (seen & all) == all) {
 				done = 1;
-				stop_at = m[i].start + SNIPPET_LEN;
+				stop_at = tok.end + SNIPPET_REACH;
 			}
 		}
 		analyzer_only_first(an, NULL);
@@ -325,19 +376,35 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 		end = start + SNIPPET_LEN;
 		if (end < we)
 			end = we;
-		if (end > limit)
+		if (end > limit) {
+			/* The text ends first: the room goes before (never before what was
+			 * analysed, whose matches would show unmarked). */
+			size_t back = end - limit;
+			start = start - from > back ? start - back : from;
 			end = limit;
-		/* Word boundaries: start after a space, end before one, never cutting a match. */
+		}
+		/* Word boundaries: start after a space, end before one, never cutting a match;
+		 * in a long run without spaces (an address, words joined by no-break spaces or
+		 * dashes), after or before a break there rather than at the match itself. */
 		if (start > 0 && !is_ws(body[start - 1])) {
 			size_t s = start;
 			while (s < ws && !is_ws(body[s]))
 				s++;
-			start = s < ws ? s + 1 : ws;
+			if (s < ws) {
+				start = s + 1;
+			} else {
+				for (s = start; s < ws && !breaks_after(body, s, ws); s++)
+					;
+				start = s < ws ? s + breaks_after(body, s, ws) : ws;
+			}
 		}
 		if (end < limit && !is_ws(body[end])) {
 			size_t e = end;
 			while (e > we && !is_ws(body[e - 1]))
 				e--;
+			if (e <= we)
+				for (e = end; e > we && !breaks_before(body, e, limit); e--)
+					;
 			end = e > we ? e : we;
 		}
 	} else {
@@ -431,25 +498,34 @@ int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *id
 			break;
 		e[m++] = (uint64_t)pos[bs][at[bs]++] << 6 | bs;
 	}
-	/* Spans ending at each occurrence in turn, as short as SNIPPET_SPAN positions. */
+	/* Spans ending at each occurrence in turn, as short as SNIPPET_SPAN positions, ranked
+	 * by the words they hold (the rarest first), then by the words side by side in them
+	 * (a phrase, `aide numérique` as typed, rather than the same words apart), then by
+	 * their occurrences: the densest passage, not the first holding every word. */
+	uint32_t adj = 0, best_a = 0;
 	for (uint32_t j = 0; j < m; j++) {
 		if (cnt[e[j] & 63]++ == 0)
 			d++, seen |= 1ull << (e[j] & 63);
+		if (j > i && (e[j] >> 6) == (e[j - 1] >> 6) + 1 && (e[j] & 63) != (e[j - 1] & 63))
+			adj++;
 		while ((e[j] >> 6) - (e[i] >> 6) >= SNIPPET_SPAN) {
 			if (--cnt[e[i] & 63] == 0)
 				d--, seen &= ~(1ull << (e[i] & 63));
+			if ((e[i + 1] >> 6) == (e[i] >> 6) + 1 && (e[i + 1] & 63) != (e[i] & 63))
+				adj--;
 			i++;
 		}
 		double w = d >= best_d ? rank_slots_idf(idf, ns, seen) : 0;
-		if (d > best_d || (d == best_d && (w > best_w || (w == best_w && j - i + 1 > best_c)))) {
+		if (d > best_d ||
+		    (d == best_d && (w > best_w || (w == best_w && (adj > best_a || (adj == best_a && j - i + 1 > best_c)))))) {
 			best_d = d;
 			best_w = w;
+			best_a = adj;
 			best_c = j - i + 1;
 			*first = (uint32_t)(e[i] >> 6);
 			*last = (uint32_t)(e[j] >> 6);
-			if (d == present)
-				break;
 		}
 	}
+	(void)present;
 	return 0;
 }

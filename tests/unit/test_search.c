@@ -1039,6 +1039,65 @@ static void test_accent_in_ending(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* The snippet's window is the densest passage, not the first holding the words: where a
+ * quoted phrase is whole (its words apart near the start would give no mark at all),
+ * where the words are many and side by side; at the end of a short body the room goes
+ * before the match; in an address without spaces it is cut at the address's slashes and
+ * dashes, not at the match. */
+static void test_snippet_window(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Guide de l'employeur\n\nVous souhaitez former un jeune ? Le contrat vous engage pendant toute la "
+			 "durée de la formation, et l'apprentissage d'un métier demande du temps.\n\nAvant la signature, "
+			 "vérifiez que votre entreprise peut accueillir un jeune dans de bonnes conditions : un tuteur "
+			 "disponible, un poste de travail adapté, des équipements de protection conformes. Le tuteur doit "
+			 "justifier d'un diplôme au moins équivalent à celui préparé par le jeune et d'une expérience "
+			 "professionnelle dans le métier.\n\nLe jeune suit ses enseignements théoriques dans un centre et "
+			 "ses enseignements pratiques dans l'entreprise. Le calendrier est fixé avec le centre au début de "
+			 "l'année. Les absences sont signalées à l'employeur.\n\nLe contrat d'apprentissage est enregistré "
+			 "par la chambre dans les cinq jours ouvrables suivant sa réception.\n",
+		"b.txt", "Bilan de l'année\n\nLe numérique change les habitudes des clients des artisans. Les conseillers "
+			 "reçoivent sur rendez-vous du lundi au vendredi. Une aide est prévue pour certains projets.\n\nLes "
+			 "élus ont voté le budget primitif lors de la dernière assemblée générale. Le réseau régional poursuit "
+			 "la modernisation de ses services en ligne pour les usagers. Une réunion se tiendra dans chaque "
+			 "bassin du département.\n\nLe chèque numérique : une aide au numérique de 500 euros pour les "
+			 "artisans qui investissent dans le numérique. C'est l'aide numérique la plus simple à obtenir.\n",
+		"c.txt", "Fête\n\nLa chambre organise la fête des métiers d'art le 5 avril à Albi, avec les céramistes, les "
+			 "ébénistes et les verriers.\n",
+		"d.txt", "Contact\n\nAccueil du lundi au vendredi de 9 h à 17 h, sur rendez-vous l'après-midi. Formulaire en "
+			 "ligne : https://www.cma-exemple.fr/demarches/immatriculation-au-registre-national-des-"
+			 "entreprises-guichet-unique-formalites\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-window-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	struct search_request req;
+	const struct search_result *res;
+	const char *snip;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	static const char *const cases[][3] = {
+		{ "\"contrat d'apprentissage\"", "guides/a.txt", "Le <mark>contrat d'apprentissage</mark> est enregistré" },
+		{ "aide numerique", "guides/b.txt", "C'est l'<mark>aide</mark> <mark>numérique</mark> la plus simple" },
+		{ "verriers", "guides/c.txt", "La chambre organise la fête" },
+		{ "guichet unique", "guides/d.txt", "entreprises-<mark>guichet</mark>-<mark>unique</mark>-formalites" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		search_request_init(&req);
+		assert_int_equal(search_request_set(&req, "q", cases[i][0]), 0);
+		assert_int_equal(search_run(ms, mi, &req, &res), 0);
+		assert_int_equal(search_result_n_hits(res), 1);
+		assert_string_equal(search_result_hit(res, 0, NULL, &snip), cases[i][1]);
+		if (!strstr(snip, cases[i][2]))
+			fail_msg("[%s]: snippet [%s], without [%s]", cases[i][0], snip, cases[i][2]);
+	}
+	/* The address's page shows the text before the address too. */
+	assert_true(strlen(snip) > 120);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* `chat` and `châtiment` share Snowball's stem `chat` (FRENCH.md 3): typed without
  * accents, `chat` is the cat, whose title matches; `châtiment` is another word, derived
  * from the stem, and its title is no title match for `chat`. `chatiment` and the
@@ -1797,6 +1856,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_facets), cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
+		cmocka_unit_test(test_snippet_window),
 		cmocka_unit_test(test_other_word_accents),
 		cmocka_unit_test(test_typo_in_other_number),
 		cmocka_unit_test(test_camel_case_names),

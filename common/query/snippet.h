@@ -9,9 +9,10 @@
  * stays outside the mark: `l'<mark>avion</mark>`.
  *
  * The window is about SNIPPET_LEN bytes, cut on word boundaries, chosen for the number
- * of distinct query words it holds, then for the number of matches. To stay cheap the
- * body is analysed only until a window holding every query word is found, and never
- * past SNIPPET_MAX_SCAN bytes (limits.h).
+ * of distinct query words it holds (the rarest first), then for those side by side,
+ * then for the number of matches: the densest passage. To stay cheap the body is
+ * analysed only a little past the first window holding every query word (snippet.c
+ * SNIPPET_REACH), and never past SNIPPET_MAX_SCAN bytes (limits.h).
  */
 #include <stddef.h>
 
@@ -25,8 +26,8 @@ struct plan;
 /*
  * Appends the snippet of body[0..len) for the plan's query words to out. `slots` has
  * the bit (1 << slot) of each query word the body is known to hold (from the postings):
- * the scan stops at the first window holding all of them, and a body holding none is
- * not analysed at all (its beginning is shown). 0 or <0.
+ * the scan stops a little past the first window holding all of them, and a body holding
+ * none is not analysed at all (its beginning is shown). 0 or <0.
  */
 #include <stdint.h>
 int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
@@ -43,10 +44,10 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 /*
  * The passage the query words' positions in a body point at, for a body too long to be
  * scanned from its start (body marks, index.h, say where a position is). pos[s][0..n[s])
- * are word s's positions, increasing, for ns <= 64 words of idf idf[s]: the first span of
- * under SNIPPET_SPAN positions holding every word there is, else the first holding the
- * most distinct words, the rarest (their idf summed), then the most occurrences. *first
- * and *last are its first and last positions. 0; 1 when no word has a position; <0 on
+ * are word s's positions, increasing, for ns <= 64 words of idf idf[s]: the span of
+ * under SNIPPET_SPAN positions holding the most distinct words, the rarest (their idf
+ * summed), then the most of them side by side (a phrase whole), then the most
+ * occurrences; the first of equals. *first and *last are its first and last positions. 0; 1 when no word has a position; <0 on
  * error (scratch from arena).
  */
 #define SNIPPET_SPAN 24

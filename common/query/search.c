@@ -1138,6 +1138,27 @@ static int rerank(struct run *r)
 	return 0;
 }
 
+/* The snippet of a document without a body from its tags, joined by commas, into
+ * s->tmp (left as it is when it has none). 0, or <0. */
+static int tags_snippet(struct searcher *s, const struct plan *plan, const struct segment *seg, const struct cand *c)
+{
+	struct stored_doc sd;
+	struct buf text = BUF_INIT;
+	int rc;
+
+	if ((rc = segment_get_doc(seg, c->doc, 0, s->arena, &sd)) < 0 || sd.n_tags == 0)
+		return rc;
+	for (size_t i = 0; i < sd.n_tags; i++) {
+		if (i)
+			buf_addstr(&text, ", ");
+		buf_addstr(&text, sd.tags[i]);
+	}
+	buf_reset(&s->tmp);
+	rc = text.err ? AS_ENOMEM : snippet_make(s->an, plan, ~0ull, text.ptr, text.len, &s->tmp);
+	buf_release(&text);
+	return rc;
+}
+
 /* Where a hit's snippet is: the span of its body's positions snippet_span() picks. */
 struct span {
 	uint32_t first, last;
@@ -1203,7 +1224,7 @@ static int hit_spans(struct run *r, uint32_t first, uint32_t n, struct span *sp)
  * span lies deeper than SNIPPET_MAX_DEPTH), <0 on error.
  */
 static int span_snippet(struct searcher *s, const struct plan *plan, const struct segment *seg, const struct cand *c,
-			const struct span *sp, const char **body, size_t *part)
+			const struct span *sp, const char *title, const char **body, size_t *part)
 {
 	struct body_mark *mk;
 	uint32_t nm;
@@ -1226,7 +1247,8 @@ static int span_snippet(struct searcher *s, const struct plan *plan, const struc
 	if ((rc = segment_get_body(seg, c->doc, to, s->arena, body, part, &full)) < 0)
 		return rc;
 	buf_reset(&s->tmp);
-	return snippet_make_region(s->an, plan, c->body_slots, *body, from, *part, full, &s->tmp);
+	return snippet_make_region(s->an, plan, c->body_slots, *body, from, *part, full,
+				   from ? 0 : snippet_title_skip(*body, *part, title), &s->tmp);
 }
 
 static int run_plan(struct run *r)
@@ -1493,9 +1515,11 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if ((rc = get_fields(s, idx, c->seg, c->doc, &hit->sd)) < 0)
 			return rc;
 		if (!req->no_snippets) {
-			const char *body;
-			size_t part, full;
-			rc = spans[h].ok ? span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], &body, &part) : 1;
+			const char *body = NULL;
+			size_t part = 0, full = SIZE_MAX;
+			rc = spans[h].ok ? span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], hit->sd.title,
+							&body, &part)
+					 : 1;
 			/* Without a span, most windows are found in a body's first kilobytes:
 			 * decompress and analyse those first, and the most the snippet ever reads
 			 * (SNIPPET_MAX_SCAN bytes, and a few past them to cut on a character) only
@@ -1505,15 +1529,20 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 							   s->arena, &body, &part, &full)) < 0)
 					return rc;
 				buf_reset(&s->tmp);
-				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full,
+						       snippet_title_skip(body, part, hit->sd.title), &s->tmp);
 			}
 			if (rc > 0) {
 				if ((rc = segment_get_body(index_segment(idx, c->seg), c->doc, SNIPPET_MAX_SCAN + 8,
 							   s->arena, &body, &part, &full)) < 0)
 					return rc;
 				buf_reset(&s->tmp);
-				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full, &s->tmp);
+				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full,
+						       snippet_title_skip(body, part, hit->sd.title), &s->tmp);
 			}
+			/* No body (a page of tags, a heading alone): its tags, where the words may be. */
+			if (rc == 0 && full == 0 && (rc = tags_snippet(s, plan, index_segment(idx, c->seg), c)) > 0)
+				rc = 0;
 			if (rc < 0)
 				return rc;
 			hit->sd.body = body;

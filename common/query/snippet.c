@@ -213,7 +213,7 @@ static void add_text(struct buf *out, const char *s, size_t len)
  * must be found well inside it, else 1 with nothing appended.
  */
 static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
-		size_t limit, size_t len, size_t full_len, int partial, struct buf *out)
+		size_t limit, size_t len, size_t full_len, int partial, size_t skip, struct buf *out)
 {
 	struct hl hl[MAX_HL];
 	struct match m[MAX_MATCHES];
@@ -222,7 +222,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 	struct seen ring[RING];
 	size_t n_hl = 0, n = 0, best_i = 0, best_j = 0, n_ring = 0;
 	uint64_t all = 0;
-	unsigned best_d = 0, best_c = 0, best_a = 0;
+	unsigned best_d = 0, best_c = 0, best_a = 0, best_t = 0;
 	double best_w = 0;
 	struct token tok;
 	int rc = 0, done = 0, broke = 0;
@@ -323,7 +323,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			if (best_j > n) {
 				/* The best window lost its last match to the phrase: chosen again. */
 				best_i = best_j = 0;
-				best_d = best_c = best_a = 0;
+				best_d = best_c = best_a = best_t = 0;
 				best_w = 0;
 				done = 0;
 			}
@@ -348,13 +348,27 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			size_t i = n - 1;
 			while (i > 0 && m[i - 1].start + SNIPPET_LEN >= tok.end)
 				i--;
+			/* A window past the title repeated at the body's start (skip), which the hit
+			 * shows already, before one in it, unless that one holds more words: the
+			 * window from the first match past the title is a candidate too. */
 			uint64_t seen;
-			unsigned d = distinct(m, i, n, &seen), a = adjacent(m, i, n);
-			double w = d >= best_d ? rank_slots_idf(plan->slot_idf, plan->n_slots, seen) : 0;
-			if (d > best_d ||
-			    (d == best_d && (w > best_w || (w == best_w && (a > best_a || (a == best_a && n - i > best_c)))))) {
-				best_d = d, best_w = w, best_a = a, best_c = (unsigned)(n - i), best_i = i, best_j = n;
+			for (size_t i2 = i;; i2++) {
+				if (i2 > i && (i2 == n || m[i2 - 1].start >= skip))
+					break;
+				if (i2 > i && m[i2].start < skip)
+					continue;
+				unsigned d = distinct(m, i2, n, &seen), a = adjacent(m, i2, n), t = m[i2].start >= skip;
+				double w = d >= best_d ? rank_slots_idf(plan->slot_idf, plan->n_slots, seen) : 0;
+				if (d > best_d ||
+				    (d == best_d &&
+				     (w > best_w ||
+				      (w == best_w &&
+				       (t > best_t || (t == best_t && (a > best_a || (a == best_a && n - i2 > best_c)))))))) {
+					best_d = d, best_w = w, best_t = t, best_a = a, best_c = (unsigned)(n - i2);
+					best_i = i2, best_j = n;
+				}
 			}
+			distinct(m, i, n, &seen);
 			if (!done && (seen & all) == all) {
 				done = 1;
 				stop_at = tok.end + SNIPPET_REACH;
@@ -383,6 +397,12 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			start = start - from > back ? start - back : from;
 			end = limit;
 		}
+		if (start < skip && skip <= ws) {
+			/* The title, shown by the hit already, is not shown again. */
+			start = skip;
+			if (end < start + SNIPPET_LEN)
+				end = start + SNIPPET_LEN < limit ? start + SNIPPET_LEN : limit;
+		}
 		/* Word boundaries: start after a space, end before one, never cutting a match;
 		 * in a long run without spaces (an address, words joined by no-break spaces or
 		 * dashes), after or before a break there rather than at the match itself. */
@@ -408,13 +428,13 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			end = e > we ? e : we;
 		}
 	} else {
-		start = from;
-		end = limit - from < SNIPPET_LEN ? limit : from + SNIPPET_LEN;
+		start = from < skip && skip < limit ? skip : from;
+		end = limit - start < SNIPPET_LEN ? limit : start + SNIPPET_LEN;
 		if (end < limit && !is_ws(body[end])) {
 			size_t e = end;
-			while (e > from && !is_ws(body[e - 1]))
+			while (e > start && !is_ws(body[e - 1]))
 				e--;
-			if (e > from)
+			if (e > start)
 				end = e;
 		}
 	}
@@ -445,27 +465,38 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 }
 
 int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
-		      size_t full_len, struct buf *out)
+		      size_t full_len, size_t skip, struct buf *out)
 {
 	/* A part shorter than what the whole body would be scanned for. */
 	int partial = full_len > len && len <= SNIPPET_MAX_SCAN;
 
 	return make(an, plan, slots, body, 0, len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len, len,
-		    full_len, partial, out);
+		    full_len, partial, skip, out);
 }
 
 int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
 		 struct buf *out)
 {
-	return snippet_make_part(an, plan, slots, body, len, len, out);
+	return snippet_make_part(an, plan, slots, body, len, len, 0, out);
 }
 
 int snippet_make_region(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
-			size_t to, size_t full_len, struct buf *out)
+			size_t to, size_t full_len, size_t skip, struct buf *out)
 {
 	if (from > to)
 		from = to;
-	return make(an, plan, slots, body, utf8_back(body, from), utf8_back(body, to), to, full_len, 0, out);
+	return make(an, plan, slots, body, utf8_back(body, from), utf8_back(body, to), to, full_len, 0, skip, out);
+}
+
+size_t snippet_title_skip(const char *body, size_t len, const char *title)
+{
+	size_t at = 0, tl = title ? strlen(title) : 0;
+
+	while (at < len && is_ws(body[at]))
+		at++;
+	if (!tl || len - at < tl || memcmp(body + at, title, tl) != 0 || (at + tl < len && !is_ws(body[at + tl])))
+		return 0;
+	return at + tl;
 }
 
 int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *idf, uint32_t ns, struct arena *arena,

@@ -36,10 +36,15 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
  * The same from the first `len` bytes of a body of `full_len` bytes: 0 when the snippet
  * is the one snippet_make() would make from the whole body (the window was found well
  * inside the part), 1 with nothing appended when more of the body is needed, <0 on error.
- * A part of at least SNIPPET_MAX_SCAN + 1 bytes is always enough.
+ * A part of at least SNIPPET_MAX_SCAN + 1 bytes is always enough. body[0..skip) is the
+ * document's title again (a text's first line, a page's heading: snippet_title_skip()),
+ * which the hit shows already: a window starts after it when its matches allow.
  */
 int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
-		      size_t full_len, struct buf *out);
+		      size_t full_len, size_t skip, struct buf *out);
+/* The bytes at the start of body[0..len) that repeat the title (blanks before it
+ * included), or 0. */
+size_t snippet_title_skip(const char *body, size_t len, const char *title);
 
 /*
  * The passage the query words' positions in a body point at, for a body too long to be
@@ -59,6 +64,6 @@ int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *id
  * rather than from the body's beginning. 0 or <0.
  */
 int snippet_make_region(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
-			size_t to, size_t full_len, struct buf *out);
+			size_t to, size_t full_len, size_t skip, struct buf *out);
 
 #endif

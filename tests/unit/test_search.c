@@ -1043,7 +1043,8 @@ static void test_accent_in_ending(void **state)
  * quoted phrase is whole (its words apart near the start would give no mark at all),
  * where the words are many and side by side; at the end of a short body the room goes
  * before the match; in an address without spaces it is cut at the address's slashes and
- * dashes, not at the match. */
+ * dashes, not at the match. A document without a body shows its tags; a text's first
+ * line, its title, is not repeated before the text the words are in. */
 static void test_snippet_window(void **state)
 {
 	static const char *const files[] = {
@@ -1067,6 +1068,8 @@ static void test_snippet_window(void **state)
 		"d.txt", "Contact\n\nAccueil du lundi au vendredi de 9 h à 17 h, sur rendez-vous l'après-midi. Formulaire en "
 			 "ligne : https://www.cma-exemple.fr/demarches/immatriculation-au-registre-national-des-"
 			 "entreprises-guichet-unique-formalites\n",
+		"e.md", "---\ntitle: Taxe\ntags: [fiscalité, solde]\n---\n",
+		"f.txt", "Transmettre par une cession\n\nLa cession d'une entreprise artisanale se prépare des années avant.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-window-XXXXXX", ixdir[512];
@@ -1083,6 +1086,12 @@ static void test_snippet_window(void **state)
 		{ "aide numerique", "guides/b.txt", "C'est l'<mark>aide</mark> <mark>numérique</mark> la plus simple" },
 		{ "verriers", "guides/c.txt", "La chambre organise la fête" },
 		{ "guichet unique", "guides/d.txt", "entreprises-<mark>guichet</mark>-<mark>unique</mark>-formalites" },
+		/* No body: the tags show where the word is. */
+		{ "solde", "guides/e.md", "fiscalité, <mark>solde</mark>" },
+		/* The title, the text's first line, is not shown again before the text... */
+		{ "cession", "guides/f.txt", "… La <mark>cession</mark> d'une" },
+		/* ... unless the words are only there. */
+		{ "transmettre", "guides/f.txt", "<mark>Transmettre</mark> par une cession La cession" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		search_request_init(&req);
@@ -1092,9 +1101,10 @@ static void test_snippet_window(void **state)
 		assert_string_equal(search_result_hit(res, 0, NULL, &snip), cases[i][1]);
 		if (!strstr(snip, cases[i][2]))
 			fail_msg("[%s]: snippet [%s], without [%s]", cases[i][0], snip, cases[i][2]);
+		/* The address's page shows the text before the address too. */
+		if (strstr(cases[i][1], "d.txt"))
+			assert_true(strlen(snip) > 120);
 	}
-	/* The address's page shows the text before the address too. */
-	assert_true(strlen(snip) > 120);
 	mini_close(ms, mi, corpus, ixdir);
 }
 

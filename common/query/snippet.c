@@ -327,8 +327,9 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 				best_w = 0;
 				done = 0;
 			}
-			if (n > 0 && ms < m[n - 1].end) {
-				/* A part inside its compound: one mark. */
+			if (n > 0 && ms <= m[n - 1].end) {
+				/* A part inside its compound, or right after the last (`PrimeRénov` of
+				 * `MaPrimeRénov`): one mark. */
 				if (tok.end > m[n - 1].end)
 					m[n - 1].end = tok.end;
 				m[n - 1].slots |= mslots;

@@ -1069,6 +1069,7 @@ static void test_snippet_window(void **state)
 			 "ligne : https://www.cma-exemple.fr/demarches/immatriculation-au-registre-national-des-"
 			 "entreprises-guichet-unique-formalites\n",
 		"e.md", "---\ntitle: Taxe\ntags: [fiscalité, solde]\n---\n",
+		"g.txt", "Travaux\n\nLes artisans RGE peuvent proposer MaPrimeRénov' à leurs clients.\n",
 		"f.txt", "Transmettre par une cession\n\nLa cession d'une entreprise artisanale se prépare des années avant.\n",
 		NULL,
 	};
@@ -1086,6 +1087,8 @@ static void test_snippet_window(void **state)
 		{ "aide numerique", "guides/b.txt", "C'est l'<mark>aide</mark> <mark>numérique</mark> la plus simple" },
 		{ "verriers", "guides/c.txt", "La chambre organise la fête" },
 		{ "guichet unique", "guides/d.txt", "entreprises-<mark>guichet</mark>-<mark>unique</mark>-formalites" },
+		/* Parts of a word right after one another: one mark, not two side by side. */
+		{ "prime renov", "guides/g.txt", "Ma<mark>PrimeRénov</mark>" },
 		/* No body: the tags show where the word is. */
 		{ "solde", "guides/e.md", "fiscalité, <mark>solde</mark>" },
 		/* The title, the text's first line, is not shown again before the text... */

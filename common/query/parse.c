@@ -164,6 +164,28 @@ static int lex(struct parser *p, const char *q, size_t len)
 				n++, words++;
 			continue;
 		}
+		/* `+33 4 72 43 43 00`: a French telephone number in its international form is
+		 * the number `04 72 43 43 00` (the plan looks for both writings). */
+		if (*s == '+' && left > 3 && s[1] == '3' && s[2] == '3') {
+			size_t k = next_group(q, len, i + 3, 1);
+			int g = 0;
+			while (k && g < 4 && next_group(q, len, k, 2))
+				k = next_group(q, len, k, 2), g++;
+			if (k && g == 4 && k - i == 17 && s[4] != '0') {
+				char *w = arena_alloc(p->arena, 14);
+				if (!w)
+					return AS_ENOMEM;
+				/* `0d dd dd dd dd` from `+33 d dd dd dd dd`. */
+				w[0] = '0', w[1] = s[4];
+				memcpy(w + 2, s + 5, 12);
+				t->kind = T_WORD;
+				t->text = w;
+				t->len = 14;
+				n++, words++;
+				i = k;
+				continue;
+			}
+		}
 		if (*s == '-' || *s == '+') {
 			/* A sign glued to what follows; alone it means nothing. */
 			if (left > 1 && !ends_word(s + 1, left - 1) && s[1] != '-' && s[1] != '+') {

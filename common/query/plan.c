@@ -669,6 +669,45 @@ static struct pnode *date_node(struct builder *b, const struct qnode *q, int neg
 	return mx;
 }
 
+/*
+ * A French telephone number typed in its national form (`04 72 43 43 00`, one number
+ * once read) is also the international one documents write, `+33 4 72 43 43 00`: the
+ * phrase of its groups after the 0 (`33 4 72 43 43 00`), as word's alternative. Else
+ * word itself.
+ */
+static struct pnode *phone_node(struct builder *b, const struct qtok *t, struct pnode *word, int slot,
+				unsigned fields)
+{
+	const char *d = t->term;
+	static const uint32_t at[] = { 0, 1, 2, 3, 4, 5 };
+
+	if (!(t->t.flags & TOKEN_NUMBER) || t->t.term_len != 10 || d[0] != '0' || d[1] < '1' || d[1] > '9')
+		return word;
+	for (int i = 0; i < 10; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return word;
+	char *g = arena_alloc(b->arena, 6 * 3);
+	struct pnode *mx = node_new(b, PN_MAX, 2);
+	if (!g || !mx)
+		return b->rc = AS_ENOMEM, NULL;
+	const char *terms[6];
+	memcpy(g, "33", 3);
+	g[3] = d[1], g[4] = 0;
+	terms[0] = g, terms[1] = g + 3;
+	for (int k = 0; k < 4; k++) {
+		char *e = g + 6 + 3 * k;
+		e[0] = d[2 + 2 * k], e[1] = d[3 + 2 * k], e[2] = 0;
+		terms[2 + k] = e;
+	}
+	struct pnode *ph = phrase_node(b, terms, terms, at, 6, slot, fields);
+	if (!ph)
+		return b->rc ? NULL : word;
+	mx->kids[0] = word;
+	mx->kids[1] = ph;
+	mx->n_kids = 2;
+	return mx;
+}
+
 static struct pnode *build_word(struct builder *b, const struct qnode *q, int negated)
 {
 	struct qtok toks[MAX_TOKS];
@@ -753,8 +792,12 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 	for (int i = 0; i < n; i++) {
 		if (toks[i].t.flags & TOKEN_COMPOUND)
 			continue;
-		if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, new_slot(b, negated), q->fields)))
+		int slot = new_slot(b, negated);
+		if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, slot, q->fields))) {
+			if (n == 1 && slot >= 0)
+				nodes[n_nodes] = phone_node(b, &toks[i], nodes[n_nodes], slot, q->fields);
 			n_nodes++;
+		}
 	}
 	/* Several words in one written word (`pme/tpe`, `3.5`): all of them. */
 	return b->rc ? NULL : and_of(b, nodes, n_nodes);

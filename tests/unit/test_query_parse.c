@@ -81,6 +81,8 @@ static const struct { const char *q, *want; } cases[] = {
 	{ "7 000e", "(AND 7 000e)" },           /* not a letter */
 	{ "04 66 62 80 80", "04 66 62 80 80" }, /* a telephone number: one word */
 	{ "04 66 62 80", "(AND 04 66 62 80)" },
+	{ "+33 4 66 62 80 80", "04 66 62 80 80" }, /* its international form: the same number */
+	{ "+33 4 66 62 80", "(AND 33 4 66 62 80)" },
 	{ "14 66 62 80 80", "(AND 14 66 62 80 80)" },
 	/* Typographic quotes. */
 	{ "“chambre de métiers”", "\"chambre de métiers\"" },

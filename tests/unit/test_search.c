@@ -1111,6 +1111,32 @@ static void test_snippet_window(void **state)
 	mini_close(ms, mi, corpus, ixdir);
 }
 
+/* A telephone number is found as the documents write it, national or international,
+ * whichever way it is typed. */
+static void test_phone_numbers(void **state)
+{
+	static const char *const files[] = {
+		"a.txt", "Lyon\n\nTéléphone : +33 4 72 43 43 00, du lundi au vendredi.\n",
+		"b.txt", "Saint-Étienne\n\nTéléphone : 04 77 92 38 00, sur rendez-vous.\n",
+		"c.txt", "Chiffres\n\nEn 2024, 33 entreprises sur 72 ont répondu ; 4 ont 43 salariés, 00 autres.\n",
+		NULL,
+	};
+	static const char *const cases[][2] = {
+		{ "04 72 43 43 00", "guides/a.txt" }, { "0472434300", "guides/a.txt" },
+		{ "04.72.43.43.00", "guides/a.txt" }, { "+33 4 72 43 43 00", "guides/a.txt" },
+		{ "+33 4 77 92 38 00", "guides/b.txt" }, { "0477923800", "guides/b.txt" },
+	};
+	char corpus[] = "/tmp/artisearch-phone-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		mini_expect(ms, mi, cases[i][0], 1, cases[i][1]);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
 /* `chat` and `châtiment` share Snowball's stem `chat` (FRENCH.md 3): typed without
  * accents, `chat` is the cat, whose title matches; `châtiment` is another word, derived
  * from the stem, and its title is no title match for `chat`. `chatiment` and the
@@ -1870,6 +1896,7 @@ int main(void)
 		cmocka_unit_test(test_snippets), cmocka_unit_test(test_snippet_span_rare_word),       cmocka_unit_test(test_snippet_deep),
 		cmocka_unit_test(test_accent_in_ending),
 		cmocka_unit_test(test_snippet_window),
+		cmocka_unit_test(test_phone_numbers),
 		cmocka_unit_test(test_other_word_accents),
 		cmocka_unit_test(test_typo_in_other_number),
 		cmocka_unit_test(test_camel_case_names),

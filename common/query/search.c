@@ -1227,7 +1227,7 @@ static int span_snippet(struct searcher *s, const struct plan *plan, const struc
 			const struct span *sp, const char *title, const char **body, size_t *part)
 {
 	struct body_mark *mk;
-	uint32_t nm;
+	uint32_t nm, from_pos = 0;
 	size_t full, from = 0, to;
 	int rc;
 
@@ -1236,7 +1236,7 @@ static int span_snippet(struct searcher *s, const struct plan *plan, const struc
 	to = full;
 	for (uint32_t i = 0; i < nm; i++) {
 		if (mk[i].pos + SNIPPET_MARGIN_BEFORE <= sp->first)
-			from = mk[i].off;
+			from = mk[i].off, from_pos = mk[i].pos;
 		if (mk[i].pos >= sp->last + SNIPPET_MARGIN_AFTER) {
 			to = mk[i].off;
 			break;
@@ -1248,7 +1248,8 @@ static int span_snippet(struct searcher *s, const struct plan *plan, const struc
 		return rc;
 	buf_reset(&s->tmp);
 	return snippet_make_region(s->an, plan, c->body_slots, *body, from, *part, full,
-				   from ? 0 : snippet_title_skip(*body, *part, title), &s->tmp);
+				   from ? 0 : snippet_title_skip(*body, *part, title), sp->first - from_pos, sp->last - from_pos,
+				   &s->tmp);
 }
 
 static int run_plan(struct run *r)

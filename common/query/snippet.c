@@ -213,7 +213,8 @@ static void add_text(struct buf *out, const char *s, size_t len)
  * must be found well inside it, else 1 with nothing appended.
  */
 static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
-		size_t limit, size_t len, size_t full_len, int partial, size_t skip, struct buf *out)
+		size_t limit, size_t len, size_t full_len, int partial, size_t skip, uint32_t span_first,
+		uint32_t span_last, struct buf *out)
 {
 	struct hl hl[MAX_HL];
 	struct match m[MAX_MATCHES];
@@ -282,6 +283,11 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			}
 			if (tok.flags & TOKEN_SKIPPED)
 				continue;
+			/* Past the span snippet_span() chose: its window is among those seen. */
+			if (span_first != UINT32_MAX && !done && tok.position > span_last) {
+				done = 1;
+				stop_at = tok.start;
+			}
 			size_t ms = SIZE_MAX;
 			uint64_t mslots = 0;
 			for (h = 0; h < n_hl; h++) {
@@ -349,6 +355,11 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			size_t i = n - 1;
 			while (i > 0 && m[i - 1].start + SNIPPET_LEN >= tok.end)
 				i--;
+			/* With a span, windows in it: it was chosen on every occurrence. */
+			while (span_first != UINT32_MAX && i + 1 < n && m[i].pos < span_first)
+				i++;
+			if (span_first != UINT32_MAX && m[n - 1].pos < span_first)
+				continue;
 			/* A window past the title repeated at the body's start (skip), which the hit
 			 * shows already, before one in it, unless that one holds more words: the
 			 * window from the first match past the title is a candidate too. */
@@ -370,7 +381,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 				}
 			}
 			distinct(m, i, n, &seen);
-			if (!done && (seen & all) == all) {
+			if (!done && span_first == UINT32_MAX && (seen & all) == all) {
 				done = 1;
 				stop_at = tok.end + SNIPPET_REACH;
 			}
@@ -472,7 +483,7 @@ int snippet_make_part(struct analyzer *an, const struct plan *plan, uint64_t slo
 	int partial = full_len > len && len <= SNIPPET_MAX_SCAN;
 
 	return make(an, plan, slots, body, 0, len > SNIPPET_MAX_SCAN ? utf8_back(body, SNIPPET_MAX_SCAN) : len, len,
-		    full_len, partial, skip, out);
+		    full_len, partial, skip, UINT32_MAX, 0, out);
 }
 
 int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t len,
@@ -482,11 +493,12 @@ int snippet_make(struct analyzer *an, const struct plan *plan, uint64_t slots, c
 }
 
 int snippet_make_region(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
-			size_t to, size_t full_len, size_t skip, struct buf *out)
+			size_t to, size_t full_len, size_t skip, uint32_t first, uint32_t last, struct buf *out)
 {
 	if (from > to)
 		from = to;
-	return make(an, plan, slots, body, utf8_back(body, from), utf8_back(body, to), to, full_len, 0, skip, out);
+	return make(an, plan, slots, body, utf8_back(body, from), utf8_back(body, to), to, full_len, 0, skip, first,
+		    last, out);
 }
 
 size_t snippet_title_skip(const char *body, size_t len, const char *title)

@@ -61,9 +61,11 @@ int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *id
 /*
  * The snippet of body[from..to) alone, analysed and shown (from and to on word
  * boundaries, from a body mark), of a body of full_len bytes: where a span points,
- * rather than from the body's beginning. 0 or <0.
+ * rather than from the body's beginning. [first, last] are the span's positions counted
+ * from `from` (UINT32_MAX: none): the window is in it, and the text past it is not
+ * analysed beyond the window's end. 0 or <0.
  */
 int snippet_make_region(struct analyzer *an, const struct plan *plan, uint64_t slots, const char *body, size_t from,
-			size_t to, size_t full_len, size_t skip, struct buf *out);
+			size_t to, size_t full_len, size_t skip, uint32_t first, uint32_t last, struct buf *out);
 
 #endif

@@ -193,9 +193,8 @@ static inline void leaf_freqs(struct leaf_iter *li, struct score_ctx *ctx, doubl
 		postings_freqs(li->p[k], raw);
 		for (int f = 0; f < N_FIELDS; f++) {
 			wtf[f] += li->w[k] * raw[f];
-			sum[f] += raw[f];
+			sum[f] += f == FIELD_TITLE ? raw[f] * li->tw[k] : raw[f];
 		}
-		sum[FIELD_TITLE] -= raw[FIELD_TITLE] * (1 - li->tw[k]);
 	}
 	int slot = li->leaf->slot;
 	if (slot >= 0 && (uint32_t)slot < ctx->n_slots && !ctx->slot_iter[slot])

@@ -167,10 +167,10 @@ static int lex(struct parser *p, const char *q, size_t len)
 		/* `+33 4 72 43 43 00`: a French telephone number in its international form is
 		 * the number `04 72 43 43 00` (the plan looks for both writings). */
 		if (*s == '+' && left > 3 && s[1] == '3' && s[2] == '3') {
-			size_t k = next_group(q, len, i + 3, 1);
+			size_t k = next_group(q, len, i + 3, 1), k2;
 			int g = 0;
-			while (k && g < 4 && next_group(q, len, k, 2))
-				k = next_group(q, len, k, 2), g++;
+			while (k && g < 4 && (k2 = next_group(q, len, k, 2)))
+				k = k2, g++;
 			if (k && g == 4 && k - i == 17 && s[4] != '0') {
 				char *w = arena_alloc(p->arena, 14);
 				if (!w)

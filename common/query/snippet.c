@@ -70,10 +70,9 @@ static size_t breaks_after(const char *s, size_t i, size_t end)
 	return 0;
 }
 
-/* Whether a cut before s[i] (i < end) falls on a break: the byte before ends one. */
-static int breaks_before(const char *s, size_t i, size_t end)
+/* Whether a cut before s[i] falls on a break: the byte before ends one. */
+static int breaks_before(const char *s, size_t i)
 {
-	(void)end;
 	if (i == 0)
 		return 0;
 	if (strchr("/_=?&|-", s[i - 1]) && s[i - 1])
@@ -363,13 +362,15 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			/* A window past the title repeated at the body's start (skip), which the hit
 			 * shows already, before one in it, unless that one holds more words: the
 			 * window from the first match past the title is a candidate too. */
-			uint64_t seen;
+			uint64_t seen, seen_i = 0;
 			for (size_t i2 = i;; i2++) {
 				if (i2 > i && (i2 == n || m[i2 - 1].start >= skip))
 					break;
 				if (i2 > i && m[i2].start < skip)
 					continue;
 				unsigned d = distinct(m, i2, n, &seen), a = adjacent(m, i2, n), t = m[i2].start >= skip;
+				if (i2 == i)
+					seen_i = seen;
 				double w = d >= best_d ? rank_slots_idf(plan->slot_idf, plan->n_slots, seen) : 0;
 				if (d > best_d ||
 				    (d == best_d &&
@@ -380,8 +381,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 					best_i = i2, best_j = n;
 				}
 			}
-			distinct(m, i, n, &seen);
-			if (!done && span_first == UINT32_MAX && (seen & all) == all) {
+			if (!done && span_first == UINT32_MAX && (seen_i & all) == all) {
 				done = 1;
 				stop_at = tok.end + SNIPPET_REACH;
 			}
@@ -435,7 +435,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			while (e > we && !is_ws(body[e - 1]))
 				e--;
 			if (e <= we)
-				for (e = end; e > we && !breaks_before(body, e, limit); e--)
+				for (e = end; e > we && !breaks_before(body, e); e--)
 					;
 			end = e > we ? e : we;
 		}
@@ -570,6 +570,5 @@ int snippet_span(const uint32_t *const *pos, const uint32_t *n, const double *id
 			*last = (uint32_t)(e[j] >> 6);
 		}
 	}
-	(void)present;
 	return 0;
 }

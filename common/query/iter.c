@@ -1414,18 +1414,32 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 	}
 	ctx_len_w(ctx, plan);
 	/*
-	 * One word in the body only scores idf sat(tf~) with tf~ = wtf W / (1 - B + len_w
-	 * len) and sat increasing: it reaches floor only if tf~ >= u = sat^-1(floor / idf),
-	 * that is wtf W >= u (1 - B + len_w len), two products where the score costs two
-	 * divisions. u is lowered by a margin far above the rounding of either side, so a
-	 * document skipped is surely below floor, and a tie is never skipped. Once the best
-	 * few are kept, most documents of a common word are skipped so.
+	 * Words in the body only score S = sum of idf_i sat(tf~_i), with tf~_i = wtf_i W /
+	 * (1 - B + len_w len) and sat increasing and concave: by Jensen's inequality S is at
+	 * most I sat(T), I the sum of the idf_i and T = sum of idf_i tf~_i / I. So S reaches
+	 * floor only if T >= u = sat^-1(floor / I), that is sum of idf_i wtf_i W >= u I (1 - B
+	 * + len_w len): products where the score costs a division per word and one for the
+	 * norm. u is lowered by a margin far above the rounding of either side, so a document
+	 * skipped is surely below floor, and a tie is never skipped. Once the best few are
+	 * kept, most documents of common words are skipped so.
 	 */
-	double u = -1;
+	double u = -1, ui = 0;
 	uint32_t scored = n;
-	if (nl == 1 && floor > 0 && b->leaves[0]->idf > 0 && (b->leaves[0]->fields & (1u << FIELD_BODY))) {
-		double cap = b->leaves[0]->idf * (RANK_K1 + 1.0);
-		u = floor >= cap ? HUGE_VAL : floor * RANK_K1 / (cap - floor) * (1 - 1e-9);
+	if (floor > 0) {
+		double sum = 0;
+		for (uint32_t i = 0; i < nl; i++) {
+			const struct leaf *l = b->leaves[i];
+			if (!(l->idf > 0) || !(l->fields & (1u << FIELD_BODY))) {
+				sum = 0;
+				break;
+			}
+			sum += l->idf;
+		}
+		if (sum > 0) {
+			double cap = sum * (RANK_K1 + 1.0);
+			u = floor >= cap ? HUGE_VAL : floor * RANK_K1 / (cap - floor) * (1 - 1e-9);
+			ui = u * sum;
+		}
 	}
 	segment_tables(seg, &t);
 	for (uint32_t i = 0; i < nl; i++) {
@@ -1448,9 +1462,15 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 		unsigned have = 0;
 		uint64_t tbits = 0;
 		if (u >= 0) {
-			const struct bulk_entry *x = &e[0][c];
+			double a = 0;
+			int body = 1;
+			for (uint32_t i = 0; i < nl; i++) {
+				const struct bulk_entry *x = &e[i][c];
+				body &= x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && x->title == 0;
+				a += idf[i] * x->wtf[FIELD_BODY];
+			}
 			double d = 1.0 - field_b[FIELD_BODY] + ctx->len_w[FIELD_BODY] * segment_tables_len(&t, doc, FIELD_BODY);
-			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && x->wtf[FIELD_BODY] * field_w[FIELD_BODY] < u * d) {
+			if (body && a * field_w[FIELD_BODY] < ui * d) {
 				out[j] = -HUGE_VAL;
 				title[j] = 0;
 				scored--;

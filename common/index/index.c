@@ -211,8 +211,11 @@ static int parse_stor(struct segment *seg)
 			const uint8_t *e = seg->store_index[s] + 12 * (size_t)i;
 			uint32_t first = le32(e);
 			uint64_t off = le64(e + 4);
+			/* The block's own header is checked when the block is read (store_block):
+			 * reading it here would fault in a page of the file per block, most of a
+			 * one-shot query's time on an index mapped lazily. */
 			if ((i == 0 && first != 0) || (i && first <= prev) || first >= seg->n_docs ||
-			    off < IXFILE_HEADER || off + 12 > idx[0] || off + 12 + le32(f->map + off + 8) > idx[0])
+			    off < IXFILE_HEADER || off + 12 > idx[0])
 				return seg_corrupt(seg, "stor", "bad block index");
 			prev = first;
 		}
@@ -586,8 +589,9 @@ static int store_block(const struct segment *seg, int stream, uint32_t doc, uint
 	}
 	*blk = lo;
 	*first = le32(ix + 12 * (size_t)lo);
-	uint64_t off = le64(ix + 12 * (size_t)lo + 4);
-	if (off > seg->stor.size - 4 || seg->stor.size - 4 - off < 12)
+	uint64_t off = le64(ix + 12 * (size_t)lo + 4), end = (uint64_t)(seg->store_index[0] - seg->stor.map);
+	/* Blocks lie before the block index (parse_stor() checked where it starts). */
+	if (off > end || end - off < 12)
 		return seg_corrupt(seg, "stor", "bad block offset");
 	b = seg->stor.map + off;
 	*raw_len = le32(b);
@@ -598,7 +602,7 @@ static int store_block(const struct segment *seg, int stream, uint32_t doc, uint
 	 * for them: LZ4 expands at most 255 times (a byte of 255 extends a match by 255), and a block holds documents of this
 	 * segment only. */
 	if (doc < *first || doc - *first >= *n || *raw_len > (1u << 30) || *n > *raw_len ||
-	    *n > seg->n_docs - *first || *zlen > seg->stor.size - 4 - off - 12 ||
+	    *n > seg->n_docs - *first || *zlen > end - off - 12 ||
 	    (uint64_t)*raw_len > (uint64_t)*zlen * 256 + 64)
 		return seg_corrupt(seg, "stor", "bad block header");
 	return 0;

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "common/index/check.h"
+#include "common/index/codec.h"
 #include "common/index/index.h"
 #include "common/index/writer.h"
 #include "common/text/analyzer.h"
@@ -1262,6 +1263,61 @@ static void test_structural_corruption(void **state)
 	free_corpus(bufs, 200);
 }
 
+/*
+ * A stored block's header is checked when the block is read, not at open (where it
+ * would fault in the whole file): a length reaching into the block index opens, then
+ * reading a document of that block is AS_ECORRUPT naming the file, and the other
+ * blocks still read.
+ */
+static void test_store_block_checked_on_read(void **state)
+{
+	static struct tdoc docs[200];
+	static char *bufs[600];
+	struct index_summary sum;
+	struct index *idx;
+	struct stored_doc sd;
+	char path[3 * PATH_MAX];
+	unsigned char *b;
+	struct stat st;
+	int fd;
+	(void)state;
+
+	make_corpus(docs, bufs, 200, 11);
+	index_docs(tmpdir, 0, docs, 200, &sum);
+	snprintf(path, sizeof(path), "%s/%s/seg-000000.stor", tmpdir, sum.generation);
+	assert_int_equal(stat(path, &st), 0);
+	b = malloc((size_t)st.st_size);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
+	/* FORMAT.md's stor tail: counts of blocks, then where each stream's index starts. */
+	const unsigned char *t = b + st.st_size - 4 - 32;
+	uint32_t n_blocks = le32(t + 4);
+	uint64_t idx0 = le64(t + 16);
+	assert_true(n_blocks >= 2);
+	const unsigned char *e = b + idx0 + 12; /* the second block of the first stream */
+	uint32_t first = le32(e);
+	uint64_t off = le64(e + 4);
+	st32(b + off + 8, (uint32_t)(idx0 - off)); /* its compressed length: past its end */
+	assert_int_equal(pwrite(fd, b, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	free(b);
+	fix_crc(path);
+
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	struct arena *a = arena_new(0);
+	const struct segment *seg = index_segment(idx, 0);
+	int rc = segment_get_doc(seg, first, 0, a, &sd);
+	assert_int_equal(rc, AS_ECORRUPT);
+	assert_non_null(strstr(as_error_message(rc), "seg-000000.stor"));
+	arena_reset(a);
+	assert_int_equal(segment_get_doc(seg, 0, 0, a, &sd), 0);
+	assert_non_null(sd.id);
+	arena_free(a);
+	index_close(idx);
+	free_corpus(bufs, 200);
+}
+
 /* ---- kill -9 while publishing ---- */
 
 static void test_crash_while_publishing(void **state)
@@ -1342,6 +1398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_each_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_structural_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_block_checked_on_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_while_publishing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

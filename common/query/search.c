@@ -1221,10 +1221,10 @@ static int hit_spans(struct run *r, uint32_t first, uint32_t n, struct span *sp)
  * The snippet of a hit from its span: the body marks (index.h) before and after it give
  * a passage that holds it with room around, and only that passage is decompressed up to
  * and analysed. 0, 1 when the hit's body is to be scanned from its start instead (its
- * span lies deeper than SNIPPET_MAX_DEPTH), <0 on error.
+ * span lies deeper than SNIPPET_MAX_DEPTH, unless `deep`), <0 on error.
  */
 static int span_snippet(struct searcher *s, const struct plan *plan, const struct segment *seg, const struct cand *c,
-			const struct span *sp, const char *title, const char **body, size_t *part)
+			const struct span *sp, int deep, const char *title, const char **body, size_t *part)
 {
 	struct body_mark *mk;
 	uint32_t nm, from_pos = 0;
@@ -1242,7 +1242,7 @@ static int span_snippet(struct searcher *s, const struct plan *plan, const struc
 			break;
 		}
 	}
-	if (to > SNIPPET_MAX_DEPTH)
+	if (to > SNIPPET_MAX_DEPTH && !deep)
 		return 1;
 	if ((rc = segment_get_body(seg, c->doc, to, s->arena, body, part, &full)) < 0)
 		return rc;
@@ -1518,8 +1518,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		if (!req->no_snippets) {
 			const char *body = NULL;
 			size_t part = 0, full = SIZE_MAX;
-			rc = spans[h].ok ? span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], hit->sd.title,
-							&body, &part)
+			rc = spans[h].ok ? span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], 0,
+							hit->sd.title, &body, &part)
 					 : 1;
 			/* Without a span, most windows are found in a body's first kilobytes:
 			 * decompress and analyse those first, and the most the snippet ever reads
@@ -1541,6 +1541,11 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 				rc = snippet_make_part(s->an, plan, c->body_slots, body, part, full,
 						       snippet_title_skip(body, part, hit->sd.title), &s->tmp);
 			}
+			/* The words only past SNIPPET_MAX_DEPTH (a body of megabytes): nothing in
+			 * its start to mark, so the passage is decompressed however deep it is. */
+			if (rc == 0 && spans[h].ok && !memmem(s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len, "<mark>", 6))
+				rc = span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], 1, hit->sd.title,
+						  &body, &part);
 			/* No body (a page of tags, a heading alone): its tags, where the words may be. */
 			if (rc == 0 && full == 0 && (rc = tags_snippet(s, plan, index_segment(idx, c->seg), c)) > 0)
 				rc = 0;

@@ -717,6 +717,9 @@ static void test_synonyms(void **state)
 		if (total(participles[i][0]) < total(participles[i][1]))
 			fail_msg("[%s] %llu results, fewer than [%s]", participles[i][0],
 				 (unsigned long long)total(participles[i][0]), participles[i][1]);
+	/* A verb and its noun (`se reconvertir`, `reconversion`) likewise. */
+	assert_true(total("reconversion") > 0);
+	assert_true(total("reconvertir") >= total("reconversion"));
 }
 
 static void test_relaxed(void **state)
@@ -904,6 +907,14 @@ static void test_snippet_deep(void **state)
 	assert_non_null(f = fopen(path, "w"));
 	fputs("Récif\n\nLe récif corallien abrite le coelacanthe.\n", f);
 	fclose(f);
+	/* A word written only past the first megabyte (SNIPPET_MAX_DEPTH). */
+	snprintf(path, sizeof(path), "%s/guides/tres-long.txt", corpus);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("Catalogue des ardoises\n\n", f);
+	for (int i = 0; i < 30000; i++)
+		fputs("Les couvreurs posent des ardoises sur le toit. ", f);
+	fputs("Dans la remise dort un ornithorynque empaillé.\n", f);
+	fclose(f);
 	assert_true(qfix_build_index(corpus, 0, ixdir, sizeof(ixdir)) > 0);
 	assert_int_equal(index_open(ixdir, &deep), 0);
 	assert_int_equal(searcher_new(&ds), 0);
@@ -926,6 +937,12 @@ static void test_snippet_deep(void **state)
 	assert_int_equal(search_run(ds, deep, &req, &res), 0);
 	search_result_hit(res, 0, NULL, &snip);
 	assert_non_null(strstr(snip, "posent 0 <mark>tuiles</mark>"));
+	/* Nothing to mark in the first megabyte: the passage is read however deep it is. */
+	assert_int_equal(search_request_set(&req, "q", "ornithorynque"), 0);
+	assert_int_equal(search_run(ds, deep, &req, &res), 0);
+	assert_int_equal(search_result_total(res), 1);
+	search_result_hit(res, 0, NULL, &snip);
+	assert_non_null(strstr(snip, "un <mark>ornithorynque</mark> empaillé"));
 	searcher_free(ds);
 	index_close(deep);
 	qfix_remove(ixdir);

@@ -59,7 +59,8 @@ static const char usage_text[] =
 	"usage: " PROG " [--index DIR] [--full] CORPUS_DIR\n"
 	"\n"
 	"Indexes the documents of CORPUS_DIR (.md, .html, .htm, .txt, .pdf; hidden files\n"
-	"and folders are skipped): adds, updates and deletes what changed since the last\n"
+	"and folders, and links to files outside it, are skipped): adds, updates and\n"
+	"deletes what changed since the last\n"
 	"run, judged by content, then publishes the new index atomically.\n"
 	"\n"
 	"  --index DIR   the index directory (default: $ARTISEARCH_INDEX, else data/index)\n"
@@ -95,6 +96,7 @@ struct skip {
 
 struct run {
 	const char *root;
+	char *real_root;     /* root with its links resolved (realpath), or NULL */
 	dev_t index_dev;     /* the index directory, when it lies inside the corpus */
 	ino_t index_ino;
 
@@ -208,6 +210,17 @@ static const char *printable(const char *id, char *out, size_t cap)
 	return out;
 }
 
+/* Whether path, its links resolved, lies inside the corpus root. */
+static int inside_root(const struct run *r, const char *path)
+{
+	char *real = realpath(path, NULL);
+	size_t n = r->real_root ? strlen(r->real_root) : 0;
+	int in = real && n && strncmp(real, r->real_root, n) == 0 && (real[n] == '/' || r->real_root[n - 1] == '/');
+
+	free(real);
+	return in;
+}
+
 /* Lists corpus/rel recursively. */
 static void walk(struct run *r, const char *rel)
 {
@@ -228,9 +241,14 @@ static void walk(struct run *r, const char *rel)
 		struct stat st, lst;
 		const char *ext;
 
-		if (e->d_name[0] == '.') /* hidden, and . and .. */
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		join(id, sizeof(id), rel, e->d_name);
+		if (e->d_name[0] == '.') {
+			/* .git/, editors' backups: said once, not descended into. */
+			add_skip(r, name_ok(e->d_name) ? id : printable(id, why, sizeof(why)), "hidden name; skipped");
+			continue;
+		}
 		join(path, sizeof(path), r->root, id);
 		if (!id[0] || !path[0]) {
 			add_skip(r, e->d_name, "path too long");
@@ -260,6 +278,11 @@ static void walk(struct run *r, const char *rel)
 		}
 		if (!S_ISREG(st.st_mode)) {
 			add_skip(r, id, "not a regular file");
+			continue;
+		}
+		if (S_ISLNK(lst.st_mode) && !inside_root(r, path)) {
+			/* A link must not publish a file from elsewhere on the machine. */
+			add_skip(r, id, "symbolic link to a file outside the corpus; not followed");
 			continue;
 		}
 		if (extract_format_of(id) == EXTRACT_UNSUPPORTED) {
@@ -588,6 +611,7 @@ int main(int argc, char **argv)
 		r.index_dev = st.st_dev;
 		r.index_ino = st.st_ino;
 	}
+	r.real_root = realpath(corpus, NULL);
 
 	/* Step 1: list, hash, compare. */
 	walk(&r, "");
@@ -745,5 +769,6 @@ int main(int argc, char **argv)
 	as_free(r.skips);
 	as_free(r.jobs);
 	as_free(threads);
+	free(r.real_root);
 	return 0;
 }

@@ -55,7 +55,9 @@ expect_out "^index $I: $n_docs documents, " "first run"
 expect_out "^published gen-" "first run"
 expect_out "^time [0-9.]* s: $n_docs files extracted" "first run"
 expect_err "warning: communiques/2019/2019-11-22-salon-metiers-art-pezenas-win1252.txt: not valid UTF-8" "first run"
-grep -q brouillon "$T/out" "$T/err" && fail "a hidden file was read"
+expect_out "^skipped .brouillons: hidden name" "first run"
+expect_out "^skipped guides/.cache.md: hidden name" "first run"
+grep -q "brouillon.md" "$T/out" "$T/err" && fail "a hidden folder was read"
 # stderr is not a terminal here: no progress line
 if grep -q "ETA" "$T/err" || tr -d '\n' <"$T/err" | grep -q "$(printf '\r')"; then
 	fail "progress shown off a terminal"
@@ -113,8 +115,15 @@ printf 'MZ\220\0\3\0\0\0binaire' >"$C/guides/programme.txt"
 printf '%%PDF-1.4\ncorrompu\n' >"$C/conventions/corrompue.pdf"
 echo "pas un document" >"$C/guides/notes.docx"
 echo "Nom en Latin-1" >"$C/guides/$(printf 'caf\351').txt"
+# A link publishes a file of the corpus, never one from elsewhere on the machine.
+mkdir -p "$T/ailleurs"
+echo "# Ailleurs
+secretailleurs" >"$T/ailleurs/secret.md"
+ln -s "$T/ailleurs/secret.md" "$C/guides/lien-dehors.md"
 run --index "$I" "$C"
 expect_status 0 "run with bad files"
+expect_out "^skipped guides/lien-dehors.md: symbolic link to a file outside the corpus" "run with bad files"
+finds guides/lien-dehors.md secretailleurs && fail "a link to a file outside the corpus was indexed"
 expect_out "^added 0, updated 0, deleted 0, unchanged $n_docs, " "run with bad files"
 expect_out "^skipped guides/programme.txt: binary content" "run with bad files"
 expect_out "^skipped guides/vide.md: empty file" "run with bad files"
@@ -131,7 +140,7 @@ expect_out "^skipped guides/nouveau-guide-repreneur.md: binary content" "indexed
 expect_out "^index $I: $((n_docs - 1)) documents, " "indexed file turned bad"
 has_doc guides/nouveau-guide-repreneur.md && fail "a file turned binary is still indexed"
 rm "$C/guides/programme.txt" "$C/guides/vide.md" "$C/conventions/corrompue.pdf" "$C/guides/notes.docx" \
-	"$C/guides/$(printf 'caf\351').txt"
+	"$C/guides/$(printf 'caf\351').txt" "$C/guides/lien-dehors.md"
 
 # --- --full rebuilds ------------------------------------------------------------
 gen3=$(cat "$I/CURRENT")

@@ -131,6 +131,7 @@ int dict_reader_open(struct dict_reader *d, const char *path, const char *name, 
 	atomic_init(&d->keys, NULL);
 	atomic_init(&d->fine, NULL);
 	atomic_init(&d->seeks, 0);
+	atomic_init(&d->walks, 0);
 	d->terms = terms;
 	d->post_limit = post_limit;
 	snprintf(d->name, sizeof(d->name), "%s", name);
@@ -300,6 +301,7 @@ struct term_iter {
 	char key[KEY_MAX + 1];
 	size_t key_len;
 	struct term_info info;
+	int in_place; /* term_iter_in_place() */
 };
 
 static int iter_load_block(struct term_iter *it, uint32_t b)
@@ -387,9 +389,15 @@ int term_iter_new(const struct segment *seg, enum dict dict, struct term_iter **
 	it->next_post = 0;
 	it->key[0] = '\0';
 	it->key_len = 0;
+	it->in_place = 0;
 	memset(&it->info, 0, sizeof(it->info));
 	*out = it;
 	return 0;
+}
+
+void term_iter_in_place(struct term_iter *it)
+{
+	it->in_place = 1;
 }
 
 int term_iter_next(struct term_iter *it)
@@ -644,7 +652,8 @@ int term_iter_seek(struct term_iter *it, const char *key, size_t len)
 
 	if (!d->n_blocks)
 		return 1;
-	if ((f = fine_get(d)) != &fine_none && f->n) {
+	f = it->in_place ? atomic_load_explicit(&d->fine, memory_order_acquire) : fine_get(d);
+	if (f && f != &fine_none && f->n) {
 		/* Start at the sample's entry: its own key holds the bytes it shares. */
 		const struct dict_sample *sm = &f->s[fine_find(f, t, len)];
 		const char *sk = f->bytes + sm->off;
@@ -729,6 +738,7 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 	it.block = UINT32_MAX;
 	it.left = 0;
 	it.key_len = 0;
+	it.in_place = 0;
 	if ((rc = term_iter_seek(&it, key, len)) != 0)
 		return rc;
 	if (it.key_len != len || memcmp(it.key, key, len) != 0)
@@ -805,6 +815,27 @@ static int keys_build(const struct dict_reader *d, struct dict_keys **out)
 	k->bucket = bucket;
 	*out = k;
 	return 0;
+}
+
+int segment_dict_keys_after(const struct segment *seg, enum dict dict, uint32_t after,
+			    const struct dict_keys **out)
+{
+	struct dict_reader *d;
+	struct dict_keys *k;
+
+	*out = NULL;
+	if ((unsigned)dict > DICT_WORDS)
+		return as_error_set(AS_EINVAL, "segment_dict_keys_after: bad dictionary");
+	if (after == UINT32_MAX)
+		return 0;
+	d = (struct dict_reader *)&seg->dicts[dict];
+	if ((k = atomic_load_explicit(&d->keys, memory_order_acquire))) {
+		*out = k;
+		return 0;
+	}
+	if (atomic_fetch_add_explicit(&d->walks, 1, memory_order_relaxed) < after)
+		return 0;
+	return segment_dict_keys(seg, dict, out);
 }
 
 int segment_dict_keys(const struct segment *seg, enum dict dict, const struct dict_keys **out)

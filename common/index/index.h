@@ -204,6 +204,10 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
  */
 struct term_iter;
 int term_iter_new(const struct segment *seg, enum dict dict, struct term_iter **out);
+/* Its seeks neither count towards nor build the dictionary's in-memory samples (they
+ * use them once built): a typo walk's hundreds of seeks stand for a walk over the keys
+ * in memory, which a process loads after a few walks. */
+void term_iter_in_place(struct term_iter *it);
 /* Positions at the first key >= key[0..len): 0 positioned, >0 no such key, <0 error. */
 int term_iter_seek(struct term_iter *it, const char *key, size_t len);
 /* The next key: 0, >0 end, <0 error. */
@@ -260,6 +264,12 @@ static inline unsigned dict_key_bucket(unsigned char b0, unsigned char b1)
 	return c0 * DICT_KEY_CLASSES + (one_byte ? dict_key_class(b1) : 0);
 }
 int segment_dict_keys(const struct segment *seg, enum dict dict, const struct dict_keys **out);
+/*
+ * The same once asked for more than `after` times (*out NULL before: the caller reads
+ * the dictionary through a term_iter); UINT32_MAX: never, even when they are built.
+ */
+int segment_dict_keys_after(const struct segment *seg, enum dict dict, uint32_t after,
+			    const struct dict_keys **out);
 
 /* ---- Postings ---------------------------------------------------------------------- */
 

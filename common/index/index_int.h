@@ -41,6 +41,7 @@ struct dict_reader {
 	/* segment_dict_keys()'s, NULL until first asked for: the one thing that changes in
 	 * an opened index, set once with a compare-and-swap so that readers need no lock. */
 	_Atomic(struct dict_keys *) keys;
+	_Atomic uint32_t walks; /* segment_dict_keys_after()'s count until keys are built */
 	/* term_iter_seek()'s sample of every DICT_FINE_STRIDE-th key (dict.c), NULL until
 	 * the DICT_FINE_AFTER-th seek, set the same way; seeks counts them until then. */
 	_Atomic(struct dict_fine *) fine;

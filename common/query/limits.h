@@ -29,6 +29,9 @@
 /* Dictionary keys a Levenshtein walk may visit per segment before it gives up (about
  * 0.3 µs each; a two-edit walk of a 3 800-document dictionary needs some thousands). */
 #define TYPO_MAX_VISITS 20000
+/* Walks of a segment's words read in place before they are loaded in memory (typo.c):
+ * loading costs about as much as twenty walks in place. */
+#define TYPO_KEYS_AFTER 16
 /* Longest word (bytes, folded) considered for correction. */
 #define TYPO_MAX_WORD 48
 /* Synonym alternatives added to one query word. */

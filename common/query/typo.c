@@ -168,6 +168,91 @@ static size_t seek(const struct dict_keys *dk, size_t from, const unsigned char 
 }
 
 /*
+ * The dictionary as the walk reads it: its keys in memory (dict_keys: a binary search
+ * per seek), or read in place through a term_iter (a block decoded per seek). Loading
+ * the keys reads the whole dictionary, a few milliseconds that a daemon earns back
+ * within a few walks and a one-shot command never does: the first TYPO_KEYS_AFTER
+ * walks of a dictionary read it in place.
+ */
+struct cursor {
+	const struct dict_keys *dk;
+	struct term_iter *it;
+	size_t pos;
+	const unsigned char *key;
+	size_t klen;
+	uint32_t df;
+};
+
+static int use_keys = -1; /* typo_use_keys() */
+
+void typo_use_keys(int keys)
+{
+	use_keys = keys;
+}
+
+static void cur_load(struct cursor *c)
+{
+	if (c->dk) {
+		c->key = (const unsigned char *)c->dk->bytes + c->dk->off[c->pos];
+		c->klen = c->dk->off[c->pos + 1] - c->dk->off[c->pos];
+		c->df = c->dk->doc_freq[c->pos];
+	} else {
+		c->key = (const unsigned char *)term_iter_key(c->it, &c->klen);
+		c->df = (uint32_t)term_iter_info(c->it)->doc_freq;
+	}
+}
+
+/* The first key: 0, 1 when there is none, <0 on error. */
+static int cur_first(struct cursor *c)
+{
+	int rc;
+
+	if (c->dk) {
+		if (c->dk->n == 0)
+			return 1;
+		c->pos = 0;
+	} else if ((rc = term_iter_next(c->it)) != 0) {
+		return rc;
+	}
+	cur_load(c);
+	return 0;
+}
+
+static int cur_next(struct cursor *c)
+{
+	int rc;
+
+	if (c->dk) {
+		if (++c->pos >= c->dk->n)
+			return 1;
+	} else if ((rc = term_iter_next(c->it)) != 0) {
+		return rc;
+	}
+	cur_load(c);
+	return 0;
+}
+
+/* The first key >= the current key's first d bytes then byte b (which follows it). */
+static int cur_seek(struct cursor *c, const unsigned char *s, size_t d, unsigned char b)
+{
+	int rc;
+
+	if (c->dk) {
+		/* s's prefix from the key's: its first d bytes, then b, then zeros. */
+		uint64_t cp = c->dk->prefix[c->pos];
+		if (d < 8)
+			cp = (d ? cp & ~0ull << (64 - 8 * d) : 0) | (uint64_t)b << (56 - 8 * d);
+		c->pos = seek(c->dk, c->pos + 1, s, d + 1, cp);
+		if (c->pos >= c->dk->n)
+			return 1;
+	} else if ((rc = term_iter_seek(c->it, (const char *)s, d + 1)) != 0) {
+		return rc;
+	}
+	cur_load(c);
+	return 0;
+}
+
+/*
  * typo_walk() and typo_walk_prefix(): `prefix` accepts a key as soon as one of its
  * prefixes is within k of the word (that row's last cell), and then every key sharing
  * that prefix; a dead row (every cell above k) kills a prefix in both, so the seeks are
@@ -177,16 +262,21 @@ static int walk(const struct segment *seg, const char *word, size_t len, unsigne
 		void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df), void *ctx)
 {
 	struct walk w;
-	const struct dict_keys *dk;
-	size_t valid = 0, pos, qual = SIZE_MAX; /* qual: the shallowest accepted prefix of path */
+	struct cursor cur = { 0 };
+	size_t valid = 0, qual = SIZE_MAX; /* qual: the shallowest accepted prefix of path */
 	unsigned visits = 0;
 	int rc;
 
 	if (len == 0 || len > TYPO_MAX_WORD)
 		return 0;
-	/* In memory rather than through a term_iter: a walk seeks hundreds of times. */
-	if ((rc = segment_dict_keys(seg, DICT_WORDS, &dk)) < 0)
+	if ((rc = segment_dict_keys_after(seg, DICT_WORDS, use_keys < 0 ? TYPO_KEYS_AFTER : use_keys ? 0 : UINT32_MAX,
+					  &cur.dk)) < 0)
 		return rc;
+	if (!cur.dk) {
+		if ((rc = term_iter_new(seg, DICT_WORDS, &cur.it)) < 0)
+			return rc;
+		term_iter_in_place(cur.it);
+	}
 	memset(&w, 0, sizeof(w));
 	w.q = (const unsigned char *)word;
 	w.m = len;
@@ -194,9 +284,9 @@ static int walk(const struct segment *seg, const char *word, size_t len, unsigne
 	memset(w.rows, (int)umin(w.k + 1, 255), sizeof(w.rows)); /* outside step()'s band */
 	for (size_t j = 0; j <= len; j++)
 		w.rows[0][j] = (unsigned char)umin((unsigned)j, w.k + 1);
-	for (pos = 0; pos < dk->n;) {
-		const unsigned char *key = (const unsigned char *)dk->bytes + dk->off[pos];
-		size_t klen = dk->off[pos + 1] - dk->off[pos], i, l = 0;
+	for (rc = cur_first(&cur); rc == 0;) {
+		const unsigned char *key = cur.key;
+		size_t klen = cur.klen, i, l = 0;
 		int dead = 0;
 
 		if (++visits > TYPO_MAX_VISITS)
@@ -227,8 +317,8 @@ static int walk(const struct segment *seg, const char *word, size_t len, unsigne
 			/* `word 0x01 form` keys are how a word is written, not words. */
 			size_t at = prefix ? qual : klen;
 			if (at <= klen && w.rows[at][len] <= w.k && !memchr(key, 0x01, klen))
-				fn(ctx, (const char *)key, klen, w.rows[at][len], dk->doc_freq[pos]);
-			pos++;
+				fn(ctx, (const char *)key, klen, w.rows[at][len], cur.df);
+			rc = cur_next(&cur);
 			continue;
 		}
 		/* key[0..i) is alive, key[i] kills it: find the next string worth visiting. */
@@ -241,8 +331,10 @@ static int walk(const struct segment *seg, const char *word, size_t len, unsigne
 				break;
 			d--;
 		}
-		if (c < 0)
+		if (c < 0) {
+			rc = 1;
 			break;
+		}
 		memcpy(cand, key, d);
 		cand[d] = (unsigned char)c;
 		if (valid > d)
@@ -255,13 +347,10 @@ static int walk(const struct segment *seg, const char *word, size_t len, unsigne
 			memcpy(w.rows[r] + lo, row + lo, hi - lo + 1);
 			valid = r;
 		}
-		/* cand's prefix from the key's: its first d bytes, then c, then zeros. */
-		uint64_t cp = dk->prefix[pos];
-		if (d < 8)
-			cp = (d ? cp & ~0ull << (64 - 8 * d) : 0) | (uint64_t)c << (56 - 8 * d);
-		pos = seek(dk, pos + 1, cand, d + 1, cp);
+		rc = cur_seek(&cur, cand, d, (unsigned char)c);
 	}
-	return 0;
+	term_iter_free(cur.it);
+	return rc < 0 ? rc : 0;
 }
 
 int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,

@@ -29,8 +29,9 @@ unsigned typo_distance(const char *a, size_t a_len, const char *b, size_t b_len)
 /*
  * Calls fn(ctx, key, len, distance, doc_freq) for each word of seg's DICT_WORDS within
  * max_edits of word[0..len) (len <= TYPO_MAX_WORD), in byte order; key is not
- * NUL-terminated. The first walk over a segment loads its words in memory
- * (segment_dict_keys()). Returns 0 or <0 (index error, AS_ENOMEM).
+ * NUL-terminated. A segment's first TYPO_KEYS_AFTER walks read its dictionary in
+ * place, later ones its words loaded in memory (segment_dict_keys()). Returns 0 or <0
+ * (index error, AS_ENOMEM).
  */
 int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
 	      void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
@@ -43,5 +44,9 @@ int typo_walk(const struct segment *seg, const char *word, size_t len, unsigned 
 int typo_walk_prefix(const struct segment *seg, const char *word, size_t len, unsigned max_edits,
 		     void (*fn)(void *ctx, const char *key, size_t key_len, unsigned dist, uint32_t df),
 		     void *ctx);
+
+/* Tests: 1 every walk with the words in memory, 0 every walk in place, -1 (the
+ * default) the first TYPO_KEYS_AFTER in place. */
+void typo_use_keys(int keys);
 
 #endif

@@ -1451,10 +1451,12 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		return rc;
 	k = req->page * req->limit;
 	depth = k;
-	/* With proximity (two words or more), the first phase keeps RANK_RERANK candidates
-	 * whatever the page, so that page 2 continues page 1; sorted by date, proximity only
+	/* The second phase (proximity, and recency relative to the newest of them) reorders
+	 * the first RANK_RERANK candidates: the first phase keeps as many whatever the page
+	 * and limit, so that pages of any size continue one another (--limit 1 reranked a
+	 * single candidate, fully recent against itself). Sorted by date, proximity only
 	 * breaks ties between documents of the same date. */
-	if (plan->n_slots >= 2 && req->sort == SORT_RELEVANCE && k < RANK_RERANK)
+	if (req->sort == SORT_RELEVANCE && k < RANK_RERANK)
 		depth = RANK_RERANK;
 	if (depth > s->heap_cap) {
 		struct cand *h = as_realloc(s->heap, depth * sizeof(*h));

@@ -821,6 +821,27 @@ static void test_pagination(void **state)
 	res = run("artisans", "limit=10", "page=90", NULL);
 	assert_int_equal(search_result_n_hits(res), 0);
 	assert_true(search_result_total(res) > 20);
+	/* Pages of any size continue one another, one word or several: the second phase
+	 * (recency, proximity) reorders the same candidates whatever the limit. */
+	static const char *const qs[] = { "artisans", "apprentissage", "salon artisanat" };
+	for (size_t q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
+		char want[20][256], lim[16], pg[16];
+		res = run(qs[q], "limit=20", NULL);
+		uint32_t n = search_result_n_hits(res);
+		assert_true(n >= 12);
+		for (uint32_t i = 0; i < n; i++)
+			snprintf(want[i], sizeof(want[i]), "%s", hit(res, i));
+		for (uint32_t limit = 1; limit <= 7; limit += 2)
+			for (uint32_t at = 0; at < n; at += limit) {
+				snprintf(lim, sizeof(lim), "limit=%u", limit);
+				snprintf(pg, sizeof(pg), "page=%u", at / limit + 1);
+				res = run(qs[q], lim, pg, NULL);
+				for (uint32_t i = 0; i < search_result_n_hits(res) && at + i < n; i++)
+					if (strcmp(hit(res, i), want[at + i]))
+						fail_msg("[%s] limit %u page %u, hit %u: %s, not %s", qs[q], limit, at / limit + 1,
+							 i, hit(res, i), want[at + i]);
+			}
+	}
 }
 
 /* ---- Snippets and JSON ------------------------------------------------------------------------ */
@@ -1185,6 +1206,8 @@ static void test_other_word_accents(void **state)
 		"peche2.txt", "Réflexion sur le péché\n\nLe péché originel est un thème ancien.\n",
 		"fiche.txt", "Boulanger, boulangère\n\nLa fiche du métier.\n",
 		"fete.txt", "Fête des boulangers\n\nLes boulangeries ouvrent leurs portes, boulangeries de quartier.\n",
+		"cote.txt", "Le guide\n\nLa cote des métiers du bois.\n",
+		"cote2.txt", "Le guide\n\nLa côte des métiers du bois.\n",
 		NULL,
 	};
 	static const char *const cases[][2] = { { "chat", "guides/chat.txt" },
@@ -1220,6 +1243,16 @@ static void test_other_word_accents(void **state)
 	assert_int_equal(search_suggest_json(ms, mi, "péch", 5, &out), 0);
 	assert_non_null(strstr(out.ptr, "[\"péché\"]"));
 	buf_release(&out);
+	/* Typed without accents, a word written both ways: the form as typed first, the
+	 * other close behind (visitors type without accents), and the other way round. */
+	static const char *const typed[][2] = { { "cote", "guides/cote.txt" }, { "côte", "guides/cote2.txt" } };
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(mini_run(ms, mi, typed[i][0], &res), 2);
+		assert_string_equal(search_result_hit(res, 0, &first, NULL), typed[i][1]);
+		search_result_hit(res, 1, &second, NULL);
+		if (!(first > second && (i == 1 || second > 0.9 * first)))
+			fail_msg("[%s]: %.3f then %.3f", typed[i][0], first, second);
+	}
 	/* The fiche's title says `boulangère`, an inflection of the stem: a title match as
 	 * `boulangers` is the other page's (without it, the fiche would score far lower). */
 	assert_int_equal(mini_run(ms, mi, "boulangeries", &res), 2);

@@ -2021,6 +2021,8 @@ static void set_weights(struct builder *b, struct leaf *l)
 			    (t->accent_typed || other || (double)t->df_exact >= RANK_VARIANT_SHARE * (double)t->df_all)) {
 				w *= RANK_W_VARIANT;
 				k->title = !accented;
+			} else if (!k->exact && t->df_exact > 0 && accented) {
+				w *= RANK_W_UNTYPED_ACCENT;
 			} else if (!k->exact && t->df_exact == 0) {
 				/* No form as typed: the most frequent variant is the likelier intent. */
 				uint64_t v = variant_df(l, p, k->key, k->key_len), best = 0;

@@ -66,6 +66,11 @@
 #ifndef RANK_VARIANT_SHARE
 #define RANK_VARIANT_SHARE 0.1
 #endif
+/* Typed without accents where the word is also written so (`cote`: `cote`, `côte`): the
+ * form as typed first, by a margin that breaks ties and near ties, never relevance. */
+#ifndef RANK_W_UNTYPED_ACCENT
+#define RANK_W_UNTYPED_ACCENT 0.95
+#endif
 /* Typed without accents where only accented forms exist (`peche`: `pêche`, `péché`):
  * the more frequent form is the likelier intent; a rarer variant weighs down to
  * RANK_W_RARE_VARIANT, in proportion to its share. */

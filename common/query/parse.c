@@ -438,6 +438,41 @@ static struct qnode *parse_or(struct parser *p, unsigned depth)
 	return group(p, QN_OR, kids, n);
 }
 
+/* Whether q[0..len) has the token t[0..tl) between spaces (or its ends). */
+static int has_token(const char *q, size_t len, const char *t, size_t tl)
+{
+	for (size_t i = 0; i + tl <= len; i++)
+		if ((i == 0 || is_space((unsigned char)q[i - 1])) && memcmp(q + i, t, tl) == 0 &&
+		    (i + tl == len || is_space((unsigned char)q[i + tl])))
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the text past the byte bound, q[kept..len), holds a word the kept part does
+ * not: a pasted text repeating its words loses nothing by the cut, and is no partial
+ * match. Past CUT_MAX_TOKENS of them (a few microseconds each), it is taken to.
+ */
+#define CUT_MAX_TOKENS 4096
+static int cut_loses(const char *q, size_t kept, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t i = kept; i < len;) {
+		while (i < len && (is_space((unsigned char)q[i]) || (unsigned char)q[i] < 0x20))
+			i++;
+		size_t s = i;
+		int word = 0;
+		while (i < len && !is_space((unsigned char)q[i]) && (unsigned char)q[i] >= 0x20)
+			word |= !strchr("()-+*\"", q[i++]);
+		if (!word)
+			continue;
+		if (++n > CUT_MAX_TOKENS || !has_token(q, kept, q + s, i - s))
+			return 1;
+	}
+	return 0;
+}
+
 int query_parse(const char *q, size_t len, struct arena *arena, struct qnode **out)
 {
 	struct parser p = { .arena = arena };
@@ -448,9 +483,13 @@ int query_parse(const char *q, size_t len, struct arena *arena, struct qnode **o
 
 	*out = NULL;
 	if (len > QUERY_MAX_BYTES) {
-		size_t kept = utf8_cut(q, QUERY_MAX_BYTES);
-		for (size_t i = kept; i < len && !cut; i++)
-			cut = !is_space((unsigned char)q[i]) && (unsigned char)q[i] >= 0x20;
+		size_t kept = utf8_cut(q, QUERY_MAX_BYTES), b = kept;
+		/* Never inside a word (`salo` of `salon`): back to the space before it, if any. */
+		while (b > 0 && !is_space((unsigned char)q[b]) && !is_space((unsigned char)q[b - 1]))
+			b--;
+		if (b > 0)
+			kept = b;
+		cut = cut_loses(q, kept, len);
 		len = kept;
 	}
 	if ((rc = lex(&p, q, len)) < 0)

@@ -182,6 +182,22 @@ static void test_long_query(void **state)
 		n += (size_t)snprintf(q + n, sizeof(q) - n, "%s ", w % 2 ? "artisanale" : "pêche");
 	assert_int_equal(query_parse(q, n, arena, &root), 0);
 	assert_int_equal(root->n_kids, 2);
+	/* The byte bound cuts between words, never inside one (`salo` of `salon`), and
+	 * loses nothing when what it leaves out repeats words kept: a pasted text. */
+	n = 0;
+	while (n + 6 < 5000)
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "salon ");
+	assert_int_equal(query_parse(q, n, arena, &root), 0);
+	assert_string_equal(parsed(q), "salon");
+	n = 0;
+	while (n + 9 < QUERY_MAX_BYTES + 60)
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "verriers ");
+	n += (size_t)snprintf(q + n, sizeof(q) - n, "toulouse");
+	assert_int_equal(query_parse(q, n, arena, &root), 1);
+	struct buf dump = BUF_INIT;
+	query_dump(root, &dump);
+	assert_string_equal(dump.ptr, "verriers");
+	buf_release(&dump);
 	/* A byte cut inside a UTF-8 character is moved back to its start. */
 	memset(q, 0, sizeof(q));
 	for (n = 0; n + 2 < 5000; n += 2)

@@ -53,6 +53,9 @@
 #define SNIPPET_MARGIN_BEFORE 32
 #define SNIPPET_MARGIN_AFTER 64
 #define SNIPPET_MAX_DEPTH (1024 * 1024)
+/* ... unless nothing is marked before it: then as deep as this (about 10 ms of LZ4),
+ * beyond which the snippet is the body's start. */
+#define SNIPPET_MAX_DEEP (32 * 1024 * 1024)
 /* Bytes of a body tried first (search.c): enough for most windows, and for whole bodies
  * of a typical size. */
 #ifndef SNIPPET_FIRST_PART

@@ -1221,7 +1221,8 @@ static int hit_spans(struct run *r, uint32_t first, uint32_t n, struct span *sp)
  * The snippet of a hit from its span: the body marks (index.h) before and after it give
  * a passage that holds it with room around, and only that passage is decompressed up to
  * and analysed. 0, 1 when the hit's body is to be scanned from its start instead (its
- * span lies deeper than SNIPPET_MAX_DEPTH, unless `deep`), <0 on error.
+ * span lies deeper than SNIPPET_MAX_DEPTH, or SNIPPET_MAX_DEEP when `deep`), <0 on
+ * error.
  */
 static int span_snippet(struct searcher *s, const struct plan *plan, const struct segment *seg, const struct cand *c,
 			const struct span *sp, int deep, const char *title, const char **body, size_t *part)
@@ -1242,7 +1243,7 @@ static int span_snippet(struct searcher *s, const struct plan *plan, const struc
 			break;
 		}
 	}
-	if (to > SNIPPET_MAX_DEPTH && !deep)
+	if (to > (deep ? SNIPPET_MAX_DEEP : SNIPPET_MAX_DEPTH))
 		return 1;
 	if ((rc = segment_get_body(seg, c->doc, to, s->arena, body, part, &full)) < 0)
 		return rc;
@@ -1545,9 +1546,10 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 			}
 			/* The words only past SNIPPET_MAX_DEPTH (a body of megabytes): nothing in
 			 * its start to mark, so the passage is decompressed however deep it is. */
-			if (rc == 0 && spans[h].ok && !memmem(s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len, "<mark>", 6))
-				rc = span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], 1, hit->sd.title,
-						  &body, &part);
+			if (rc == 0 && spans[h].ok && !memmem(s->tmp.ptr ? s->tmp.ptr : "", s->tmp.len, "<mark>", 6) &&
+			    (rc = span_snippet(s, plan, index_segment(idx, c->seg), c, &spans[h], 1, hit->sd.title, &body,
+					       &part)) > 0)
+				rc = 0; /* deeper still: the body's start stays */
 			/* No body (a page of tags, a heading alone): its tags, where the words may be. */
 			if (rc == 0 && full == 0 && (rc = tags_snippet(s, plan, index_segment(idx, c->seg), c)) > 0)
 				rc = 0;

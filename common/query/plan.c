@@ -708,6 +708,40 @@ static struct pnode *phone_node(struct builder *b, const struct qtok *t, struct 
 	return mx;
 }
 
+/*
+ * A SIRET typed in one piece (`18310001300025`, as copied from an invoice) where the
+ * documents write it in its groups (`183 100 013 00025`, which the analyzer reads as the
+ * SIREN `183100013` then the NIC `00025`): the number, or the two side by side.
+ */
+static struct pnode *siret_node(struct builder *b, const struct qtok *t, struct pnode *word, int slot,
+				unsigned fields)
+{
+	const char *d = t->term;
+	static const uint32_t at[] = { 0, 1 };
+
+	if (!word || !(t->t.flags & TOKEN_NUMBER) || t->t.term_len != 14)
+		return word;
+	for (int i = 0; i < 14; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return word;
+	char *g = arena_alloc(b->arena, 10 + 6);
+	struct pnode *mx = node_new(b, PN_MAX, 2);
+	if (!g || !mx)
+		return b->rc = AS_ENOMEM, NULL;
+	memcpy(g, d, 9);
+	g[9] = 0;
+	memcpy(g + 10, d + 9, 5);
+	g[15] = 0;
+	const char *terms[2] = { g, g + 10 };
+	struct pnode *ph = phrase_node(b, terms, terms, at, 2, slot, fields);
+	if (!ph)
+		return b->rc ? NULL : word;
+	mx->kids[0] = word;
+	mx->kids[1] = ph;
+	mx->n_kids = 2;
+	return mx;
+}
+
 static struct pnode *build_word(struct builder *b, const struct qnode *q, int negated)
 {
 	struct qtok toks[MAX_TOKS];
@@ -794,8 +828,10 @@ static struct pnode *build_word(struct builder *b, const struct qnode *q, int ne
 			continue;
 		int slot = new_slot(b, negated);
 		if ((nodes[n_nodes] = word_node(b, &toks[i], q->text, slot, q->fields))) {
-			if (n == 1 && slot >= 0)
+			if (n == 1 && slot >= 0) {
 				nodes[n_nodes] = phone_node(b, &toks[i], nodes[n_nodes], slot, q->fields);
+				nodes[n_nodes] = siret_node(b, &toks[i], nodes[n_nodes], slot, q->fields);
+			}
 			n_nodes++;
 		}
 	}

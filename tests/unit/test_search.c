@@ -1173,12 +1173,17 @@ static void test_phone_numbers(void **state)
 		"a.txt", "Lyon\n\nTéléphone : +33 4 72 43 43 00, du lundi au vendredi.\n",
 		"b.txt", "Saint-Étienne\n\nTéléphone : 04 77 92 38 00, sur rendez-vous.\n",
 		"c.txt", "Chiffres\n\nEn 2024, 33 entreprises sur 72 ont répondu ; 4 ont 43 salariés, 00 autres.\n",
+		"d.txt", "Mentions légales\n\nSIRET : 183 100 013 00025. Siège : Toulouse.\n",
+		"e.txt", "Rapport\n\nLe rapport 183100013 compte 00025 pages.\n",
 		NULL,
 	};
+	/* A SIRET in one piece finds it written in its groups (SIREN, then NIC), side by
+	 * side only. */
 	static const char *const cases[][2] = {
 		{ "04 72 43 43 00", "guides/a.txt" }, { "0472434300", "guides/a.txt" },
 		{ "04.72.43.43.00", "guides/a.txt" }, { "+33 4 72 43 43 00", "guides/a.txt" },
 		{ "+33 4 77 92 38 00", "guides/b.txt" }, { "0477923800", "guides/b.txt" },
+		{ "18310001300025", "guides/d.txt" },
 	};
 	char corpus[] = "/tmp/artisearch-phone-XXXXXX", ixdir[512];
 	struct index *mi;

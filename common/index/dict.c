@@ -585,36 +585,35 @@ static const struct dict_fine *fine_get(const struct dict_reader *d)
 	return f;
 }
 
-/* The last sample <= s[0..len), or 0 when s precedes every one. */
-static uint32_t fine_find(const struct dict_fine *f, const uint8_t *s, size_t len)
+/*
+ * The last i in [lo, hi) whose sample (number i * stride, prefix pfx[i]) is <= s, or lo:
+ * the caller knows sample lo precedes s, or that nothing does.
+ */
+static uint32_t fine_search(const struct dict_fine *f, const uint64_t *pfx, uint32_t stride, uint32_t lo, uint32_t hi,
+			    uint64_t tp, const uint8_t *s, size_t len)
 {
-	uint64_t tp = key_prefix(s, len);
-	uint32_t lo = 0, hi = f->n_top; /* the group: in [lo, hi) */
-
 	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2, at = mid * DICT_FINE_GROUP;
-		int le = f->top[mid] < tp;
-		if (f->top[mid] == tp)
+		uint32_t mid = lo + (hi - lo) / 2, at = mid * stride;
+		int le = pfx[mid] < tp;
+		if (pfx[mid] == tp)
 			le = key_cmp(f->bytes + f->s[at].off, f->s[at].len, s, len) <= 0;
 		if (le)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	/* The sample: in [lo, hi) within the group, whose first one precedes s (or is 0). */
-	hi = lo + 1 < f->n_top ? (lo + 1) * DICT_FINE_GROUP : f->n;
-	lo *= DICT_FINE_GROUP;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int le = f->prefix[mid] < tp;
-		if (f->prefix[mid] == tp)
-			le = key_cmp(f->bytes + f->s[mid].off, f->s[mid].len, s, len) <= 0;
-		if (le)
-			lo = mid;
-		else
-			hi = mid;
-	}
 	return lo;
+}
+
+/* The last sample <= s[0..len), or 0 when s precedes every one: its group first, then
+ * within it. */
+static uint32_t fine_find(const struct dict_fine *f, const uint8_t *s, size_t len)
+{
+	uint64_t tp = key_prefix(s, len);
+	uint32_t g = fine_search(f, f->top, DICT_FINE_GROUP, 0, f->n_top, tp, s, len);
+	uint32_t end = g + 1 < f->n_top ? (g + 1) * DICT_FINE_GROUP : f->n;
+
+	return fine_search(f, f->prefix, 1, g * DICT_FINE_GROUP, end, tp, s, len);
 }
 
 /* The key lengths of the entry at it->p: its first byte after them in *body. */

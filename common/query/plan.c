@@ -669,6 +669,23 @@ static struct pnode *date_node(struct builder *b, const struct qnode *q, int neg
 	return mx;
 }
 
+/* A number typed in one piece, or the same digits as the groups documents write (a
+ * phrase of terms at positions at[]): the better of the two. */
+static struct pnode *word_or_groups(struct builder *b, struct pnode *word, const char *const *terms,
+				    const uint32_t *at, uint32_t n, int slot, unsigned fields)
+{
+	struct pnode *mx = node_new(b, PN_MAX, 2);
+	if (!mx)
+		return b->rc = AS_ENOMEM, NULL;
+	struct pnode *ph = phrase_node(b, terms, terms, at, n, slot, fields);
+	if (!ph)
+		return b->rc ? NULL : word;
+	mx->kids[0] = word;
+	mx->kids[1] = ph;
+	mx->n_kids = 2;
+	return mx;
+}
+
 /*
  * A French telephone number typed in its national form (`04 72 43 43 00`, one number
  * once read) is also the international one documents write, `+33 4 72 43 43 00`: the
@@ -687,8 +704,7 @@ static struct pnode *phone_node(struct builder *b, const struct qtok *t, struct 
 		if (d[i] < '0' || d[i] > '9')
 			return word;
 	char *g = arena_alloc(b->arena, 6 * 3);
-	struct pnode *mx = node_new(b, PN_MAX, 2);
-	if (!g || !mx)
+	if (!g)
 		return b->rc = AS_ENOMEM, NULL;
 	const char *terms[6];
 	memcpy(g, "33", 3);
@@ -699,13 +715,7 @@ static struct pnode *phone_node(struct builder *b, const struct qtok *t, struct 
 		e[0] = d[2 + 2 * k], e[1] = d[3 + 2 * k], e[2] = 0;
 		terms[2 + k] = e;
 	}
-	struct pnode *ph = phrase_node(b, terms, terms, at, 6, slot, fields);
-	if (!ph)
-		return b->rc ? NULL : word;
-	mx->kids[0] = word;
-	mx->kids[1] = ph;
-	mx->n_kids = 2;
-	return mx;
+	return word_or_groups(b, word, terms, at, 6, slot, fields);
 }
 
 /*
@@ -725,21 +735,14 @@ static struct pnode *siret_node(struct builder *b, const struct qtok *t, struct 
 		if (d[i] < '0' || d[i] > '9')
 			return word;
 	char *g = arena_alloc(b->arena, 10 + 6);
-	struct pnode *mx = node_new(b, PN_MAX, 2);
-	if (!g || !mx)
+	if (!g)
 		return b->rc = AS_ENOMEM, NULL;
 	memcpy(g, d, 9);
 	g[9] = 0;
 	memcpy(g + 10, d + 9, 5);
 	g[15] = 0;
 	const char *terms[2] = { g, g + 10 };
-	struct pnode *ph = phrase_node(b, terms, terms, at, 2, slot, fields);
-	if (!ph)
-		return b->rc ? NULL : word;
-	mx->kids[0] = word;
-	mx->kids[1] = ph;
-	mx->n_kids = 2;
-	return mx;
+	return word_or_groups(b, word, terms, at, 2, slot, fields);
 }
 
 static struct pnode *build_word(struct builder *b, const struct qnode *q, int negated)

@@ -235,6 +235,12 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 	 * `entreprise`, nor the quoted "métiers d'art" every `métiers`.
 	 */
 	uint32_t np = phrases_of(plan->root, ph, kid, 0);
+	/* A span's positions may be a phrase's first word only (its word's positions are
+	 * its first member's): the phrase's other words come after span_last. */
+	uint32_t reach = 0;
+	for (uint32_t p = 0; p < np; p++)
+		if (ph[p].offsets[ph[p].n - 1] > reach)
+			reach = ph[p].offsets[ph[p].n - 1];
 	for (uint32_t i = 0; i < plan->n_leaves; i++) {
 		const struct leaf *l = plan->leaves[i];
 		int phrase = -1;
@@ -283,7 +289,7 @@ static int make(struct analyzer *an, const struct plan *plan, uint64_t slots, co
 			if (tok.flags & TOKEN_SKIPPED)
 				continue;
 			/* Past the span snippet_span() chose: its window is among those seen. */
-			if (span_first != UINT32_MAX && !done && tok.position > span_last) {
+			if (span_first != UINT32_MAX && !done && tok.position > span_last + reach) {
 				done = 1;
 				stop_at = tok.start;
 			}

@@ -1173,7 +1173,11 @@ static void test_phone_numbers(void **state)
 		"a.txt", "Lyon\n\nTéléphone : +33 4 72 43 43 00, du lundi au vendredi.\n",
 		"b.txt", "Saint-Étienne\n\nTéléphone : 04 77 92 38 00, sur rendez-vous.\n",
 		"c.txt", "Chiffres\n\nEn 2024, 33 entreprises sur 72 ont répondu ; 4 ont 43 salariés, 00 autres.\n",
-		"d.txt", "Mentions légales\n\nSIRET : 183 100 013 00025. Siège : Toulouse.\n",
+		"d.txt", "Mentions légales\n\nÉditeur du site : la chambre de métiers et de l'artisanat, établissement "
+			 "public administratif de l'État, siège au 18 bis boulevard Lascrosses à Toulouse. SIRET : "
+			 "183 100 013 00025. Code APE : 94.11Z, activités des organisations patronales et consulaires. "
+			 "Directeur de la publication : le président de la chambre. Hébergement : un prestataire "
+			 "établi en France, dont les serveurs sont situés dans l'Union européenne.\n",
 		"e.txt", "Rapport\n\nLe rapport 183100013 compte 00025 pages.\n",
 		NULL,
 	};
@@ -1193,6 +1197,10 @@ static void test_phone_numbers(void **state)
 	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		mini_expect(ms, mi, cases[i][0], 1, cases[i][1]);
+	/* Its snippet marks the groups, the phrase's words past the one its span holds. */
+	const char *snip;
+	search_result_hit(mini_expect(ms, mi, "18310001300025", 1, "guides/d.txt"), 0, NULL, &snip);
+	assert_non_null(strstr(snip, "<mark>183 100 013 00025</mark>"));
 	mini_close(ms, mi, corpus, ixdir);
 }
 

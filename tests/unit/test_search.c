@@ -1130,7 +1130,6 @@ static void test_snippet_window(void **state)
 	char corpus[] = "/tmp/artisearch-window-XXXXXX", ixdir[512];
 	struct index *mi;
 	struct searcher *ms;
-	struct search_request req;
 	const struct search_result *res;
 	const char *snip;
 	(void)state;
@@ -1151,11 +1150,8 @@ static void test_snippet_window(void **state)
 		{ "transmettre", "guides/f.txt", "<mark>Transmettre</mark> par une cession La cession" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		search_request_init(&req);
-		assert_int_equal(search_request_set(&req, "q", cases[i][0]), 0);
-		assert_int_equal(search_run(ms, mi, &req, &res), 0);
-		assert_int_equal(search_result_n_hits(res), 1);
-		assert_string_equal(search_result_hit(res, 0, NULL, &snip), cases[i][1]);
+		res = mini_expect(ms, mi, cases[i][0], 1, cases[i][1]);
+		search_result_hit(res, 0, NULL, &snip);
 		if (!strstr(snip, cases[i][2]))
 			fail_msg("[%s]: snippet [%s], without [%s]", cases[i][0], snip, cases[i][2]);
 		/* The address's page shows the text before the address too. */

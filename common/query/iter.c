@@ -1029,11 +1029,12 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 				n = at + (uint32_t)(df - m);
 			for (uint32_t i = at; i < n; i++) {
 				cd[m] = docs[i];
-				alive[m] = 1;
 				m += bulk_set(&e[m], fields, w, tw, tf, i);
 			}
 			rc = n > at ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
+		/* After the loop: a store of a byte in it would reload every pointer. */
+		memset(alive, 1, m);
 		b->n = m;
 		postings_free(p);
 		return rc < 0 ? rc : 0;
@@ -1114,9 +1115,11 @@ static uint32_t cand_after(const uint32_t *cdocs, uint32_t c, uint32_t cn, uint3
 	return lo;
 }
 
+enum { HIT_PASS = 1, HIT_SET = 2 };
+
 /*
  * Merges word l's keys with the candidates: entry li gets their frequencies, hit[c]
- * says some key passing the field mask has candidate c. A list much longer than the
+ * has HIT_PASS where some key passing the field mask has candidate c. A list much longer than the
  * live candidates is sought to each of them in turn; any other is read block by block,
  * each posting's candidate looked up in the map, blocks without candidates sought over.
  */
@@ -1134,10 +1137,11 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 	const uint32_t cn = b->n;
 	int rc = 0;
 
+	/* hit[c]: HIT_PASS, and HIT_SET once a key set candidate c's entry: the first key
+	 * there sets it, the others add (the entries are not zeroed: only those of the
+	 * candidates left alive, all of them set, are read). */
 	memset(hit, 0, cn);
 	memset(&scratch, 0, sizeof(scratch));
-	if (e && !one)
-		memset(e, 0, cn * sizeof(*e));
 	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
 		const struct leaf_key *key = &l->seg_keys[s][k];
 		struct postings *p;
@@ -1156,9 +1160,11 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 				if (docs[i] != cdocs[c])
 					continue;
 				struct bulk_entry *x = e ? e + c : &scratch;
-				if (one ? bulk_set(x, l->fields, key->w, key->title, tf, i)
-					: bulk_add(x, l->fields, key->w, key->title, tf, i))
-					hit[c] = 1;
+				int first = one || !(hit[c] & HIT_SET);
+				if (first ? bulk_set(x, l->fields, key->w, key->title, tf, i)
+					  : bulk_add(x, l->fields, key->w, key->title, tf, i))
+					hit[c] |= HIT_PASS;
+				hit[c] |= HIT_SET;
 			}
 			postings_free(p);
 			continue;
@@ -1184,11 +1190,28 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 				mc[nm] = m - 1;
 				nm += m != 0;
 			}
-			for (uint32_t j = 0; j < nm; j++) {
-				struct bulk_entry *x = e ? e + mc[j] : &scratch;
-				hit[mc[j]] |= (uint8_t)(one ? bulk_set(x, l->fields, key->w, key->title, tf, mi[j])
-							  : bulk_add(x, l->fields, key->w, key->title, tf, mi[j]));
+			/* Whether each passes into a local first: a store through hit[] (bytes,
+			 * which may alias anything) would reload every pointer of the loop. */
+			uint8_t pass[CODEC_BLOCK];
+			const unsigned fields = l->fields;
+			const double w = key->w;
+			const uint32_t tw = key->title;
+			if (!e)
+				for (uint32_t j = 0; j < nm; j++)
+					pass[j] = (uint8_t)bulk_add(&scratch, fields, w, tw, tf, mi[j]);
+			else if (one)
+				for (uint32_t j = 0; j < nm; j++)
+					pass[j] = (uint8_t)bulk_set(e + mc[j], fields, w, tw, tf, mi[j]);
+			else {
+				uint8_t set[CODEC_BLOCK];
+				for (uint32_t j = 0; j < nm; j++)
+					set[j] = hit[mc[j]] & HIT_SET;
+				for (uint32_t j = 0; j < nm; j++)
+					pass[j] = (uint8_t)(set[j] ? bulk_add(e + mc[j], fields, w, tw, tf, mi[j])
+								   : bulk_set(e + mc[j], fields, w, tw, tf, mi[j]));
 			}
+			for (uint32_t j = 0; j < nm; j++)
+				hit[mc[j]] |= pass[j] | HIT_SET;
 			c = cand_after(cdocs, c, cn, docs[n - 1]);
 		}
 		postings_free(p);
@@ -1196,7 +1219,7 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 	return rc < 0 ? rc : 0;
 }
 
-/* Keeps alive the candidates whose hit[] is `keep` (they are not moved: the entries of
+/* Keeps alive the candidates whose HIT_PASS is `keep` (they are not moved: the entries of
  * every word would have to be); returns how many are. */
 static uint32_t bulk_keep(struct bulk *b, int keep)
 {
@@ -1206,7 +1229,7 @@ static uint32_t bulk_keep(struct bulk *b, int keep)
 
 	/* Locals: through b, every store to alive[] would reload b->alive and b->hit. */
 	for (uint32_t c = 0; c < n; c++) {
-		alive[c] &= keep ? hit[c] : !hit[c];
+		alive[c] &= keep ? hit[c] & HIT_PASS : !(hit[c] & HIT_PASS);
 		m += alive[c];
 	}
 	return m;

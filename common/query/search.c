@@ -872,6 +872,41 @@ static int bulk_scratch(struct searcher *s, uint32_t n)
 	return s->b_cap ? 0 : AS_ENOMEM;
 }
 
+/* The bulk path's candidates keep[0..n) of a slice (indices into the searcher's b_*
+ * arrays) offered to the kept ones: scored exactly where the title bonus may apply. */
+static void offer_slice(struct run *r, const struct segment *seg, uint32_t s_no, const uint32_t *bdocs,
+		       const uint32_t *keep, uint32_t n)
+{
+	struct searcher *s = r->s;
+	struct score_ctx *ctx = &r->ctx;
+	const struct plan *p = r->plan;
+	int by_score = r->req->sort == SORT_RELEVANCE;
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t j = keep[k], c = s->b_cand[j];
+		struct cand cd;
+		cd.score = s->b_score[j];
+		if (s->b_title[j]) {
+			set_doc(r, seg, bdocs[c]);
+			for (uint32_t sl = 0; sl < p->n_slots; sl++)
+				ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
+			ctx->body_slots = 0;
+			cd.score = bulk_score(s->bulk, c, ctx) + title_bonus(p, ctx);
+		}
+		if (r->n_heap == r->depth && by_score && cd.score < s->heap[0].score)
+			continue; /* cannot enter, whatever the tie-break */
+		cd.date = s->b_date[j];
+		cd.seg = s_no;
+		cd.doc = bdocs[c];
+		cd.prox = 0;
+		cd.has_prox = 0;
+		cd.reranked = 0;
+		cd.recent = 0;
+		cd.body_slots = bulk_body_slots(s->bulk, c, ctx->n_slots);
+		heap_push(r, &cd);
+	}
+}
+
 /*
  * One pass over a segment's matches: each is counted (total, facets) and given its
  * first-phase score. The commonest plans (a word, words that must all or any of which
@@ -937,36 +972,20 @@ static int run_segment(struct run *r, uint32_t s_no)
 				m += (uint32_t)rc;
 			}
 		}
-		/* In slices, so that the kept candidates' floor rises between them. */
-		for (uint32_t j = 0, end = 0; j < m; j++) {
-			if (j == end) {
-				uint32_t len = m - j < 64 ? m - j : 64;
-				double floor = r->n_heap == r->depth && req->sort == SORT_RELEVANCE ? s->heap[0].score : -HUGE_VAL;
-				r->n_scored += bulk_score_all(s->bulk, ctx, p, seg, s->b_cand + j, len, floor, s->b_score + j,
-							      s->b_title + j);
-				end = j + len;
+		/* In slices, so that the kept candidates' floor rises between them. Of a
+		 * slice, only those that may reach the floor are offered, gathered without a
+		 * branch: once the floor is up, nearly all of them are below it. */
+		uint32_t keep[64];
+		for (uint32_t j0 = 0; j0 < m; j0 += 64) {
+			uint32_t len = m - j0 < 64 ? m - j0 : 64, nk = 0;
+			double floor = r->n_heap == r->depth && req->sort == SORT_RELEVANCE ? s->heap[0].score : -HUGE_VAL;
+			r->n_scored += bulk_score_all(s->bulk, ctx, p, seg, s->b_cand + j0, len, floor, s->b_score + j0,
+						      s->b_title + j0);
+			for (uint32_t k = 0; k < len; k++) {
+				keep[nk] = j0 + k;
+				nk += s->b_title[j0 + k] | (s->b_score[j0 + k] >= floor);
 			}
-			uint32_t c = s->b_cand[j];
-			struct cand cd;
-			cd.score = s->b_score[j];
-			if (s->b_title[j]) {
-				set_doc(r, seg, bdocs[c]);
-				for (uint32_t sl = 0; sl < p->n_slots; sl++)
-					ctx->slot_title_tf[sl] = 0, ctx->slot_score[sl] = 0;
-				ctx->body_slots = 0;
-				cd.score = bulk_score(s->bulk, c, ctx) + title_bonus(p, ctx);
-			}
-			if (r->n_heap == r->depth && req->sort == SORT_RELEVANCE && cd.score < s->heap[0].score)
-				continue; /* cannot enter, whatever the tie-break */
-			cd.date = s->b_date[j];
-			cd.seg = s_no;
-			cd.doc = bdocs[c];
-			cd.prox = 0;
-			cd.has_prox = 0;
-			cd.reranked = 0;
-			cd.recent = 0;
-			cd.body_slots = bulk_body_slots(s->bulk, c, ctx->n_slots);
-			heap_push(r, &cd);
+			offer_slice(r, seg, s_no, bdocs, keep, nk);
 		}
 		return facets_merge(s, seg);
 	}

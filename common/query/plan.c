@@ -8,6 +8,7 @@
 
 #include <utf8proc.h>
 
+#include "common/query/iter.h"
 #include "common/query/limits.h"
 #include "common/query/parse.h"
 #include "common/query/rank.h"
@@ -1713,6 +1714,27 @@ static int glued_part(const char *w, size_t len, size_t s, size_t e)
 	return e - s >= 2 || (s > 0 && kind_changes(w, s)) || (e < len && kind_changes(w, e));
 }
 
+/* Whether some document, deleted or not, has the phrase `ph` (its leaves resolved). */
+static int phrase_written(struct builder *b, const struct pnode *ph)
+{
+	int positions = b->plan->positions, found = 0;
+
+	b->plan->positions = 1; /* set for the whole plan once it is built */
+	for (uint32_t s = 0; s < b->plan->n_segments && !found && !b->rc; s++) {
+		struct qiter *it;
+		int rc = iter_build(b->plan, b->idx, s, ph, &it);
+		if (rc == 0) {
+			rc = it->ops->next(it);
+			iter_free(it);
+		}
+		if (rc < 0)
+			b->rc = rc;
+		found = rc == 0;
+	}
+	b->plan->positions = positions;
+	return found;
+}
+
 /*
  * A word found nowhere, even corrected, that is two or three words of the index glued
  * (`exaequo` for `ex æquo`, `madeinfrance`, `293b` for `293 B`): the phrase of them, in
@@ -1789,6 +1811,12 @@ static void split_glued(struct builder *b, struct pnode **np)
 		pl->terms[0].origin = ORIGIN_TYPO;
 		pl->terms[0].w = RANK_W_TYPO;
 		resolve_leaf(b, pl);
+	}
+	/* Words of the index are not enough: a document must write them side by side.
+	 * `interprofessionnel`, absent, is no `in ter professionnel`. */
+	if (!b->rc && !phrase_written(b, ph)) {
+		b->plan->n_leaves = from; /* nothing else points to them */
+		return;
 	}
 	/* The suggestion writes the words as the documents do (`ex æquo`). */
 	struct buf fix = BUF_INIT;

@@ -1604,7 +1604,8 @@ static void test_recency(void **state)
 
 /* A word typed glued that documents write as two or three (`exaequo`, `ex æquo`;
  * `madeinfrance`; `293b`, `293 B`) finds them as their phrase, and the suggestion writes
- * them apart; a word that is in the index is never split (`rendezvous` is written so).
+ * them apart; a word that is in the index is never split (`rendezvous` is written so),
+ * nor one whose parts no document writes side by side.
  * Misspelt sound-alikes of a `ç` (`masson`) are that word, not one edit away (`maison`). */
 static void test_glued_words(void **state)
 {
@@ -1642,6 +1643,11 @@ static void test_glued_words(void **state)
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/e.txt");
 	/* Found nowhere, glued or not: nothing. */
 	assert_int_equal(mini_run(ms, mi, "exaequi", &res), 0);
+	/* Words of the index that no document writes side by side: no such phrase, so no
+	 * suggestion beside the partial matches (`in ter professionnel`). */
+	assert_int_equal(mini_run(ms, mi, "concours conseillermaison", &res), 1);
+	assert_true(search_result_relaxed(res));
+	assert_null(search_result_suggestion(res));
 	assert_int_equal(mini_run(ms, mi, "masson", &res), 1);
 	assert_string_equal(search_result_hit(res, 0, NULL, NULL), "guides/c.txt");
 	assert_string_equal(search_result_suggestion(res), "maçon");

@@ -483,6 +483,44 @@ static void add_other_number(struct builder *b, struct leaf *l, const struct qto
 		      RANK_W_EXACT, accent_typed);
 }
 
+static uint64_t word_df(struct builder *b, const char *w, size_t len);
+
+/*
+ * Snowball reads a noun in -er as a verb: `boulanger` is boulang, but its plural and
+ * `boulangerie` are boulanger, as `horloger` and `horlogerie`, `boucher` and
+ * `boucherie`. A word whose stem ends in -er and is itself a word the documents
+ * write, which Snowball stems without its -er, finds that word too.
+ */
+static void add_stem_word(struct builder *b, struct leaf *l, const struct qtok *t)
+{
+	size_t n = t->t.term_len;
+	struct token tok;
+
+	if (n < 4 || n > TYPO_MAX_WORD || (t->t.flags & TOKEN_NUMBER) || memcmp(t->term + n - 2, "er", 2) != 0)
+		return;
+	analyzer_start(b->an, t->term, n, ANALYZER_QUERY);
+	if (analyzer_next(b->an, &tok) != 0 || (tok.flags & (TOKEN_COMPOUND | TOKEN_PART)))
+		return;
+	/* Only that: another suffix taken off (`selection`, a word, is select) finds other
+	 * words (`select`). */
+	if (tok.term_len + 2 != n || memcmp(tok.term, t->term, tok.term_len) != 0 ||
+	    (tok.term_len == t->t.alt_len && memcmp(tok.term, t->alt, tok.term_len) == 0))
+		return;
+	/* The term's bytes are the analyzer's until its next call: kept before the look-up. */
+	char term[TYPO_MAX_WORD + 1], exact[2 * TYPO_MAX_WORD + 1];
+	size_t tl = tok.term_len, el = tok.exact_len;
+	if (tl > TYPO_MAX_WORD || el > 2 * TYPO_MAX_WORD)
+		return;
+	memcpy(term, tok.term, tl);
+	memcpy(exact, tok.exact, el);
+	if (word_df(b, t->term, n) == 0)
+		return;
+	uint32_t n_terms = l->n_terms;
+	leaf_add_term(b, l, term, tl, exact, el, t->word, t->t.word_len, ORIGIN_QUERY, RANK_W_STEM_WORD, 0);
+	if (l->n_terms > n_terms)
+		l->terms[n_terms].family = 1;
+}
+
 /* Whether the word was typed with an accent that its exact stem keeps (`marché`). */
 static int typed_accent(const struct qtok *t)
 {
@@ -516,6 +554,7 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 		leaf_add_term_owned(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
 				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
 	add_other_number(b, l, t, accent_typed);
+	add_stem_word(b, l, t);
 	if (slot >= 0 && !(t->t.flags & TOKEN_NUMBER))
 		add_accented_forms(b, l, t);
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
@@ -2102,6 +2141,8 @@ static void set_weights(struct builder *b, struct leaf *l)
 				if (best > 0)
 					w *= RANK_W_RARE_VARIANT + (1.0 - RANK_W_RARE_VARIANT) * (double)v / (double)best;
 			}
+			if (t->family)
+				k->title = 0;
 			k->w = w;
 		}
 	l->df = df < p->stats.n_docs ? df : p->stats.n_docs;

@@ -36,6 +36,8 @@ struct leaf_term {
 	enum term_origin origin;
 	double w;                 /* rank.h weight of the origin */
 	int accent_typed;         /* the query spelt accents: prefer its exact form */
+	int family;               /* another word of the query word's family (plan.c
+				   * add_stem_word): in a title, no title match */
 	uint64_t df_exact, df_all;/* global document frequencies, filled by resolution */
 };
 

@@ -1264,7 +1264,7 @@ static void test_other_word_accents(void **state)
 	}
 	/* The fiche's title says `boulangère`, an inflection of the stem: a title match as
 	 * `boulangers` is the other page's (without it, the fiche would score far lower). */
-	assert_int_equal(mini_run(ms, mi, "boulangeries", &res), 2);
+	assert_int_equal(mini_run(ms, mi, "boulangeries", &res), 3); /* and `le chat du boulanger` */
 	search_result_hit(res, 0, &first, NULL);
 	search_result_hit(res, 1, &second, NULL);
 	if (!(second > 0.8 * first))
@@ -1599,6 +1599,36 @@ static void test_recency(void **state)
 	assert_true(fabs(r0 - 0.01 * (a - r0)) < 0.001);
 	assert_true(r1 > 0.5 * r0 && r1 < 0.8 * r0);
 	buf_release(&out);
+	mini_close(ms, mi, corpus, ixdir);
+}
+
+/* Snowball reads a noun in -er as a verb: `boulanger` is boulang, `boulangerie` and
+ * `boulangers` boulanger. A word whose stem is a word documents write finds that word,
+ * as another word of its family: after the word itself, and its title no title match. */
+static void test_stem_word(void **state)
+{
+	static const char *const files[] = {
+		"cap.txt", "CAP Boulanger\n\nLe boulanger pétrit la pâte ; un boulanger se lève tôt.\n",
+		"rue.txt", "Boulangerie du quartier\n\nLa boulangerie ouvre au coin de la rue.\n",
+		"bois.txt", "Le bois\n\nLe menuisier travaille le chêne.\n",
+		"montre.txt", "Horloger\n\nUn horloger répare les montres.\n",
+		NULL,
+	};
+	char corpus[] = "/tmp/artisearch-stemword-XXXXXX", ixdir[512];
+	struct index *mi;
+	struct searcher *ms;
+	const struct search_result *res;
+	const char *snip;
+	double first, second;
+	(void)state;
+
+	mini_open(corpus, ixdir, sizeof(ixdir), files, &mi, &ms);
+	res = mini_expect(ms, mi, "boulangerie", 2, "guides/rue.txt");
+	assert_string_equal(search_result_hit(res, 1, &second, &snip), "guides/cap.txt");
+	search_result_hit(res, 0, &first, NULL);
+	assert_true(first > second);
+	assert_non_null(strstr(snip, "<mark>boulanger</mark>"));
+	mini_expect(ms, mi, "horlogerie", 1, "guides/montre.txt");
 	mini_close(ms, mi, corpus, ixdir);
 }
 
@@ -1981,7 +2011,7 @@ int main(void)
 		cmocka_unit_test(test_other_word_accents),
 		cmocka_unit_test(test_typo_in_other_number),
 		cmocka_unit_test(test_camel_case_names),
-		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_tag_proximity), cmocka_unit_test(test_joined_words_and_compound_synonyms),
+		cmocka_unit_test(test_accentless_forms), cmocka_unit_test(test_euro_amounts), cmocka_unit_test(test_letters_digits), cmocka_unit_test(test_ordinal_words), cmocka_unit_test(test_glued_words), cmocka_unit_test(test_stem_word), cmocka_unit_test(test_type_and_department_words), cmocka_unit_test(test_recency), cmocka_unit_test(test_tag_proximity), cmocka_unit_test(test_joined_words_and_compound_synonyms),
 		cmocka_unit_test(test_phrase_weight_and_marks),
 		cmocka_unit_test(test_typo_of_a_rare_stem),
 		cmocka_unit_test(test_json),

@@ -484,6 +484,7 @@ static void add_other_number(struct builder *b, struct leaf *l, const struct qto
 }
 
 static uint64_t word_df(struct builder *b, const char *w, size_t len);
+static uint64_t dict_df(struct builder *b, enum dict kind, const char *w, size_t len);
 
 /*
  * Snowball reads a noun in -er as a verb: `boulanger` is boulang, but its plural and
@@ -513,7 +514,10 @@ static void add_stem_word(struct builder *b, struct leaf *l, const struct qtok *
 		return;
 	memcpy(term, tok.term, tl);
 	memcpy(exact, tok.exact, el);
-	if (word_df(b, t->term, n) == 0)
+	/* And only where that stem is mostly that word's: `boucher`'s bouch is also `bouche`
+	 * and `Bouches-du-Rhône`, `horloger`'s horlog `horloge`. */
+	uint64_t written = word_df(b, t->term, n);
+	if (written == 0 || dict_df(b, DICT_TERMS, term, tl) > written + written / 4)
 		return;
 	uint32_t n_terms = l->n_terms;
 	leaf_add_term(b, l, term, tl, exact, el, t->word, t->t.word_len, ORIGIN_QUERY, RANK_W_STEM_WORD, 0);
@@ -1202,19 +1206,24 @@ static int cmp_typo(const void *a, const void *b)
 }
 
 /* Documents of the index where the folded word w[0..len) is written. */
-static uint64_t word_df(struct builder *b, const char *w, size_t len)
+static uint64_t dict_df(struct builder *b, enum dict kind, const char *w, size_t len)
 {
 	uint64_t df = 0;
 	struct term_info ti;
 
 	for (uint32_t s = 0; s < b->plan->n_segments && !b->rc; s++) {
-		int rc = segment_lookup(index_segment(b->idx, s), DICT_WORDS, w, len, &ti);
+		int rc = segment_lookup(index_segment(b->idx, s), kind, w, len, &ti);
 		if (rc < 0)
 			b->rc = rc;
 		else if (rc == 0)
 			df += ti.doc_freq;
 	}
 	return df;
+}
+
+static uint64_t word_df(struct builder *b, const char *w, size_t len)
+{
+	return dict_df(b, DICT_WORDS, w, len);
 }
 
 /*

@@ -1604,7 +1604,8 @@ static void test_recency(void **state)
 
 /* Snowball reads a noun in -er as a verb: `boulanger` is boulang, `boulangerie` and
  * `boulangers` boulanger. A word whose stem is a word documents write finds that word,
- * as another word of its family: after the word itself, and its title no title match. */
+ * as another word of its family: after the word itself, and its title no title match;
+ * not where that stem is as much another word's. */
 static void test_stem_word(void **state)
 {
 	static const char *const files[] = {
@@ -1612,6 +1613,9 @@ static void test_stem_word(void **state)
 		"rue.txt", "Boulangerie du quartier\n\nLa boulangerie ouvre au coin de la rue.\n",
 		"bois.txt", "Le bois\n\nLe menuisier travaille le chêne.\n",
 		"montre.txt", "Horloger\n\nUn horloger répare les montres.\n",
+		"viande.txt", "Boucherie du marché\n\nLa boucherie ouvre le mardi.\n",
+		"boucher.txt", "Le boucher\n\nUn boucher prépare la viande.\n",
+		"bouche.txt", "Métiers de bouche\n\nLes métiers de bouche recrutent.\n",
 		NULL,
 	};
 	char corpus[] = "/tmp/artisearch-stemword-XXXXXX", ixdir[512];
@@ -1629,6 +1633,8 @@ static void test_stem_word(void **state)
 	assert_true(first > second);
 	assert_non_null(strstr(snip, "<mark>boulanger</mark>"));
 	mini_expect(ms, mi, "horlogerie", 1, "guides/montre.txt");
+	/* Not where the stem is as much another word's: `boucher` is bouch, as `bouche`. */
+	mini_expect(ms, mi, "boucherie", 1, "guides/viande.txt");
 	mini_close(ms, mi, corpus, ixdir);
 }
 

@@ -246,7 +246,7 @@ static void walk(struct run *r, const char *rel)
 		join(id, sizeof(id), rel, e->d_name);
 		if (e->d_name[0] == '.') {
 			/* .git/, editors' backups: said once, not descended into. */
-			add_skip(r, name_ok(e->d_name) ? id : printable(id, why, sizeof(why)), "hidden name; skipped");
+			add_skip(r, name_ok(e->d_name) ? id : printable(id, why, sizeof(why)), "hidden name");
 			continue;
 		}
 		join(path, sizeof(path), r->root, id);

@@ -62,6 +62,8 @@ struct leaf_iter {
 	uint32_t *cur;            /* each key's current document, QITER_END when exhausted */
 	double *w;                /* each key's weight */
 	uint32_t *tw;             /* each key's leaf_key.title: 0 for another word's accents */
+	uint8_t *opt;             /* each key's leaf_key.opt: scores, never matches alone */
+	int has_opt;
 	unsigned mask;            /* fields that count */
 	int masked;               /* mask is not every field: a match needs tf > 0 in it */
 	double norm_a[N_FIELDS];  /* 1 - B_f */
@@ -83,7 +85,7 @@ static int leaf_masked_tf(struct leaf_iter *li)
 	uint32_t tf[N_FIELDS];
 
 	for (uint32_t k = 0; k < li->n; k++) {
-		if (li->cur[k] != li->it.doc)
+		if (li->cur[k] != li->it.doc || li->opt[k])
 			continue;
 		postings_freqs(li->p[k], tf);
 		for (int f = 0; f < N_FIELDS; f++)
@@ -93,19 +95,33 @@ static int leaf_masked_tf(struct leaf_iter *li)
 	return 0;
 }
 
-/* Positions it.doc on the smallest current key document that passes the field mask. */
+/* The keys that only score, brought to the leaf's document (or past it). */
+static int leaf_sync_opt(struct leaf_iter *li)
+{
+	for (uint32_t k = 0; k < li->n; k++)
+		if (li->opt[k] && li->cur[k] < li->it.doc) {
+			int rc = postings_seek(li->p[k], li->it.doc);
+			if (rc < 0)
+				return rc;
+			li->cur[k] = key_doc(li->p[k], rc);
+		}
+	return 0;
+}
+
+/* Positions it.doc on the smallest current document of a key that matches (not one
+ * that only scores) and passes the field mask. */
 static int leaf_settle(struct leaf_iter *li)
 {
 	for (;;) {
 		uint32_t m = QITER_END;
 		for (uint32_t k = 0; k < li->n; k++)
-			if (li->cur[k] < m)
+			if (li->cur[k] < m && !li->opt[k])
 				m = li->cur[k];
 		li->it.doc = m;
 		if (m == QITER_END)
 			return 1;
 		if (!li->masked || leaf_masked_tf(li))
-			return 0;
+			return li->has_opt ? leaf_sync_opt(li) : 0;
 		for (uint32_t k = 0; k < li->n; k++)
 			if (li->cur[k] == m) {
 				int rc = postings_next(li->p[k]);
@@ -357,8 +373,8 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 {
 	const struct segment *seg = index_segment(idx, s);
 	uint32_t n = l->seg_n_keys[s];
-	struct leaf_iter *li =
-		as_calloc(1, sizeof(*li) + n * (sizeof(struct postings *) + 2 * sizeof(uint32_t) + sizeof(double)));
+	struct leaf_iter *li = as_calloc(
+		1, sizeof(*li) + n * (sizeof(struct postings *) + 2 * sizeof(uint32_t) + sizeof(double) + 1));
 	int rc;
 
 	if (!li)
@@ -369,6 +385,7 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 	li->p = (struct postings **)(li->w + n);
 	li->cur = (uint32_t *)(li->p + n);
 	li->tw = li->cur + n;
+	li->opt = (uint8_t *)(li->tw + n);
 	li->mask = l->fields;
 	li->masked = (l->fields & ((1u << N_FIELDS) - 1)) != (1u << N_FIELDS) - 1;
 	for (int f = 0; f < N_FIELDS; f++) {
@@ -383,6 +400,8 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 		}
 		li->w[li->n] = key->w;
 		li->tw[li->n] = key->title;
+		li->opt[li->n] = (uint8_t)(key->opt != 0);
+		li->has_opt |= key->opt != 0;
 		li->cur[li->n] = 0;
 		li->n++;
 	}
@@ -1299,6 +1318,25 @@ static int bulk_leaves(struct bulk *b, uint32_t nl)
 	return 0;
 }
 
+/* Whether a leaf of the node (a word, its kids, its exclusions) has keys that only score
+ * in segment s: the iterators handle those. */
+static int node_has_opt(const struct pnode *node, uint32_t s)
+{
+	if (node->kind == PN_LEAF) {
+		for (uint32_t k = 0; k < node->leaf->seg_n_keys[s]; k++)
+			if (node->leaf->seg_keys[s][k].opt)
+				return 1;
+		return 0;
+	}
+	for (uint32_t i = 0; i < node->n_kids; i++)
+		if (node_has_opt(node->kids[i], s))
+			return 1;
+	for (uint32_t i = 0; i < node->n_nots; i++)
+		if (node_has_opt(node->nots[i], s))
+			return 1;
+	return 0;
+}
+
 static int match(struct bulk *b, const struct plan *plan, const struct index *idx, uint32_t s, uint32_t *n)
 {
 	const struct pnode *root = plan->root;
@@ -1309,6 +1347,8 @@ static int match(struct bulk *b, const struct plan *plan, const struct index *id
 
 	*n = 0;
 	b->n = 0;
+	if (node_has_opt(root, s))
+		return 1;
 	/* Any of the words: OR, or the relaxed query's AND of an OR with exclusions. */
 	const struct pnode *any = root->kind == PN_OR ? root
 				  : root->kind == PN_AND && root->n_kids == 1 && root->kids[0]->kind == PN_OR ? root->kids[0]

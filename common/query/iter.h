@@ -99,7 +99,8 @@ void iter_free(struct qiter *it);
  * blocks (or only sought, when candidates are few). Much cheaper per
  * match than the iterators, so every match is scored: exact totals and facets visit
  * them all anyway. bulk_match(): 0 with *n candidates (in document order, not yet
- * checked for deletion or filters), 1 when the plan has another shape (use iterators),
+ * checked for deletion or filters), 1 when the plan has another shape or a word with keys
+ * that only score (leaf_key.opt; use iterators),
  * <0 on error. bulk_view() gives candidate c's document docs[c] and
  * whether it matches, alive[c] (valid until the next bulk_match()); bulk_score() is
  * score() for a matching one.

@@ -107,6 +107,7 @@ static void leaf_add_term_owned(struct builder *b, struct leaf *l, const char *t
 		t = &l->terms[i];
 		if (t->term_len == term_len && memcmp(t->term, term, term_len) == 0 &&
 		    t->exact_len == exact_len && memcmp(t->exact, exact, exact_len) == 0) {
+			t->family = 0; /* reached otherwise too: the word's own */
 			if (w > t->w) {
 				t->w = w;
 				t->origin = origin;
@@ -490,7 +491,9 @@ static uint64_t dict_df(struct builder *b, enum dict kind, const char *w, size_t
  * Snowball reads a noun in -er as a verb: `boulanger` is boulang, but its plural and
  * `boulangerie` are boulanger, as `horloger` and `horlogerie`, `boucher` and
  * `boucherie`. A word whose stem ends in -er and is itself a word the documents
- * write, which Snowball stems without its -er, finds that word too.
+ * write, which Snowball stems without its -er, scores that word too where it matches
+ * (leaf_key.opt: the family word matches nothing alone, so the matches and --sort date
+ * stay the word's own).
  */
 static void add_stem_word(struct builder *b, struct leaf *l, const struct qtok *t)
 {
@@ -558,9 +561,9 @@ static struct leaf *token_leaf(struct builder *b, const struct qtok *t, const ch
 		leaf_add_term_owned(b, l, t->alt, t->t.alt_len, t->alt, t->t.alt_len, t->word, t->t.word_len,
 				    ORIGIN_QUERY, RANK_W_EXACT, 0, 1);
 	add_other_number(b, l, t, accent_typed);
-	add_stem_word(b, l, t);
 	if (slot >= 0 && !(t->t.flags & TOKEN_NUMBER))
 		add_accented_forms(b, l, t);
+	add_stem_word(b, l, t); /* last: a term the word has already is no family word */
 	l->no_typo = slot < 0 || (t->t.flags & TOKEN_NUMBER) || typo_max_edits(t->word, t->t.word_len) == 0;
 	l->completable = slot >= 0 && !(t->t.flags & TOKEN_NUMBER);
 	return l;
@@ -1112,6 +1115,8 @@ static void resolve_terms(struct builder *b, struct leaf *l, uint32_t from)
 					if (l->seg_keys[s][i].key_len == kl && memcmp(l->seg_keys[s][i].key, k, kl) == 0)
 						break;
 				if (i < n) {
+					if (!lt->family)
+						l->seg_keys[s][i].opt = 0;
 					if (lt->w > l->terms[l->seg_keys[s][i].term].w) {
 						l->seg_keys[s][i].term = t;
 						l->seg_keys[s][i].exact = exact;
@@ -1126,6 +1131,7 @@ static void resolve_terms(struct builder *b, struct leaf *l, uint32_t from)
 				nk[n].term = t;
 				nk[n].exact = exact;
 				nk[n].title = 1;
+				nk[n].opt = lt->family;
 				nk[n].key = dup(b, k, kl);
 				nk[n].key_len = kl;
 				l->seg_n_keys[s] = n + 1;
@@ -1143,7 +1149,8 @@ static uint64_t leaf_df(const struct leaf *l, const struct plan *p, int query_on
 
 	for (uint32_t s = 0; s < p->n_segments; s++)
 		for (uint32_t i = 0; i < l->seg_n_keys[s]; i++)
-			if (!query_only || l->terms[l->seg_keys[s][i].term].origin == ORIGIN_QUERY)
+			if (!l->seg_keys[s][i].opt &&
+			    (!query_only || l->terms[l->seg_keys[s][i].term].origin == ORIGIN_QUERY))
 				df += l->seg_keys[s][i].info.doc_freq;
 	return df;
 }
@@ -2113,7 +2120,7 @@ static void set_weights(struct builder *b, struct leaf *l)
 	/* A leaf's df: its most frequent term's (accent variants of one term add up).
 	 * Summing expansions would make `apprenti*` as common as every document. */
 	for (uint32_t t = 0; t < l->n_terms; t++)
-		if (l->terms[t].df_all > df)
+		if (!l->terms[t].family && l->terms[t].df_all > df)
 			df = l->terms[t].df_all;
 
 	for (uint32_t s = 0; s < p->n_segments; s++)

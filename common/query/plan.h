@@ -49,6 +49,8 @@ struct leaf_key {
 	int exact;        /* the key's accented form is the query's */
 	uint32_t title;   /* 1, or 0 for another word's accents (`châtiment` for `chat`): its
 			   * occurrences in a title are no title match */
+	int opt;          /* only a family word's (plan.c add_stem_word): it scores where the
+			   * word's other keys match, and matches nothing alone */
 	const char *key;  /* for --explain */
 	size_t key_len;
 };

@@ -82,7 +82,7 @@
 #define RANK_W_PREFIX 0.7
 
 /* A word spelt as the query word's stem, stemmed otherwise (plan.c add_stem_word:
- * `boulanger` for `boulangerie`): a word of its family. */
+ * `boulanger` for `boulangerie`): a word of its family, scored where the word matches. */
 #define RANK_W_STEM_WORD 0.3
 #endif
 /* A correction: always below an exact match. */

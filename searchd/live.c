@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/index/index.h"
@@ -21,7 +22,24 @@ struct live {
 
 static atomic_ulong generation_seq;
 
-static int generation_new(struct index *idx, struct generation **out)
+/* The inode of DIR/NAME, 0 when it cannot be read (then it differs from any folder's). */
+static uint64_t folder_id(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) || stat(path, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* Whether DIR/NAME is the generation g (its name and its folder). */
+static int same_generation(const char *dir, const char *name, const struct generation *g)
+{
+	return !strcmp(name, g->name) && g->folder && folder_id(dir, name) == g->folder;
+}
+
+static int generation_new(const char *dir, struct index *idx, struct generation **out)
 {
 	struct generation *g = as_calloc(1, sizeof(*g));
 	struct index_stats st;
@@ -32,6 +50,7 @@ static int generation_new(struct index *idx, struct generation **out)
 	g->idx = idx;
 	g->name = index_generation(idx);
 	g->n_docs = st.n_docs;
+	g->folder = folder_id(dir, g->name);
 	g->seq = atomic_fetch_add(&generation_seq, 1) + 1;
 	atomic_init(&g->refs, 1);
 	*out = g;
@@ -54,7 +73,7 @@ int live_open(const char *dir, struct live **out)
 	}
 	if ((rc = index_open(dir, &idx)) < 0)
 		goto fail;
-	if ((rc = generation_new(idx, &l->current)) < 0) {
+	if ((rc = generation_new(dir, idx, &l->current)) < 0) {
 		index_close(idx);
 		goto fail;
 	}
@@ -127,15 +146,15 @@ int live_reload(struct live *l, int *changed)
 	*changed = 0;
 	/* Reopening (and re-verifying every checksum of) the generation already served
 	 * would only cost time: CURRENT is rewritten, or touched, by every publish. */
-	if (read_current(l->dir, name, sizeof(name)) == 0 && !strcmp(name, old->name))
+	if (read_current(l->dir, name, sizeof(name)) == 0 && same_generation(l->dir, name, old))
 		return 0;
 	if ((rc = index_open(l->dir, &idx)) < 0)
 		return rc;
-	if (!strcmp(index_generation(idx), old->name)) {
+	if (same_generation(l->dir, index_generation(idx), old)) {
 		index_close(idx);
 		return 0;
 	}
-	if ((rc = generation_new(idx, &g)) < 0) {
+	if ((rc = generation_new(l->dir, idx, &g)) < 0) {
 		index_close(idx);
 		return rc;
 	}

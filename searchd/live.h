@@ -27,6 +27,8 @@ struct generation {
 	const char *name;    /* "gen-000042", owned by idx */
 	uint64_t n_docs;     /* live documents */
 	uint64_t seq;        /* 1, 2, 3... in the order opened: never reused, unlike a pointer */
+	uint64_t folder;     /* its folder's inode: an index rebuilt from nothing (deleted,
+			      * or another moved in its place) reuses gen-000001's name */
 	atomic_long refs;
 };
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -74,11 +75,21 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
-/* Watches DIR for a new CURRENT; -1 when inotify is unavailable (SIGHUP still works). */
-static int watch_index(const char *dir, int *wd)
+/* The inode of DIR, 0 when it cannot be read. */
+static ino_t dir_inode(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Watches DIR for a new CURRENT; -1 when inotify is unavailable (SIGHUP still works).
+ * *ino is the folder watched: a watch follows it, not its name. */
+static int watch_index(const char *dir, int *wd, ino_t *ino)
 {
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
+	*ino = dir_inode(dir);
 	if (fd < 0)
 		return -1;
 	/* The publisher renames CURRENT.tmp over CURRENT (IN_MOVED_TO); an editor or a
@@ -164,6 +175,7 @@ int main(int argc, char **argv)
 	struct generation *g;
 	sigset_t sigs;
 	int c, rc, sfd, ifd, wd = -1, status = 0;
+	ino_t watched = 0;
 
 	if (!dir || !*dir)
 		dir = "data/index";
@@ -256,7 +268,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "artisearchd: cannot open index '%s': %s\n", dir, as_error_message(rc));
 		return 1;
 	}
-	if ((ifd = watch_index(dir, &wd)) < 0)
+	if ((ifd = watch_index(dir, &wd, &watched)) < 0)
 		fprintf(stderr, "artisearchd: %s: cannot watch for new generations (%s); "
 				"send SIGHUP after publishing\n", dir, strerror(errno));
 	if ((rc = server_start(&cfg, live, &srv)) < 0) {
@@ -273,17 +285,23 @@ int main(int argc, char **argv)
 		struct pollfd p[2] = { { sfd, POLLIN, 0 }, { ifd, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 
-		/* While the directory is not watched, look again every few seconds (it may
-		 * have been moved aside and recreated). */
-		if (poll(p, ifd >= 0 ? 2 : 1, ifd >= 0 ? -1 : 5000) < 0) {
+		/* Every few seconds, whether the folder of that name is still the one watched:
+		 * deleted while a generation of it is open, it sends no event, and another may
+		 * have been built or moved in its place. While none is watched, look again. */
+		if (poll(p, ifd >= 0 ? 2 : 1, 5000) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("artisearchd: poll");
 			status = 1;
 			break;
 		}
+		if (ifd >= 0 && !(p[1].revents & POLLIN) && dir_inode(dir) != watched) {
+			fprintf(stderr, "artisearchd: %s is another folder now; watching it\n", dir);
+			close(ifd);
+			ifd = -1;
+		}
 		if (ifd < 0) {
-			if ((ifd = watch_index(dir, &wd)) >= 0)
+			if ((ifd = watch_index(dir, &wd, &watched)) >= 0)
 				reload(live, "index directory is back");
 		} else if (p[1].revents & POLLIN) {
 			int hit = drain_inotify(ifd);

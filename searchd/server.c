@@ -380,7 +380,7 @@ static struct generation *acquire_fresh(struct ctx *x, char *etag, size_t size)
 {
 	struct generation *g = live_acquire(x->srv->live);
 
-	snprintf(etag, size, "W/\"%s\"", g->name);
+	snprintf(etag, size, "W/\"%s-%llx\"", g->name, (unsigned long long)g->folder);
 	if (!not_modified(x, etag))
 		return g;
 	live_release(g);

@@ -420,4 +420,38 @@ wait "$LAST" || true
 grep -q 'stopped' "$LOG" || fail "no 'stopped' line"
 # Requests either completed (200) or found the door closed (000): never a half answer.
 ! grep -Ev '^(200|000)$' "$TMPDIR/last.out" || fail "a request broke during shutdown"
+# ---- An index rebuilt from nothing: gen-000001 again, another folder ------------------
+# Deleted while the daemon has it open, the folder sends no event; the new one's first
+# generation has the old one's name. Both must be seen (a stat every 5 s; SIGHUP at once).
+R=$TMPDIR/rebuilt
+mkdir -p "$TMPDIR/small/guides"
+printf 'Zoulou seul\n\nUn document zoulou.\n' >"$TMPDIR/small/guides/seul.txt"
+build_index "$CORPUS" "$R"
+start_daemon "$R" "$LOG.2"
+expect 200 /health
+N0=$(json_get documents <"$B")
+expect 200 '/search?q=apprentissage'
+E0=$(header ETag)
+rm -rf "$R"
+build_index "$TMPDIR/small" "$R"
+for i in $(seq 1 150); do
+	expect 200 /health
+	[ "$(json_get documents <"$B")" = 1 ] && break
+	sleep 0.1
+done
+[ "$(json_get documents <"$B")" = 1 ] || fail "an index rebuilt from nothing not served after 15 s ($N0 documents still; log: $(cat "$LOG.2"))"
+grep -q "another folder" "$LOG.2" || fail "no line for the replaced index folder"
+expect 200 '/search?q=apprentissage'
+[ "$(header ETag)" != "$E0" ] || fail "the rebuilt index answers with the old one's ETag $E0"
+rm -rf "$R"
+build_index "$CORPUS" "$R"
+kill -HUP "$DPID"
+for i in $(seq 1 100); do
+	expect 200 /health
+	[ "$(json_get documents <"$B")" = "$N0" ] && break
+	sleep 0.1
+done
+[ "$(json_get documents <"$B")" = "$N0" ] || fail "SIGHUP did not serve an index rebuilt under the same generation name"
+stop_daemon
+
 echo "daemon: all checks passed"

@@ -807,6 +807,8 @@ struct bulk {
 	uint32_t *map; /* bulk_map() */
 	uint32_t map_cap;
 	int mapped;
+	uint64_t *bits; /* bulk_dense(): a bitmap of the segment's documents */
+	size_t bits_cap;
 };
 
 int bulk_new(struct bulk **out)
@@ -827,6 +829,7 @@ void bulk_free(struct bulk *b)
 	as_free(b->tmp2);
 	as_free(b->runs);
 	as_free(b->map);
+	as_free(b->bits);
 	as_free(b);
 }
 
@@ -1017,6 +1020,82 @@ static int bulk_collect(struct bulk *b, const struct segment *seg, const struct 
 	return rc < 0 ? rc : 0;
 }
 
+static int bulk_map(struct bulk *b, const struct segment *seg);
+
+/* Whether the postings b->tmp[0..nt) of word li (or of every word, li < 0) are better
+ * met through a bitmap of the segment's documents than merged: those words count every
+ * field (so every posting passes), and their lists cover much of the segment. */
+static int bulk_dense_fits(struct bulk *b, const struct segment *seg, size_t nt, int li)
+{
+	for (uint32_t i = 0; i < b->n_leaves; i++)
+		if ((li < 0 || (uint32_t)li == i) &&
+		    (b->leaves[i]->fields & ((1u << N_FIELDS) - 1)) != (1u << N_FIELDS) - 1)
+			return 0;
+	return nt > 0 && b->n_leaves <= 64 && (uint64_t)segment_n_docs(seg) <= 32 * (uint64_t)nt;
+}
+
+/*
+ * What merge_runs() and the fold after it give, for lists that cover much of the
+ * segment: the documents of b->tmp[0..nt) set in a bitmap, read back in order as the
+ * candidates (b->map made on the way: the probes use it), then each posting folded into
+ * its word's entry, in the order of the runs, so that sums add as the merge adds them.
+ * A merge takes a step, a coin flip to the branch predictor, per posting and per level;
+ * this takes two loads. The entries of word li are made (bulk_drive()), or of every word
+ * (li < 0, bulk_union(): zero for a word absent from a candidate).
+ */
+static int bulk_dense(struct bulk *b, const struct segment *seg, uint32_t s, size_t nt, int li)
+{
+	uint32_t nd = segment_n_docs(seg), nw = (nd + 63) / 64, n = 0;
+	int rc;
+
+	if (nw > b->bits_cap) {
+		as_free(b->bits);
+		b->bits_cap = 0;
+		if (!(b->bits = as_malloc((size_t)nw * sizeof(*b->bits))))
+			return AS_ENOMEM;
+		b->bits_cap = nw;
+	}
+	b->n = 0;
+	if ((rc = bulk_map(b, seg)) < 0) /* allocates the map; no candidate yet */
+		return rc;
+	uint64_t *bits = b->bits;
+	uint32_t *map = b->map, *docs = b->docs;
+	const struct bulk_post *tmp = b->tmp;
+	memset(bits, 0, (size_t)nw * sizeof(*bits));
+	for (size_t j = 0; j < nt; j++)
+		bits[tmp[j].doc >> 6] |= 1ull << (tmp[j].doc & 63);
+	for (uint32_t w = 0; w < nw; w++)
+		for (uint64_t x = bits[w]; x; x &= x - 1) {
+			uint32_t d = w * 64 + (uint32_t)__builtin_ctzll(x);
+			docs[n] = d;
+			map[d] = ++n;
+		}
+	b->n = n;
+	memset(b->alive, 1, n);
+	if (li >= 0) {
+		/* One word: its first key on a candidate sets the entry, the others add; hit[]
+		 * (the probes' until they start) says which are set. */
+		uint8_t *set = b->hit;
+		memset(set, 0, n);
+		for (size_t j = 0; j < nt; j++) {
+			const struct bulk_post *t = &tmp[j];
+			uint32_t c = map[t->doc] - 1;
+			post_fold(&b->e[(size_t)li * b->cap + c], !set[c], b->leaves[li], s, t);
+			set[c] = 1;
+		}
+		return 0;
+	}
+	/* Every word's entries zeroed, then added to: 0 + x is x, and a word absent from a
+	 * candidate keeps its zeros. */
+	for (uint32_t i = 0; i < b->n_leaves; i++)
+		memset(&b->e[(size_t)i * b->cap], 0, (size_t)n * sizeof(*b->e));
+	for (size_t j = 0; j < nt; j++) {
+		const struct bulk_post *t = &tmp[j];
+		post_fold(&b->e[(size_t)t->leaf * b->cap + map[t->doc] - 1], 0, b->leaves[t->leaf], s, t);
+	}
+	return 0;
+}
+
 /* The driving word's documents: every key's list decoded, merged in key order. */
 static int bulk_drive(struct bulk *b, const struct segment *seg, const struct leaf *l, uint32_t s, uint32_t li)
 {
@@ -1062,6 +1141,8 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 	if ((rc = bulk_tmp(b, df, nk)) < 0 || (rc = bulk_collect(b, seg, l, li, s, df, &nt, &nr)) < 0)
 		return rc;
 	b->runs[nk] = nt;
+	if (bulk_dense_fits(b, seg, nt, (int)li))
+		return bulk_dense(b, seg, s, nt, (int)li);
 	struct bulk_post *all = merge_runs(b, b->runs, nk);
 	struct bulk_entry *e = b->e + (size_t)li * b->cap;
 	for (size_t i = 0; i < nt;) {
@@ -1280,6 +1361,8 @@ static int bulk_union(struct bulk *b, const struct segment *seg, uint32_t s)
 		if ((rc = bulk_collect(b, seg, b->leaves[i], i, s, df, &nt, &nr)) < 0)
 			return rc;
 	b->runs[nr] = nt;
+	if (bulk_dense_fits(b, seg, nt, -1))
+		return bulk_dense(b, seg, s, nt, -1);
 	const struct bulk_post *all = nr ? merge_runs(b, b->runs, nr) : b->tmp;
 	uint64_t pass;
 	for (size_t j = 0; j < nt;) {

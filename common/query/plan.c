@@ -510,20 +510,14 @@ static void add_stem_word(struct builder *b, struct leaf *l, const struct qtok *
 	if (tok.term_len + 2 != n || memcmp(tok.term, t->term, tok.term_len) != 0 ||
 	    (tok.term_len == t->t.alt_len && memcmp(tok.term, t->alt, tok.term_len) == 0))
 		return;
-	/* The term's bytes are the analyzer's until its next call: kept before the look-up. */
-	char term[TYPO_MAX_WORD + 1], exact[2 * TYPO_MAX_WORD + 1];
-	size_t tl = tok.term_len, el = tok.exact_len;
-	if (tl > TYPO_MAX_WORD || el > 2 * TYPO_MAX_WORD)
-		return;
-	memcpy(term, tok.term, tl);
-	memcpy(exact, tok.exact, el);
 	/* And only where that stem is mostly that word's: `boucher`'s bouch is also `bouche`
 	 * and `Bouches-du-Rhône`, `horloger`'s horlog `horloge`. */
 	uint64_t written = word_df(b, t->term, n);
-	if (written == 0 || dict_df(b, DICT_TERMS, term, tl) > written + written / 4)
+	if (written == 0 || dict_df(b, DICT_TERMS, tok.term, tok.term_len) > written + written / 4)
 		return;
 	uint32_t n_terms = l->n_terms;
-	leaf_add_term(b, l, term, tl, exact, el, t->word, t->t.word_len, ORIGIN_QUERY, RANK_W_STEM_WORD, 0);
+	leaf_add_term(b, l, tok.term, tok.term_len, tok.exact, tok.exact_len, t->word, t->t.word_len, ORIGIN_QUERY,
+		      RANK_W_STEM_WORD, 0);
 	if (l->n_terms > n_terms)
 		l->terms[n_terms].family = 1;
 }

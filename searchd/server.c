@@ -846,7 +846,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			r->route = ROUTE_DOCUMENT;
 		return send_error(&x, 400, NULL, AS_EINVAL, as_error_message(rc));
 	}
-	if (r->method == METHOD_OPTIONS)
+	/* A preflight for a route that exists: OPTIONS elsewhere is the 404 below. */
+	if (r->method == METHOD_OPTIONS &&
+	    (!strcmp(t.path, "/search") || !strcmp(t.path, "/suggest") || !strncmp(t.path, "/documents/", 11) ||
+	     !strcmp(t.path, "/health") || !strcmp(t.path, "/metrics") || find_asset(srv, t.path)))
 		return preflight(&x);
 
 	if (!strcmp(t.path, "/search")) {

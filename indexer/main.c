@@ -104,7 +104,7 @@ struct run {
 	size_t n_files, cap_files;
 	struct skip *skips;
 	size_t n_skips, cap_skips;
-	int err;             /* AS_ENOMEM while listing */
+	struct index_writer *w;
 
 	/* step 2 */
 	struct file **jobs;  /* the files to extract, in id order */
@@ -221,6 +221,36 @@ static int inside_root(const struct run *r, const char *path)
 	return in;
 }
 
+/* Whether an error reading a file or folder that is listed says it is gone (a broken
+ * link, a name removed meanwhile), not only unreadable this time. */
+static int gone(int e)
+{
+	return e == ENOENT || e == ENOTDIR || e == ELOOP || e == ENAMETOOLONG;
+}
+
+enum what { A_FILE, A_FOLDER, A_FILE_OR_FOLDER };
+
+/* A file or folder of the corpus that cannot be read: skipped, and what the index holds
+ * of it kept rather than deleted, unless it is gone (a permission or an I/O error must
+ * not empty the index). A writer error met here is the commit's to report. */
+static void unreadable(struct run *r, const char *id, enum what what, int e)
+{
+	char why[320];
+	int kept = 0, k;
+
+	if (!gone(e) && what != A_FOLDER && (k = index_writer_keep(r->w, id, 0)) > 0)
+		kept += k;
+	if (!gone(e) && what != A_FILE && (k = index_writer_keep(r->w, id, 1)) > 0)
+		kept += k;
+	if (what == A_FOLDER)
+		snprintf(why, sizeof(why), "cannot read this folder (%s); %s", strerror(e),
+			 kept ? "the documents indexed from it are kept" : "its files are left out");
+	else
+		snprintf(why, sizeof(why), "cannot read (%s)%s", strerror(e),
+			 kept ? "; what was indexed from it earlier is kept" : "");
+	add_skip(r, *id ? id : ".", why);
+}
+
 /* Lists corpus/rel recursively. */
 static void walk(struct run *r, const char *rel)
 {
@@ -231,9 +261,7 @@ static void walk(struct run *r, const char *rel)
 	join(dir_path, sizeof(dir_path), r->root, rel);
 	d = opendir(dir_path);
 	if (!d) {
-		char why[256];
-		snprintf(why, sizeof(why), "cannot read this folder (%s); its files are left out", strerror(errno));
-		add_skip(r, *rel ? rel : ".", why);
+		unreadable(r, rel, A_FOLDER, errno);
 		return;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -251,7 +279,9 @@ static void walk(struct run *r, const char *rel)
 		}
 		join(path, sizeof(path), r->root, id);
 		if (!id[0] || !path[0]) {
-			add_skip(r, e->d_name, "path too long");
+			char longer[PATH_MAX + 300];
+			snprintf(longer, sizeof(longer), "%s/%s", rel, e->d_name);
+			add_skip(r, longer, "path too long");
 			continue;
 		}
 		if (!name_ok(e->d_name)) {
@@ -261,8 +291,7 @@ static void walk(struct run *r, const char *rel)
 			continue;
 		}
 		if (lstat(path, &lst) < 0 || stat(path, &st) < 0) {
-			snprintf(why, sizeof(why), "cannot read (%s)", strerror(errno));
-			add_skip(r, id, why);
+			unreadable(r, id, A_FILE_OR_FOLDER, errno);
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -612,6 +641,7 @@ int main(int argc, char **argv)
 		r.index_ino = st.st_ino;
 	}
 	r.real_root = realpath(corpus, NULL);
+	r.w = w;
 
 	/* Step 1: list, hash, compare. */
 	walk(&r, "");
@@ -627,9 +657,7 @@ int main(int argc, char **argv)
 		int e = read_file(f->path, &data, &len);
 
 		if (e) {
-			char why[256];
-			snprintf(why, sizeof(why), "cannot read (%s)", strerror(e));
-			add_skip(&r, f->id, why);
+			unreadable(&r, f->id, A_FILE, e);
 			continue;
 		}
 		hash_bytes(data, len, f->hash);

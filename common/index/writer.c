@@ -456,6 +456,32 @@ int index_writer_known(struct index_writer *w, const char *id, const uint8_t has
 	return 0;
 }
 
+int index_writer_keep(struct index_writer *w, const char *id, int folder)
+{
+	size_t n = strlen(id);
+	int kept = 0;
+
+	if (w->err)
+		return w->err;
+	if (!folder) {
+		struct idrec *r = id_find(w, id);
+		if (!r || !r->live || r->seen)
+			return 0;
+		r->seen = 1;
+		w->unchanged++;
+		return 1;
+	}
+	for (uint32_t i = 0; i < w->n_ids; i++) {
+		struct idrec *r = &w->ids[i];
+		if (r->live && !r->seen && !strncmp(r->id, id, n) && r->id[n] == '/') {
+			r->seen = 1;
+			w->unchanged++;
+			kept++;
+		}
+	}
+	return kept;
+}
+
 int index_writer_delete(struct index_writer *w, const char *id)
 {
 	struct idrec *r;

@@ -64,6 +64,14 @@ int index_writer_open(const char *dir, int full, struct index_writer **out);
  */
 int index_writer_known(struct index_writer *w, const char *id, const uint8_t hash[INDEX_HASH_LEN]);
 
+/*
+ * Marks as present, unchanged, what the corpus holds but could not be read this time (a
+ * permission, an I/O error): the document `id`, or with `folder` every document under
+ * the folder `id` (ids starting with `id/`). Commit then keeps the versions indexed
+ * earlier instead of deleting them. Returns how many documents were kept, or <0.
+ */
+int index_writer_keep(struct index_writer *w, const char *id, int folder);
+
 /* Adds (or replaces, by id) a document; takes ownership of `ad` even on failure. */
 int index_writer_add(struct index_writer *w, struct analyzed_doc *ad, const uint8_t hash[INDEX_HASH_LEN]);
 

@@ -254,4 +254,48 @@ run --version
 expect_status 0 "--version"
 expect_out "^artisearch-index " "--version"
 
+# ---- A file or folder that cannot be read: skipped, its indexed documents kept ----------
+# A permission or an I/O error must not empty the index. chmod does not stop root: as
+# root, the indexer runs as nobody here.
+# Everything in a folder of /tmp nobody can reach, the indexer copied there too.
+P=$(mktemp -d /tmp/artisearch-perm-XXXXXX)
+trap 'rm -rf "$P"' EXIT
+chmod 755 "$P"
+mkdir -p "$P/corpus/guides/dossier" "$P/index"
+cp "$IX" "$P/artisearch-index"
+printf 'Vannerie\n\nUn panier de vannerie.\n' >"$P/corpus/guides/dossier/a.txt"
+printf 'Tressage\n\nLe tressage de l osier.\n' >"$P/corpus/guides/b.txt"
+printf 'Osier\n\nUne haie d osier.\n' >"$P/corpus/guides/c.txt"
+as_nobody=
+if [ "$(id -u)" = 0 ]; then
+	as_nobody=1
+	chown -R 65534:65534 "$P"
+fi
+prun() {
+	st=0
+	if [ -n "$as_nobody" ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$P/artisearch-index" --index "$P/index" \
+			"$P/corpus" >"$T/out" 2>"$T/err" </dev/null || st=$?
+	else
+		"$P/artisearch-index" --index "$P/index" "$P/corpus" >"$T/out" 2>"$T/err" </dev/null || st=$?
+	fi
+}
+prun
+expect_status 0 "unreadable: first run"
+chmod 000 "$P/corpus/guides/dossier" "$P/corpus/guides/b.txt"
+prun
+expect_status 0 "unreadable file and folder"
+expect_out "^added 0, updated 0, deleted 0, unchanged 3, skipped 2" "unreadable file and folder"
+expect_out "^skipped guides/b.txt: cannot read (Permission denied); what was indexed from it earlier is kept" \
+	"unreadable file"
+expect_out "^skipped guides/dossier: cannot read this folder (Permission denied); the documents indexed from it are kept" \
+	"unreadable folder"
+"$BIN/artisearch" --index "$P/index" --json vannerie | grep -q '"total": 1' ||
+	fail "a document of an unreadable folder left the index"
+chmod 755 "$P/corpus/guides/dossier"
+chmod 644 "$P/corpus/guides/b.txt"
+rm "$P/corpus/guides/b.txt"
+prun
+expect_out "^added 0, updated 0, deleted 1, unchanged 2, skipped 0" "a file deleted once readable again"
+
 echo "indexer.sh: ok"

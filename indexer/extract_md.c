@@ -175,6 +175,27 @@ static void read_front_matter_lines(struct extract_ctx *cx, const char *s, size_
 	}
 }
 
+/* Front matter nests at most this deep: libyaml's time grows with the square of the
+ * depth of its flow collections (200 000 `[` take a minute), and fields nest two. */
+#define FRONT_MATTER_MAX_DEPTH 64
+
+/* Whether [ and { nest deeper than FRONT_MATTER_MAX_DEPTH; quotes not looked into: a
+ * bound, not a parse (a title that opens 64 brackets is read as lines). */
+static int too_deep(const char *s, size_t len)
+{
+	size_t depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '[' || s[i] == '{') {
+			if (++depth > FRONT_MATTER_MAX_DEPTH)
+				return 1;
+		} else if ((s[i] == ']' || s[i] == '}') && depth) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t len)
 {
 	static const char *keys[] = { "title", "date", "type", "department", "url", "tags" };
@@ -185,6 +206,12 @@ static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t l
 	struct document *doc = cx->doc;
 	size_t k;
 
+	if (too_deep(yaml, len)) {
+		extract_warn(cx, "front matter nests [ and { more than %d deep; read as plain `key: value` lines",
+			     FRONT_MATTER_MAX_DEPTH);
+		read_front_matter_lines(cx, yaml, len);
+		return;
+	}
 	if (!yaml_parser_initialize(&parser)) {
 		cx->err = AS_ENOMEM;
 		return;

@@ -607,6 +607,17 @@ static void test_markdown_bad_front_matter(void **state)
 	assert_int_equal(x.rc, 0);
 	assert_non_null(strstr(warnings_of(&x), "not a list of `key: value`"));
 	done(&x);
+
+	/* Nested past any field's need (libyaml's time grows with the square of the depth):
+	 * read as lines, and said. */
+	char deep[400];
+	snprintf(deep, sizeof(deep), "---\ndate: 2024-03-01\ntags: %.*s\n---\nTexte.\n", 65,
+		 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+	runs(&x, "guides/bad.md", deep);
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(x.doc.date, "2024-03-01");
+	assert_non_null(strstr(warnings_of(&x), "guides/bad.md: front matter nests [ and { more than 64 deep"));
+	done(&x);
 }
 
 /* ---- plain text, encodings ---- */

@@ -13,8 +13,23 @@
 #include "common/util/mem.h"
 #include "indexer/extract_int.h"
 
-/* Elements whose content is never shown as the page's text, or is page chrome
- * (<aside> is decided by element_dropped(), from where it stands). */
+/* Elements of a page that are its chrome, not its content (<aside>, <header> and
+ * <footer> are decided by element_dropped(), from where they stand). Written inside a
+ * Markdown document, they are its author's content. */
+static int tag_is_chrome(GumboTag tag)
+{
+	switch (tag) {
+	case GUMBO_TAG_NAV:
+	case GUMBO_TAG_FORM:
+	case GUMBO_TAG_BUTTON:
+	case GUMBO_TAG_SELECT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Elements whose content is never shown as text. */
 static int tag_is_dropped(GumboTag tag)
 {
 	switch (tag) {
@@ -22,10 +37,6 @@ static int tag_is_dropped(GumboTag tag)
 	case GUMBO_TAG_STYLE:
 	case GUMBO_TAG_NOSCRIPT:
 	case GUMBO_TAG_TEMPLATE:
-	case GUMBO_TAG_NAV:
-	case GUMBO_TAG_FORM:
-	case GUMBO_TAG_BUTTON:
-	case GUMBO_TAG_SELECT:
 	case GUMBO_TAG_TEXTAREA:
 	case GUMBO_TAG_IFRAME:
 	case GUMBO_TAG_OBJECT:
@@ -124,6 +135,8 @@ static void lower_copy(char *out, size_t cap, const char *s)
  * ("fil d'Ariane"), skip links ("liens d'évitement"), share buttons ("partager"), and
  * text meant for screen readers only.
  */
+static int attrs_are_hidden(const GumboVector *attrs);
+
 static int attrs_are_chrome(const GumboVector *attrs)
 {
 	static const char *roles[] = {
@@ -137,6 +150,33 @@ static int attrs_are_chrome(const GumboVector *attrs)
 	};
 	const GumboAttribute *a;
 	size_t i;
+
+	if (attrs->length == 0)
+		return 0;
+	if (attrs_are_hidden(attrs))
+		return 1;
+	a = gumbo_get_attribute(attrs, "role");
+	if (a)
+		for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+			if (strcasecmp(a->value, roles[i]) == 0)
+				return 1;
+	for (int k = 0; k < 2; k++) {
+		char low[256];
+		a = gumbo_get_attribute(attrs, k ? "id" : "class");
+		if (!a || !a->value[0])
+			continue;
+		lower_copy(low, sizeof(low), a->value);
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (contains(low, marks[i]))
+				return 1;
+	}
+	return 0;
+}
+
+/* Elements no reader sees: hidden, aria-hidden, display:none. */
+static int attrs_are_hidden(const GumboVector *attrs)
+{
+	const GumboAttribute *a;
 
 	if (attrs->length == 0)
 		return 0;
@@ -161,21 +201,6 @@ static int attrs_are_chrome(const GumboVector *attrs)
 					return 1;
 			}
 		}
-	}
-	a = gumbo_get_attribute(attrs, "role");
-	if (a)
-		for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-			if (strcasecmp(a->value, roles[i]) == 0)
-				return 1;
-	for (int k = 0; k < 2; k++) {
-		char low[256];
-		a = gumbo_get_attribute(attrs, k ? "id" : "class");
-		if (!a || !a->value[0])
-			continue;
-		lower_copy(low, sizeof(low), a->value);
-		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-			if (contains(low, marks[i]))
-				return 1;
 	}
 	return 0;
 }
@@ -284,12 +309,17 @@ struct frame {
 	int pre;            /* inside <pre>: newlines are line breaks */
 };
 
-/* Whether an element's subtree is dropped from the text. */
-static int element_dropped(const GumboElement *el, int sectioning, int in_article)
+/* Whether an element's subtree is dropped from the text; in `fragment` (HTML written in
+ * Markdown) only what no reader sees: there is no page template around it. */
+static int element_dropped(const GumboElement *el, int sectioning, int in_article, int fragment)
 {
 	if (el->tag_namespace == GUMBO_NAMESPACE_SVG)
 		return 1;
 	if (tag_is_dropped(el->tag))
+		return 1;
+	if (fragment)
+		return attrs_are_hidden(&el->attributes);
+	if (tag_is_chrome(el->tag))
 		return 1;
 	/* HTML-AAM: header and footer are the page's banner and contentinfo landmarks
 	 * (chrome) unless scoped to an article, main or section element. */
@@ -328,7 +358,7 @@ static void element_edge(struct extract_ctx *cx, const struct frame *f, int leav
 }
 
 /* Pass 2: the visible text, in document order. */
-static int read_body(struct extract_ctx *cx, GumboNode *root)
+static int read_body(struct extract_ctx *cx, GumboNode *root, int fragment)
 {
 	struct frame *st;
 	size_t n = 0, cap = 64;
@@ -363,7 +393,7 @@ static int read_body(struct extract_ctx *cx, GumboNode *root)
 		case GUMBO_NODE_TEMPLATE: {
 			const GumboElement *el = &k->v.element;
 			struct frame nf;
-			if (element_dropped(el, f->sectioning, f->in_article))
+			if (element_dropped(el, f->sectioning, f->in_article, fragment))
 				break;
 			nf.node = k;
 			nf.next = 0;
@@ -633,7 +663,7 @@ int extract_html(struct extract_ctx *cx, const char *text, size_t len)
 
 	rc = read_head(cx, out->document);
 	if (rc == 0)
-		rc = read_body(cx, out->document);
+		rc = read_body(cx, out->document, 0);
 	arena_drop(&a); /* the whole tree; gumbo_destroy_output would free nothing */
 	return rc;
 }
@@ -648,7 +678,7 @@ int extract_html_fragment(struct extract_ctx *cx, const char *text, size_t len)
 		return rc;
 	out = parse(&a, text, len);
 
-	rc = read_body(cx, out->document);
+	rc = read_body(cx, out->document, 1);
 	arena_drop(&a);
 	return rc;
 }
@@ -657,9 +687,10 @@ int extract_html_fragment(struct extract_ctx *cx, const char *text, size_t len)
 
 static int name_is_dropped(const char *s, size_t len)
 {
+	/* What tag_is_dropped() drops: chrome is content in Markdown (element_dropped()). */
 	static const char *const names[] = {
-		"script", "style", "noscript", "template", "nav", "aside", "header", "footer",
-		"form", "button", "select", "textarea", "iframe", "object", "svg", "dialog",
+		"script", "style", "noscript", "template", "textarea", "iframe", "object",
+		"embed", "canvas", "audio", "video", "svg",
 	};
 
 	return name_in(s, len, names, sizeof(names) / sizeof(names[0]));

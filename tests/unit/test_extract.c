@@ -501,7 +501,7 @@ static const char note_md[] =
 	"\n"
 	"<div class=\"encadre\">\n"
 	"Un encadré &eacute;crit en HTML.\n"
-	"<nav>NAVTEXT</nav>\n"
+	"<aside>Un aparté.</aside><span hidden>HIDDENTEXT</span>\n"
 	"</div>\n"
 	"\n"
 	"![IMAGEALT un logo](logo.png)\n"
@@ -535,7 +535,7 @@ static void test_markdown(void **state)
 			    "Lancez artisearch --index data pour chercher dans l'index.\n\n"
 			    "Texte avec du HTML et la suite.\n\n"
 			    "make test\nbin/artisearch-index corpus\n\n"
-			    "Un encadré écrit en HTML.\n\n"
+			    "Un encadré écrit en HTML. Un aparté.\n\n" /* chrome on a page, content here */
 			    "IMAGEALT un logo\n\n" /* an image's alt text: what it shows */
 			    "premier\n\n"
 			    "second\nà la ligne\n\n"

@@ -67,6 +67,24 @@ static int find_front_matter(const char *s, size_t len, size_t *yaml_off, size_t
 	return 0;
 }
 
+/* Whether a document that opens with `---` and a field line (`title: ...`) never closes
+ * it: front matter meant, read as a thematic break and text. */
+static int front_matter_unclosed(const char *s, size_t len)
+{
+	static const char *const keys[] = { "title", "date", "type", "department", "url", "tags" };
+	size_t first, next, n = line_at(s, len, &first);
+
+	if (!is_fence(s, n, "---") || first >= len)
+		return 0;
+	n = line_at(s + first, len - first, &next);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		size_t kl = strlen(keys[k]);
+		if (n > kl && strncasecmp(s + first, keys[k], kl) == 0 && (s[first + kl] == ':' || s[first + kl] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
 static int scalar_is(const yaml_node_t *node, const char *key)
 {
 	return node && node->type == YAML_SCALAR_NODE && node->data.scalar.length == strlen(key) &&
@@ -545,6 +563,8 @@ int extract_markdown(struct extract_ctx *cx, const char *text, size_t len)
 			return cx->err;
 		text += body_off;
 		len -= body_off;
+	} else if (front_matter_unclosed(text, len)) {
+		extract_warn(cx, "front matter has no closing `---` line; read as text");
 	}
 	root = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
 	if (root)

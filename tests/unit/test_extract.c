@@ -566,10 +566,16 @@ static void test_markdown_fallbacks(void **state)
 	assert_string_equal(x.doc.body, "Texte.");
 	done(&x);
 
-	/* `---` without a closing fence is a thematic break, not front matter */
+	/* `---` without a closing fence is a thematic break, not front matter: read as text,
+	 * and said when a field line follows it (front matter meant); a plain rule is not */
 	runs(&x, "c.md", "---\ntitle: pas un titre\n");
 	assert_int_equal(x.rc, 0);
 	assert_string_equal(x.doc.body, "title: pas un titre");
+	assert_non_null(strstr(warnings_of(&x), "c.md: front matter has no closing `---` line"));
+	done(&x);
+	runs(&x, "c.md", "---\nUn texte après un trait.\n");
+	assert_int_equal(x.rc, 0);
+	assert_string_equal(warnings_of(&x), "");
 	done(&x);
 
 	/* Windows line ends */

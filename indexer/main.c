@@ -211,12 +211,16 @@ static const char *printable(const char *id, char *out, size_t cap)
 }
 
 /* Whether path, its links resolved, lies inside the corpus root. */
+/* Where a link leads: 1 inside the corpus, 0 outside it, -1 inside but under a hidden
+ * name (`.brouillons/`), which the walk never enters. */
 static int inside_root(const struct run *r, const char *path)
 {
 	char *real = realpath(path, NULL);
 	size_t n = r->real_root ? strlen(r->real_root) : 0;
 	int in = real && n && strncmp(real, r->real_root, n) == 0 && (real[n] == '/' || r->real_root[n - 1] == '/');
 
+	if (in && (strstr(real + n - 1, "/.") != NULL))
+		in = -1;
 	free(real);
 	return in;
 }
@@ -309,10 +313,15 @@ static void walk(struct run *r, const char *rel)
 			add_skip(r, id, "not a regular file");
 			continue;
 		}
-		if (S_ISLNK(lst.st_mode) && !inside_root(r, path)) {
-			/* A link must not publish a file from elsewhere on the machine. */
-			add_skip(r, id, "symbolic link to a file outside the corpus; not followed");
-			continue;
+		if (S_ISLNK(lst.st_mode)) {
+			/* A link must not publish a file from elsewhere on the machine, nor one
+			 * the corpus hides. */
+			int in = inside_root(r, path);
+			if (in <= 0) {
+				add_skip(r, id, in ? "symbolic link to a file under a hidden name; not followed"
+						   : "symbolic link to a file outside the corpus; not followed");
+				continue;
+			}
 		}
 		if (extract_format_of(id) == EXTRACT_UNSUPPORTED) {
 			ext = strrchr(e->d_name, '.');
@@ -603,11 +612,11 @@ int main(int argc, char **argv)
 	if (!*index_dir)
 		return usage_error("%s", "--index needs a directory");
 	if (stat(corpus, &st) < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", corpus, strerror(errno));
+		fprintf(stderr, PROG ": corpus '%s': %s\n", corpus, strerror(errno));
 		return 2;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, PROG ": %s: not a folder\n", corpus);
+		fprintf(stderr, PROG ": corpus '%s': not a folder\n", corpus);
 		return 2;
 	}
 	if (access(corpus, R_OK | X_OK) < 0) {

@@ -120,10 +120,16 @@ mkdir -p "$T/ailleurs"
 echo "# Ailleurs
 secretailleurs" >"$T/ailleurs/secret.md"
 ln -s "$T/ailleurs/secret.md" "$C/guides/lien-dehors.md"
+# Nor one the corpus hides.
+echo "# Caché
+secretcache" >"$C/.brouillons/cache.md"
+ln -s ../.brouillons/cache.md "$C/guides/lien-cache.md"
 run --index "$I" "$C"
 expect_status 0 "run with bad files"
 expect_out "^skipped guides/lien-dehors.md: symbolic link to a file outside the corpus" "run with bad files"
 finds guides/lien-dehors.md secretailleurs && fail "a link to a file outside the corpus was indexed"
+expect_out "^skipped guides/lien-cache.md: symbolic link to a file under a hidden name" "run with bad files"
+finds guides/lien-cache.md secretcache && fail "a link to a hidden file was indexed"
 expect_out "^added 0, updated 0, deleted 0, unchanged $n_docs, " "run with bad files"
 expect_out "^skipped guides/programme.txt: binary content" "run with bad files"
 expect_out "^skipped guides/vide.md: empty file" "run with bad files"

@@ -7,6 +7,7 @@
  * check), as DESIGN.md asks of the CLI. With --json, errors are the JSON error object
  * on stdout as well as a line on stderr.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +142,10 @@ static int cmd_check(int argc, char **argv)
 
 	for (int i = 2; i < argc; i++) {
 		const char *v;
-		if ((v = option_value(argc, argv, &i, "--index")))
+		if ((v = option_value(argc, argv, &i, "--index")) && *v)
 			dir = v;
+		else if (is_option(argv[i], "--index"))
+			return fail(AS_EINVAL, "%s", "--index: needs a directory");
 		else if (strcmp(argv[i], "--help") == 0)
 			return fputs(usage, stdout), 0;
 		else
@@ -166,8 +169,10 @@ static int cmd_dump(int argc, char **argv)
 
 	for (int i = 2; i < argc; i++) {
 		const char *v;
-		if ((v = option_value(argc, argv, &i, "--index")))
+		if ((v = option_value(argc, argv, &i, "--index")) && *v)
 			dir = v;
+		else if (is_option(argv[i], "--index"))
+			return fail(AS_EINVAL, "%s", "--index: needs a directory");
 		else if (strcmp(argv[i], "--help") == 0)
 			return fputs(usage, stdout), 0;
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
@@ -189,7 +194,7 @@ static int cmd_dump(int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const char *const params[] = { "limit", "page", "type", "department", "from", "to", "sort" };
 	const char *dir = default_index();
@@ -252,7 +257,9 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof(name), "--%s", params[p]);
 			if (!is_option(a, name))
 				continue;
-			if (!(v = option_value(argc, argv, &i, name))) {
+			/* Empty is no value here (the daemon reads a form's blank field as absent):
+			 * `--limit "$N"` with N unset is a mistake to say. */
+			if (!(v = option_value(argc, argv, &i, name)) || !*v) {
 				status = fail(AS_EINVAL, "%s: needs a value", name);
 				goto done;
 			}
@@ -302,11 +309,24 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	fwrite(out.ptr, 1, out.len, stdout);
-	status = fflush(stdout) == 0 ? 0 : 2;
+	status = 0;
 done:
 	searcher_free(s);
 	index_close(idx);
 	buf_release(&q);
 	buf_release(&out);
+	return status;
+}
+
+/* Whatever was written to stdout must have reached it: a full disk or a closed pipe is an
+ * error to say, not a silent exit 0. */
+int main(int argc, char **argv)
+{
+	int status = run(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "artisearch: cannot write the output: %s\n", strerror(errno));
+		return 2;
+	}
 	return status;
 }

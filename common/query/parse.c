@@ -124,6 +124,8 @@ static int repeated(const struct tok *toks, size_t n, const char *w, size_t len)
 	return 0;
 }
 
+static int cut_loses(const char *q, size_t kept, size_t len);
+
 static int lex(struct parser *p, const char *q, size_t len)
 {
 	size_t i = 0, n = 0, words = 0;
@@ -262,11 +264,9 @@ static int lex(struct parser *p, const char *q, size_t len)
 	}
 	p->toks[n].kind = T_END;
 	p->n_toks = n;
-	/* What the word bound left out, if it is more than spaces and punctuation. */
-	for (; i < len; i++)
-		if (!is_space((unsigned char)q[i]) && (unsigned char)q[i] >= 0x20 && !strchr("()-+*\"", q[i]))
-			return 1;
-	return 0;
+	/* What the word bound left out, if it is more than spaces, punctuation and words
+	 * kept already (`a OR a OR ...`). */
+	return cut_loses(q, i, len);
 }
 
 static struct tok *peek(struct parser *p)

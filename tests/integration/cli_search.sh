@@ -66,6 +66,22 @@ assert j["error"]["code"] == "invalid_parameter" and j["error"]["message"]' || f
 done
 "$A" --index "$IDX" --nope apprentissage 2>"$T/e"; [ $? -eq 2 ] && grep -q -- "--nope" "$T/e" || fail "unknown option"
 "$A" --index "$IDX" --limit 2>"$T/e"; [ $? -eq 2 ] || fail "option without value"
+# An empty value is none (`--limit "$N"` with N unset), unlike a form's blank field.
+for opt in --limit --page --from --to --sort --type; do
+	"$A" --index "$IDX" "$opt" "" apprentissage >/dev/null 2>"$T/e"
+	[ $? -eq 2 ] && grep -q -- "$opt: needs a value" "$T/e" || fail "$opt '': exit 2 naming it expected"
+done
+"$A" check --index 2>"$T/e"; [ $? -eq 2 ] && grep -q -- "--index: needs a directory" "$T/e" || fail "check --index"
+# Output that cannot be written is an error said, not a silent exit 0.
+if [ -w /dev/full ]; then
+	set -f # `a*` is a query here, not a file pattern
+	for args in "--json --limit 20 a*" "apprentissage" "--help" "check"; do
+		# shellcheck disable=SC2086
+		"$A" --index "$IDX" $args >/dev/full 2>"$T/e"
+		[ $? -eq 2 ] && grep -q "cannot write the output" "$T/e" || fail "$args >/dev/full: exit 2 and a message expected"
+	done
+	set +f
+fi
 "$A" --index "$IDX" 2>/dev/null; [ $? -eq 2 ] || fail "no query"
 
 # A missing or corrupt index: a clear message, exit 2.

@@ -182,6 +182,13 @@ static void test_long_query(void **state)
 		n += (size_t)snprintf(q + n, sizeof(q) - n, "%s ", w % 2 ? "artisanale" : "pêche");
 	assert_int_equal(query_parse(q, n, arena, &root), 0);
 	assert_int_equal(root->n_kids, 2);
+	/* Nor, with operators, words kept already: `a OR a OR ...` past the bound. */
+	n = 0;
+	for (int w = 0; w < QUERY_MAX_WORDS + 4; w++)
+		n += (size_t)snprintf(q + n, sizeof(q) - n, "%sapprentissage", w ? " OR " : "");
+	assert_int_equal(query_parse(q, n, arena, &root), 0);
+	n += (size_t)snprintf(q + n, sizeof(q) - n, " OR salon");
+	assert_int_equal(query_parse(q, n, arena, &root), 1);
 	/* The byte bound cuts between words, never inside one (`salo` of `salon`), and
 	 * loses nothing when what it leaves out repeats words kept: a pasted text. */
 	n = 0;

@@ -257,9 +257,7 @@ static int run(int argc, char **argv)
 			snprintf(name, sizeof(name), "--%s", params[p]);
 			if (!is_option(a, name))
 				continue;
-			/* Empty is no value here (the daemon reads a form's blank field as absent):
-			 * `--limit "$N"` with N unset is a mistake to say. */
-			if (!(v = option_value(argc, argv, &i, name)) || !*v) {
+			if (!(v = option_value(argc, argv, &i, name))) {
 				status = fail(AS_EINVAL, "%s: needs a value", name);
 				goto done;
 			}

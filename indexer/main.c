@@ -210,7 +210,6 @@ static const char *printable(const char *id, char *out, size_t cap)
 	return out;
 }
 
-/* Whether path, its links resolved, lies inside the corpus root. */
 /* Where a link leads: 1 inside the corpus, 0 outside it, -1 inside but under a hidden
  * name (`.brouillons/`), which the walk never enters. */
 static int inside_root(const struct run *r, const char *path)
@@ -219,7 +218,7 @@ static int inside_root(const struct run *r, const char *path)
 	size_t n = r->real_root ? strlen(r->real_root) : 0;
 	int in = real && n && strncmp(real, r->real_root, n) == 0 && (real[n] == '/' || r->real_root[n - 1] == '/');
 
-	if (in && (strstr(real + n - 1, "/.") != NULL))
+	if (in && strstr(real + n - 1, "/."))
 		in = -1;
 	free(real);
 	return in;

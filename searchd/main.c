@@ -296,7 +296,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (ifd >= 0 && !(p[1].revents & POLLIN) && dir_inode(dir) != watched) {
-			fprintf(stderr, "artisearchd: %s is another folder now; watching it\n", dir);
+			fprintf(stderr, "artisearchd: %s was deleted or replaced; watching for it again\n", dir);
 			close(ifd);
 			ifd = -1;
 		}

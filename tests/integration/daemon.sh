@@ -441,7 +441,7 @@ for i in $(seq 1 150); do
 	sleep 0.1
 done
 [ "$(json_get documents <"$B")" = 1 ] || fail "an index rebuilt from nothing not served after 15 s ($N0 documents still; log: $(cat "$LOG.2"))"
-grep -q "another folder" "$LOG.2" || fail "no line for the replaced index folder"
+grep -q "deleted or replaced" "$LOG.2" || fail "no line for the replaced index folder"
 expect 200 '/search?q=apprentissage'
 [ "$(header ETag)" != "$E0" ] || fail "the rebuilt index answers with the old one's ETag $E0"
 rm -rf "$R"

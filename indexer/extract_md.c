@@ -67,19 +67,21 @@ static int find_front_matter(const char *s, size_t len, size_t *yaml_off, size_t
 	return 0;
 }
 
+/* The front matter's keys (DESIGN.md's field names). */
+static const char *const fields[] = { "title", "date", "type", "department", "url", "tags" };
+
 /* Whether a document that opens with `---` and a field line (`title: ...`) never closes
  * it: front matter meant, read as a thematic break and text. */
 static int front_matter_unclosed(const char *s, size_t len)
 {
-	static const char *const keys[] = { "title", "date", "type", "department", "url", "tags" };
 	size_t first, next, n = line_at(s, len, &first);
 
 	if (!is_fence(s, n, "---") || first >= len)
 		return 0;
 	n = line_at(s + first, len - first, &next);
-	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-		size_t kl = strlen(keys[k]);
-		if (n > kl && strncasecmp(s + first, keys[k], kl) == 0 && (s[first + kl] == ':' || s[first + kl] == ' '))
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+		size_t kl = strlen(fields[k]);
+		if (n > kl && strncasecmp(s + first, fields[k], kl) == 0 && (s[first + kl] == ':' || s[first + kl] == ' '))
 			return 1;
 	}
 	return 0;
@@ -216,7 +218,6 @@ static int too_deep(const char *s, size_t len)
 
 static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t len)
 {
-	static const char *keys[] = { "title", "date", "type", "department", "url", "tags" };
 	yaml_parser_t parser;
 	yaml_document_t ydoc;
 	yaml_node_t *root;
@@ -284,10 +285,10 @@ static void read_front_matter(struct extract_ctx *cx, const char *yaml, size_t l
 			}
 		} else {
 			/* Keys are exactly the field names; a near miss is worth a word. */
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-				if (scalar_is_ci(key, keys[k]))
+			for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+				if (scalar_is_ci(key, fields[k]))
 					extract_warn(cx, "front matter key `%s` ignored: keys are lower case (`%s`)",
-						     (const char *)key->data.scalar.value, keys[k]);
+						     (const char *)key->data.scalar.value, fields[k]);
 		}
 	}
 	yaml_document_delete(&ydoc);

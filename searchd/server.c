@@ -589,6 +589,25 @@ static const struct asset *find_asset(const struct server *srv, const char *path
 	return NULL;
 }
 
+/* The route of a decoded path (*as: the file of a page's route), ROUTE_OTHER for none. */
+static enum route route_of(const struct server *srv, const char *path, const struct asset **as)
+{
+	*as = NULL;
+	if (!strcmp(path, "/search"))
+		return ROUTE_SEARCH;
+	if (!strcmp(path, "/suggest"))
+		return ROUTE_SUGGEST;
+	if (!strncmp(path, "/documents/", 11))
+		return ROUTE_DOCUMENT;
+	if (!strcmp(path, "/health"))
+		return ROUTE_HEALTH;
+	if (!strcmp(path, "/metrics"))
+		return ROUTE_METRICS;
+	if ((*as = find_asset(srv, path)))
+		return !strcmp(path, "/widget.js") ? ROUTE_WIDGET : ROUTE_PAGE;
+	return ROUTE_OTHER;
+}
+
 static enum MHD_Result route_asset(struct ctx *x, const struct asset *as)
 {
 	struct answer a = { .status = 200, .type = as->src->type, .body = as->src->data,
@@ -846,35 +865,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			r->route = ROUTE_DOCUMENT;
 		return send_error(&x, 400, NULL, AS_EINVAL, as_error_message(rc));
 	}
+	enum route route = route_of(srv, t.path, &as);
 	/* A preflight for a route that exists: OPTIONS elsewhere is the 404 below. */
-	if (r->method == METHOD_OPTIONS &&
-	    (!strcmp(t.path, "/search") || !strcmp(t.path, "/suggest") || !strncmp(t.path, "/documents/", 11) ||
-	     !strcmp(t.path, "/health") || !strcmp(t.path, "/metrics") || find_asset(srv, t.path)))
+	if (r->method == METHOD_OPTIONS && route != ROUTE_OTHER)
 		return preflight(&x);
-
-	if (!strcmp(t.path, "/search")) {
-		r->route = ROUTE_SEARCH;
+	r->route = route;
+	switch (route) {
+	case ROUTE_SEARCH:
 		return route_search(&x, &t);
-	}
-	if (!strcmp(t.path, "/suggest")) {
-		r->route = ROUTE_SUGGEST;
+	case ROUTE_SUGGEST:
 		return route_suggest(&x, &t);
-	}
-	if (!strncmp(t.path, "/documents/", 11)) {
-		r->route = ROUTE_DOCUMENT;
+	case ROUTE_DOCUMENT:
 		return route_document(&x, t.path + 11);
-	}
-	if (!strcmp(t.path, "/health")) {
-		r->route = ROUTE_HEALTH;
+	case ROUTE_HEALTH:
 		return route_health(&x);
-	}
-	if (!strcmp(t.path, "/metrics")) {
-		r->route = ROUTE_METRICS;
+	case ROUTE_METRICS:
 		return route_metrics(&x);
-	}
-	if ((as = find_asset(srv, t.path))) {
-		r->route = !strcmp(t.path, "/widget.js") ? ROUTE_WIDGET : ROUTE_PAGE;
+	case ROUTE_PAGE:
+	case ROUTE_WIDGET:
 		return route_asset(&x, as);
+	default: /* ROUTE_OTHER */
+		break;
 	}
 	as_error_set(AS_ENOENT, "no route %.200s (routes: /search, /suggest, /documents/{id}, /health, "
 		     "/metrics, /)", t.path);

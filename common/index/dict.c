@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "common/index/codec.h"
 #include "common/index/index_int.h"
@@ -201,6 +202,21 @@ struct dict_sample {
  */
 #define DICT_FINE_GROUP 16
 
+/*
+ * Every key's entry by a hash of the key, beside the samples: a seek for a key that is
+ * there (a query's words and stems, nearly all of a plan's seeks) goes straight to its
+ * entry, where the two-step search waits on a cache miss per step and then steps over
+ * the entries between the sample and the key. A stem that only has `stem 0x01 form`
+ * keys is there too, for the first of them: where a seek for it lands.
+ */
+struct dict_slot {
+	uint64_t next_post; /* postings offset of the entry */
+	uint32_t at;        /* file offset of the entry; 0: an empty slot */
+	uint32_t block;
+	uint32_t fp;        /* the hash's high half */
+	uint8_t left;       /* entries of its block from this one on */
+};
+
 struct dict_fine {
 	uint32_t n;
 	uint32_t n_top;
@@ -208,6 +224,8 @@ struct dict_fine {
 	uint64_t *prefix; /* the first 8 bytes of each sample, as struct dict_keys has them */
 	struct dict_sample *s;
 	char *bytes;
+	struct dict_slot *slots; /* NULL: no hash (a file past 4 GB, or no memory) */
+	uint64_t mask;
 };
 
 /* The dictionary could not be sampled (corrupt): seeks go through the sparse index,
@@ -222,6 +240,7 @@ static void fine_free(struct dict_fine *f)
 	as_free(f->prefix);
 	as_free(f->s);
 	as_free(f->bytes);
+	as_free(f->slots);
 	as_free(f);
 }
 
@@ -489,6 +508,63 @@ static uint64_t key_prefix(const uint8_t *k, size_t len)
 	return v;
 }
 
+/*
+ * The hash's entries as the walk finds them (each key's, and the stems that add one),
+ * then the table, sized for them: at most 3/4 full, so that a seek for a key that is not
+ * there stops at an empty slot within a few.
+ */
+struct hash_fill {
+	struct dict_slot *e;
+	uint64_t *h;
+	size_t n, cap;
+	int failed;
+};
+
+static void fill_put(struct hash_fill *hf, const char *k, size_t len, const struct dict_slot *e)
+{
+	if (hf->failed)
+		return;
+	if (hf->n == hf->cap) {
+		size_t cap = hf->cap ? 2 * hf->cap : 1024;
+		struct dict_slot *ne = as_realloc(hf->e, cap * sizeof(*ne));
+		if (ne)
+			hf->e = ne;
+		uint64_t *nh = ne ? as_realloc(hf->h, cap * sizeof(*nh)) : NULL;
+		if (nh)
+			hf->h = nh;
+		if (!ne || !nh) {
+			hf->failed = 1;
+			return;
+		}
+		hf->cap = cap;
+	}
+	uint64_t h = XXH3_64bits(k, len);
+	hf->h[hf->n] = h;
+	hf->e[hf->n] = *e;
+	hf->e[hf->n++].fp = (uint32_t)(h >> 32);
+}
+
+/* The table from the entries; none when memory is short (seeks take the samples). */
+static void fill_table(struct dict_fine *f, struct hash_fill *hf)
+{
+	uint64_t size = 16;
+
+	while (!hf->failed && size / 4 * 3 < hf->n)
+		size *= 2;
+	if (!hf->failed && size <= SIZE_MAX / sizeof(*f->slots) &&
+	    (f->slots = as_calloc((size_t)size, sizeof(*f->slots)))) {
+		f->mask = size - 1;
+		for (size_t j = 0; j < hf->n; j++) {
+			uint64_t i = hf->h[j] & f->mask;
+			while (f->slots[i].at)
+				i = (i + 1) & f->mask;
+			f->slots[i] = hf->e[j];
+		}
+	}
+	as_free(hf->e);
+	as_free(hf->h);
+}
+
 static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 {
 	struct term_iter it;
@@ -508,11 +584,17 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 	}
 	memset(&it, 0, sizeof(it));
 	it.d = d;
+	/* Entry offsets are 32 bits in the hash. The key before, across blocks: whether a
+	 * `stem 0x01 form` key is its stem's first. */
+	struct hash_fill hf = { .failed = d->f.size > UINT32_MAX };
+	char prev[KEY_MAX + 1];
+	size_t prev_len = 0;
 	for (uint32_t b = 0; b < d->n_blocks && rc == 0; b++) {
 		if ((rc = iter_load_block(&it, b)) < 0)
 			break;
 		for (uint32_t j = 0; it.left && rc == 0; j++) {
 			int sample = j % DICT_FINE_STRIDE == 0;
+			struct dict_slot e = { it.next_post, (uint32_t)(it.p - d->f.map), b, 0, (uint8_t)it.left };
 			if (sample) {
 				if (n == max || bytes.len > UINT32_MAX - KEY_MAX) {
 					rc = corrupt(d, "more keys than its blocks hold");
@@ -526,6 +608,15 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 			}
 			if ((rc = iter_decode(&it)) < 0)
 				break;
+			fill_put(&hf, it.key, it.key_len, &e);
+			const char *sep = memchr(it.key, 0x01, it.key_len);
+			size_t sl = sep ? (size_t)(sep - it.key) : 0;
+			/* Its stem is no key and no key of that stem came before: a seek for the
+			 * stem lands here. */
+			if (sep && !(prev_len >= sl && memcmp(prev, it.key, sl) == 0 && (prev_len == sl || prev[sl] == 0x01)))
+				fill_put(&hf, it.key, sl, &e);
+			memcpy(prev, it.key, it.key_len);
+			prev_len = it.key_len;
 			if (sample) {
 				f->prefix[n] = key_prefix((const uint8_t *)it.key, it.key_len);
 				f->s[n].off = (uint32_t)bytes.len;
@@ -536,6 +627,9 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 	}
 	if (rc == 0 && (bytes.err || !(f->bytes = buf_detach(&bytes, NULL))))
 		rc = AS_ENOMEM;
+	if (rc < 0)
+		hf.failed = 1;
+	fill_table(f, &hf);
 	if (rc < 0) {
 		buf_release(&bytes);
 		fine_free(f);
@@ -635,6 +729,65 @@ static int entry_head(const struct term_iter *it, const uint8_t **body, uint32_t
 }
 
 /*
+ * The entry of key t[0..len) through the hash, or of the first `t 0x01 form` key when t
+ * is a stem without a key of its own: where a seek for t lands. 1 when neither is there
+ * (the seek goes on through the samples). A slot whose hash matches is checked against
+ * the entry's bytes before it is decoded: its shared bytes must be t's, as they are for
+ * the key itself or its stem's first form, and the rest must follow.
+ */
+static int hash_seek(struct term_iter *it, const struct dict_fine *f, const uint8_t *t, size_t len)
+{
+	const struct dict_reader *d = it->d;
+	uint64_t h = XXH3_64bits(t, len), i = h & f->mask;
+	uint32_t fp = (uint32_t)(h >> 32);
+
+	for (const struct dict_slot *e; (e = &f->slots[i])->at; i = (i + 1) & f->mask) {
+		const uint8_t *p;
+		uint32_t shared, sl;
+		uint64_t start, end;
+		if (e->fp != fp || e->block >= d->n_blocks)
+			continue;
+		block_range(d, e->block, &start, &end);
+		if (e->at < start || e->at >= end || end > d->f.size)
+			continue;
+		it->block = e->block;
+		it->p = d->f.map + e->at;
+		it->end = d->f.map + end;
+		it->left = e->left;
+		it->next_post = e->next_post;
+		memcpy(it->key, t, len);
+		it->key_len = len;
+		size_t k1, k2, room = (size_t)(it->end - it->p);
+		if (!(k1 = varint_get32(it->p, room, &shared)) || !(k2 = varint_get32(it->p + k1, room - k1, &sl)) ||
+		    shared > len || sl > room - k1 - k2)
+			continue;
+		p = it->p + k1 + k2;
+		size_t m = len - shared; /* the target's bytes the entry's suffix must start with */
+		if (sl < m || memcmp(p, t + shared, m) != 0 || (sl > m && p[m] != 0x01))
+			continue;
+		return iter_decode(it);
+	}
+	return 1;
+}
+
+/* The samples a seek of this iterator may use (an in-place one never builds them). */
+static const struct dict_fine *seek_fine(const struct term_iter *it)
+{
+	return it->in_place ? atomic_load_explicit(&it->d->fine, memory_order_acquire) : fine_get(it->d);
+}
+
+int term_iter_seek_family(struct term_iter *it, const char *key, size_t len)
+{
+	const struct dict_fine *f;
+
+	if (!it->d->n_blocks)
+		return 1;
+	if ((f = seek_fine(it)) && f->slots)
+		return hash_seek(it, f, (const uint8_t *)key, len);
+	return term_iter_seek(it, key, len);
+}
+
+/*
  * Within the block, keys are compared with the target from where they differ from the
  * key before: `same` bytes of the current key (which precedes the target) are the
  * target's, so a key sharing more of the current one precedes it too, and a key sharing
@@ -651,7 +804,9 @@ int term_iter_seek(struct term_iter *it, const char *key, size_t len)
 
 	if (!d->n_blocks)
 		return 1;
-	f = it->in_place ? atomic_load_explicit(&d->fine, memory_order_acquire) : fine_get(d);
+	f = seek_fine(it);
+	if (f && f->slots && (rc = hash_seek(it, f, t, len)) <= 0)
+		return rc;
 	if (f && f != &fine_none && f->n) {
 		/* Start at the sample's entry: its own key holds the bytes it shares. */
 		const struct dict_sample *sm = &f->s[fine_find(f, t, len)];
@@ -738,7 +893,7 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 	it.left = 0;
 	it.key_len = 0;
 	it.in_place = 0;
-	if ((rc = term_iter_seek(&it, key, len)) != 0)
+	if ((rc = term_iter_seek_family(&it, key, len)) != 0)
 		return rc;
 	if (it.key_len != len || memcmp(it.key, key, len) != 0)
 		return 1;

@@ -190,8 +190,9 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 /*
  * Enumerates keys in byte order over the mapped dictionary (front-coded blocks behind a
  * sparse index); after its first 512 seeks a dictionary samples every 4th key in memory
- * (about 12 bytes a key, shared by every thread until index_close()), so that a seek
- * decodes a few entries, not half a block. Loop idiom:
+ * and hashes every key (about 12 bytes a key for the samples, 32 to 64 for the
+ * hash, shared by every thread until index_close()), so that a seek for a key that is there decodes it alone, and for one
+ * that is not a few entries, not half a block. Loop idiom:
  *
  *     term_iter_new(seg, DICT_WORDS, &it);
  *     for (rc = term_iter_seek(it, "numeri", 6); rc == 0; rc = term_iter_next(it)) {
@@ -210,6 +211,11 @@ int term_iter_new(const struct segment *seg, enum dict dict, struct term_iter **
 void term_iter_in_place(struct term_iter *it);
 /* Positions at the first key >= key[0..len): 0 positioned, >0 no such key, <0 error. */
 int term_iter_seek(struct term_iter *it, const char *key, size_t len);
+/* term_iter_seek() for a loop over a key and its `key 0x01 form` keys: it positions at
+ * the first of them, or answers >0 when there is none, which a hashed dictionary knows
+ * without a search (else the position is term_iter_seek()'s, which the loop's test of
+ * the key ends). */
+int term_iter_seek_family(struct term_iter *it, const char *key, size_t len);
 /* The next key: 0, >0 end, <0 error. */
 int term_iter_next(struct term_iter *it);
 /* The current key (owned by the iterator, valid until it moves) and its info. */

@@ -1083,7 +1083,7 @@ static void resolve_terms(struct builder *b, struct leaf *l, uint32_t from)
 			cap = l->seg_n_keys[s]; /* grow() doubles from here; copies what is there */
 		for (uint32_t t = from; t < l->n_terms && !b->rc; t++) {
 			struct leaf_term *lt = &l->terms[t];
-			for (rc = term_iter_seek(b->iters[s], lt->term, lt->term_len); rc == 0;
+			for (rc = term_iter_seek_family(b->iters[s], lt->term, lt->term_len); rc == 0;
 			     rc = term_iter_next(b->iters[s])) {
 				size_t kl;
 				const char *k = term_iter_key(b->iters[s], &kl);
@@ -1545,7 +1545,7 @@ static int key_variants(const struct index *idx, enum dict d, const char *base, 
 		struct term_iter *it;
 		if ((rc = term_iter_new(index_segment(idx, s), d, &it)) < 0)
 			return rc;
-		for (rc = term_iter_seek(it, base, len); rc == 0; rc = term_iter_next(it)) {
+		for (rc = term_iter_seek_family(it, base, len); rc == 0; rc = term_iter_next(it)) {
 			size_t kl;
 			const char *k = term_iter_key(it, &kl);
 			uint64_t df = term_iter_info(it)->doc_freq;

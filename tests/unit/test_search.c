@@ -529,6 +529,41 @@ static void test_dict_seek(void **state)
 					}
 				}
 			}
+			/* A key's family: the key, or its stem's first `stem 0x01 form` key, or
+			 * none (where a dictionary without its hash lands on a later key). Each key
+			 * and each stem of a form key, after enough seeks to have the hash, and a
+			 * prefix of each, mostly no key. */
+			size_t forms = 0;
+			for (size_t i = 0; i < n; i++)
+				for (int v = 0; v < 3; v++) {
+					const char *sep = strchr(keys[i], 0x01);
+					size_t kl = strlen(keys[i]);
+					size_t pl = v == 0 ? kl : v == 1 ? (sep ? (size_t)(sep - keys[i]) : kl) : kl / 2 + 1;
+					forms += v == 1 && sep;
+					memcpy(probe, keys[i], pl);
+					int want = seek_expect(keys, n, probe, pl);
+					int member = (size_t)want < n && strncmp(keys[want], probe, pl) == 0 &&
+						     (keys[want][pl] == '\0' || keys[want][pl] == 0x01);
+					rc = term_iter_seek_family(it, probe, pl);
+					assert_true(rc >= 0);
+					const char *k = rc == 0 ? term_iter_key(it, &len) : NULL;
+					if (member) {
+						assert_int_equal(rc, 0);
+						assert_int_equal(len, strlen(keys[want]));
+						assert_memory_equal(k, keys[want], len);
+						assert_info_equal(term_iter_info(it), &infos[want]);
+						if ((size_t)want + 1 < n) {
+							assert_int_equal(term_iter_next(it), 0);
+							k = term_iter_key(it, &len);
+							assert_memory_equal(k, keys[want + 1], len);
+						}
+					} else if (rc == 0) {
+						assert_false(len >= pl && memcmp(k, probe, pl) == 0 &&
+							     (len == pl || k[pl] == 0x01));
+					}
+				}
+			if (dict == DICT_TERMS)
+				assert_true(forms > 0);
 			assert_int_equal(term_iter_seek(it, "\xff\xff", 2), 1);
 			term_iter_free(it);
 			for (size_t i = 0; i < n; i++)

@@ -325,5 +325,9 @@ int postings_shallow_seek(struct postings *p, uint32_t target);
 uint32_t postings_block_last(const struct postings *p);
 void postings_block_max(const struct postings *p, uint32_t max_tf[N_FIELDS], uint32_t min_len[N_FIELDS]);
 void postings_free(struct postings *p);
+/* Whether two lists of the segment are the same bytes: the same documents, frequencies
+ * and positions (a word's accented stem and its folded stem where every document writes
+ * it with its accents). 0 when either is out of range. */
+int postings_same(const struct segment *seg, const struct term_info *a, const struct term_info *b);
 
 #endif

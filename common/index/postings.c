@@ -318,6 +318,19 @@ fail:
 	return AS_ECORRUPT;
 }
 
+int postings_same(const struct segment *seg, const struct term_info *a, const struct term_info *b)
+{
+	uint64_t limit = seg->post.size - 4 - POST_TAIL;
+
+	if (a->doc_freq != b->doc_freq || a->postings_len != b->postings_len || a->postings_offset < IXFILE_HEADER ||
+	    b->postings_offset < IXFILE_HEADER || a->postings_offset > limit || b->postings_offset > limit ||
+	    a->postings_len > limit - a->postings_offset || b->postings_len > limit - b->postings_offset)
+		return 0;
+	return a->postings_offset == b->postings_offset ||
+	       memcmp(seg->post.map + a->postings_offset, seg->post.map + b->postings_offset,
+		      (size_t)a->postings_len) == 0;
+}
+
 void postings_free(struct postings *p)
 {
 	if (!p)

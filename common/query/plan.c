@@ -2257,6 +2257,37 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	return b.rc;
 }
 
+/*
+ * `responsabilité`: `respons 0x01 responsabilité` and `responsabilit` list the same
+ * occurrences where no document writes the word without its accents. The key kept
+ * counts each occurrence w1 + w2 times, in titles t1 + t2 times, as the two did; the
+ * two were next in the order the keys' sums add in, so only rounding differs.
+ */
+uint32_t plan_merge_twins(struct plan *p, const struct index *idx)
+{
+	uint32_t merged = 0;
+
+	for (uint32_t i = 0; i < p->n_leaves; i++) {
+		struct leaf *l = p->leaves[i];
+		for (uint32_t s = 0; s < p->n_segments; s++) {
+			struct leaf_key *k = l->seg_keys[s];
+			uint32_t n = l->seg_n_keys[s], m = n ? 1 : 0;
+			for (uint32_t j = 1; j < n; j++) {
+				struct leaf_key *last = &k[m - 1];
+				if (last->opt == k[j].opt && postings_same(index_segment(idx, s), &last->info, &k[j].info)) {
+					last->w += k[j].w;
+					last->title += k[j].title;
+					merged++;
+					continue;
+				}
+				k[m++] = k[j];
+			}
+			l->seg_n_keys[s] = m;
+		}
+	}
+	return merged;
+}
+
 int plan_relax(struct plan *p, struct arena *arena)
 {
 	struct pnode *r = p->root, *or, *and;

@@ -115,6 +115,14 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	       struct analyzer *an, const struct synonyms *syn, struct arena *arena,
 	       struct plan **out);
 
+/*
+ * Makes one key of a word's keys side by side whose lists are the same bytes, with the
+ * sum of their weights (plan.c): a word typed with accents that Snowball stems apart
+ * from its folded form often has two such keys. One list to decode instead of two, the
+ * same scores but for rounding. Returns how many keys were folded into another.
+ */
+uint32_t plan_merge_twins(struct plan *plan, const struct index *idx);
+
 /* The relaxed form of an AND plan: its words ORed (exclusions kept). 0 or AS_ENOMEM. */
 int plan_relax(struct plan *plan, struct arena *arena);
 

@@ -1469,6 +1469,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 	int cut = rc > 0; /* words past the bounds were left out */
 	if ((rc = plan_build(q, text, len, idx, s->an, s->syn, s->arena, &plan)) < 0)
 		return rc;
+	if (!req->separate_keys)
+		plan_merge_twins(plan, idx);
 	k = req->page * req->limit;
 	depth = k;
 	/* The second phase (proximity, and recency relative to the newest of them) reorders

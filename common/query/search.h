@@ -32,6 +32,7 @@ struct search_request {
 	int no_snippets;        /* skip snippets (benchmarks, or callers that want ids) */
 	int exhaustive;         /* walk and score every match, no pruning, no bulk path (tests) */
 	int no_bulk;            /* the pruned iterator walk even where the bulk path applies (tests) */
+	int separate_keys;      /* no plan_merge_twins() (tests) */
 	int exists_only;        /* stop at the first match: total is 0 or 1, facets partial (/suggest) */
 	/* The type and department filters as search_request_set() spells them
 	 * (common/text/doc_type.h, the spellings the indexer stores): `type` and

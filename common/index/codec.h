@@ -52,11 +52,17 @@ size_t varint_get_slow(const uint8_t *in, size_t len, uint64_t *v);
 size_t varint_get32_slow(const uint8_t *in, size_t len, uint32_t *v);
 
 /* Most varints of dictionaries and short lists are one byte: that case inline. */
+/* One and two bytes inline: a tail block's sparse gaps and a dictionary entry's list
+ * length mostly take two, which a call per value made the dearest part of a seek. */
 static inline size_t varint_get(const uint8_t *in, size_t len, uint64_t *v)
 {
 	if (len && in[0] < 0x80) {
 		*v = in[0];
 		return 1;
+	}
+	if (len >= 2 && in[1] < 0x80) {
+		*v = (uint64_t)(in[0] & 0x7f) | (uint64_t)in[1] << 7;
+		return 2;
 	}
 	return varint_get_slow(in, len, v);
 }
@@ -66,6 +72,10 @@ static inline size_t varint_get32(const uint8_t *in, size_t len, uint32_t *v)
 	if (len && in[0] < 0x80) {
 		*v = in[0];
 		return 1;
+	}
+	if (len >= 2 && in[1] < 0x80) {
+		*v = (uint32_t)(in[0] & 0x7f) | (uint32_t)in[1] << 7;
+		return 2;
 	}
 	return varint_get32_slow(in, len, v);
 }

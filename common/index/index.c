@@ -622,6 +622,11 @@ static int store_decode(const struct segment *seg, const uint8_t *z, uint32_t zl
 
 	if (zlen > LZ4_MAX_INPUT_SIZE || raw_len > LZ4_MAX_INPUT_SIZE || target > raw_len)
 		return seg_corrupt(seg, "stor", "bad block header");
+	/* LZ4 accepts a match at offset 0 (a damaged block whose checksum was redone), which
+	 * copies the output's own bytes before they are written: from a zeroed buffer, the
+	 * same zeros whatever this buffer held before (another document's text) and however
+	 * far the block is decoded. */
+	memset(raw, 0, target);
 	if (target == raw_len)
 		r = LZ4_decompress_safe((const char *)z, (char *)raw, (int)zlen, (int)raw_len);
 	else

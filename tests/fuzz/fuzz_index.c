@@ -258,6 +258,36 @@ static int walk_dict(const struct segment *seg, enum dict which)
 	term_iter_free(it);
 	if (rc < 0)
 		return rc;
+	/* Again, round and round, past the 512 seeks after which a dictionary builds its
+	 * samples and its hash: look-ups through them, of keys and of the stems of `stem
+	 * 0x01 form` keys. */
+	if ((rc = term_iter_new(seg, which, &it)) < 0)
+		return rc;
+	for (rc = term_iter_next(it), n = 0; rc >= 0 && n < 300; rc = term_iter_next(it), n++) {
+		if (rc > 0 && (rc = term_iter_seek(it, "", 0)) != 0)
+			break; /* a small dictionary: round again */
+		size_t len;
+		char key[256];
+		const char *k = term_iter_key(it, &len), *sep;
+		if (len >= sizeof(key))
+			continue;
+		memcpy(key, k, len);
+		if ((rc = segment_lookup(seg, which, key, len, &ti)) < 0)
+			break;
+		struct term_iter *it2;
+		if ((rc = term_iter_new(seg, which, &it2)) < 0)
+			break;
+		sep = memchr(key, 0x01, len);
+		rc = term_iter_seek_family(it2, key, sep ? (size_t)(sep - key) : len);
+		if (rc == 0)
+			rc = term_iter_next(it2);
+		term_iter_free(it2);
+		if (rc < 0)
+			break;
+	}
+	term_iter_free(it);
+	if (rc < 0)
+		return rc;
 	rc = segment_lookup(seg, which, "artisan", 7, &ti);
 	return rc < 0 ? rc : 0;
 }

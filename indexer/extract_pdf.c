@@ -15,6 +15,7 @@
 #include <glib.h>
 #include <poppler.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +110,125 @@ static size_t next_line(const char *text, size_t len, size_t *pos, const char **
 }
 
 /*
+ * Running heads and feet: a line among the first or last RUN_EDGE of a page that comes
+ * back, but for its numbers, on at least half the pages of a document of RUN_MIN_PAGES
+ * or more ("Règlement intérieur — Page 7/8", "CMA Occitanie | Guide de l'apprenti
+ * 2025") says nothing the first page did not: kept there, dropped from the others, where
+ * it put the document's name in every snippet and its words in every page's count.
+ */
+#define RUN_EDGE 2
+#define RUN_MIN_PAGES 3
+#define RUN_MAX 16
+#define RUN_KEY 96
+
+struct running {
+	char key[RUN_MAX][RUN_KEY];
+	uint32_t pages[RUN_MAX], last[RUN_MAX]; /* pages it is on; the last one counted */
+	uint32_t n;
+};
+
+/* The line as compared across pages: digits as '#' (page numbers), ASCII case folded,
+ * spaces collapsed. 0 for a line too short or too long to tell. */
+static int run_key(const char *line, size_t n, char out[RUN_KEY])
+{
+	size_t o = 0;
+	int space = 0;
+
+	if (n < 3 || n >= RUN_KEY)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c <= ' ') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ', space = 0;
+		if (c >= '0' && c <= '9') {
+			if (o && out[o - 1] == '#')
+				continue;
+			c = '#';
+		} else if (c >= 'A' && c <= 'Z') {
+			c = (unsigned char)(c - 'A' + 'a');
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return o >= 3;
+}
+
+/* Calls f on each edge line of a page (the first and last RUN_EDGE non-empty ones). */
+static void edge_lines(const char *text, void (*f)(void *, const char *, size_t, uint32_t), void *arg, uint32_t page)
+{
+	size_t len = strlen(text), pos = 0, n, total = 0, i = 0;
+	const char *line;
+
+	while (pos < len)
+		total += next_line(text, len, &pos, &line) > 0;
+	for (pos = 0; pos < len;) {
+		if (!(n = next_line(text, len, &pos, &line)))
+			continue;
+		if (i < RUN_EDGE || i + RUN_EDGE >= total)
+			f(arg, line, n, page);
+		i++;
+	}
+}
+
+static void count_edge(void *arg, const char *line, size_t n, uint32_t page)
+{
+	struct running *r = arg;
+	char k[RUN_KEY];
+	uint32_t i;
+
+	if (!run_key(line, n, k))
+		return;
+	for (i = 0; i < r->n && strcmp(r->key[i], k) != 0; i++)
+		;
+	if (i == r->n) {
+		if (r->n == RUN_MAX)
+			return;
+		memcpy(r->key[r->n], k, strlen(k) + 1);
+		r->pages[r->n] = 0;
+		r->last[r->n] = UINT32_MAX;
+		r->n++;
+	}
+	if (r->last[i] != page)
+		r->pages[i]++, r->last[i] = page;
+}
+
+/* The running lines of the pages, in r (empty when the document is too short). Only the
+ * first pages are looked at: a head comes back from the second page on. */
+static void find_running(struct running *r, char **texts, uint32_t n_pages)
+{
+	uint32_t m = 0;
+
+	r->n = 0;
+	if (n_pages < RUN_MIN_PAGES)
+		return;
+	for (uint32_t p = 0; p < n_pages; p++)
+		if (texts[p])
+			edge_lines(texts[p], count_edge, r, p);
+	for (uint32_t i = 0; i < r->n; i++)
+		if (r->pages[i] >= RUN_MIN_PAGES && r->pages[i] * 2 >= n_pages) {
+			memmove(r->key[m], r->key[i], sizeof(r->key[m]));
+			m++;
+		}
+	r->n = m;
+}
+
+static int is_running(const struct running *r, const char *line, size_t n)
+{
+	char k[RUN_KEY];
+
+	if (!r || !r->n || !run_key(line, n, k))
+		return 0;
+	for (uint32_t i = 0; i < r->n; i++)
+		if (strcmp(r->key[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/*
  * One page. PDF text has lines, not paragraphs, and these rules rebuild them:
  * - a line ending in letter + '-' is joined to the next without a space, the hyphen
  *   kept: "exem-" + "ple" gives "exem-ple", which the analyzer indexes whole as well
@@ -120,7 +240,7 @@ static size_t next_line(const char *text, size_t len, size_t *pos, const char **
  * - a line starting with a bullet starts an item; a blank line ends a paragraph;
  * - otherwise lines are joined with a space.
  */
-static void add_page(struct extract_ctx *cx, const char *text)
+static void add_page(struct extract_ctx *cx, const char *text, const struct running *run)
 {
 	size_t hist[128] = { 0 };
 	size_t len = strlen(text), pos = 0, n, total = 0, seen = 0, full = 0, prev_len = 0, prev_chars = 0, k;
@@ -142,11 +262,14 @@ static void add_page(struct extract_ctx *cx, const char *text)
 		}
 	}
 	int heading_lines = 0; /* lines of the heading so far, while it may go on */
+	size_t edge = 0;       /* non-empty lines so far */
 	for (pos = 0; pos < len;) {
 		size_t chars;
 		int para = 0, shy;
 
 		n = next_line(text, len, &pos, &line);
+		if (n && (edge++ < RUN_EDGE || edge + RUN_EDGE > total) && is_running(run, line, n))
+			n = 0; /* a running head or foot: as a blank line */
 		if (!n) {
 			textsink_sep(&cx->body, SEP_PARA);
 			prev = NULL;
@@ -267,20 +390,28 @@ int extract_pdf(struct extract_ctx *cx, const void *data, size_t len)
 	if (n_pages <= 0)
 		rc = as_error_set(AS_EFORMAT, "%s: corrupt PDF (no pages%s%s)", cx->id,
 				  pdf_note[0] ? "; " : "", pdf_note);
-	for (i = 0; rc == 0 && i < n_pages; i++) {
+	/* Every page's text first: running heads and feet are known from all of them. */
+	gchar **texts = rc == 0 ? g_new0(gchar *, (gsize)(n_pages > 0 ? n_pages : 1)) : NULL;
+	for (i = 0; texts && i < n_pages; i++) {
 		PopplerPage *page = poppler_document_get_page(pdf, i);
-		gchar *text;
-
-		if (!page)
-			continue;
-		text = poppler_page_get_text(page);
-		if (text)
-			add_page(cx, text);
-		g_free(text);
-		g_object_unref(page);
+		if (page) {
+			texts[i] = poppler_page_get_text(page);
+			g_object_unref(page);
+		}
+	}
+	struct running *run = texts ? as_calloc(1, sizeof(*run)) : NULL;
+	if (run)
+		find_running(run, texts, (uint32_t)n_pages);
+	for (i = 0; texts && rc == 0 && i < n_pages; i++) {
+		if (texts[i])
+			add_page(cx, texts[i], i ? run : NULL);
 		if (cx->err || cx->body.b.err)
 			rc = AS_ENOMEM;
 	}
+	for (i = 0; texts && i < n_pages; i++)
+		g_free(texts[i]);
+	g_free(texts);
+	as_free(run);
 	g_object_unref(pdf);
 	g_bytes_unref(bytes);
 	return rc ? rc : cx->err;

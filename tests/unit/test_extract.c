@@ -102,7 +102,7 @@ static void check_wellformed(const struct document *d)
 
 struct pdf {
 	struct buf b;
-	size_t offsets[16];
+	size_t offsets[32];
 	int n;
 };
 
@@ -187,6 +187,36 @@ static void make_pdf(struct buf *out, const char *title, const char *date, const
 		buf_addf(&p.b, " /Encrypt %d 0 R /ID [<00112233445566778899AABBCCDDEEFF> "
 			       "<00112233445566778899AABBCCDDEEFF>]", p.n);
 	buf_addf(&p.b, " >>\nstartxref\n%zu\n%%%%EOF\n", xref);
+	*out = p.b;
+}
+
+/* A PDF of n pages (at most 12) of Helvetica text, without an Info dictionary. */
+static void make_pdf_pages(struct buf *out, const char *const *pages, int n)
+{
+	struct pdf p = { BUF_INIT, { 0 }, 0 };
+	struct buf kids = BUF_INIT;
+	char content[2048];
+	size_t xref;
+	int i;
+
+	buf_addstr(&p.b, "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
+	pdf_obj(&p, "<< /Type /Catalog /Pages 2 0 R >>");
+	for (i = 0; i < n; i++)
+		buf_addf(&kids, "%d 0 R ", 4 + 2 * i);
+	pdf_obj(&p, "<< /Type /Pages /Kids [%s] /Count %d >>", kids.ptr, n);
+	pdf_obj(&p, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
+	for (i = 0; i < n; i++) {
+		int len = snprintf(content, sizeof(content), "BT /F1 12 Tf 72 770 Td 16 TL %s ET", pages[i]);
+		pdf_obj(&p, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+			    "/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5 + 2 * i);
+		pdf_obj(&p, "<< /Length %d >>\nstream\n%s\nendstream", len, content);
+	}
+	xref = p.b.len;
+	buf_addf(&p.b, "xref\n0 %d\n0000000000 65535 f \n", p.n + 1);
+	for (i = 1; i <= p.n; i++)
+		buf_addf(&p.b, "%010zu 00000 n \n", p.offsets[i]);
+	buf_addf(&p.b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", p.n + 1, xref);
+	buf_release(&kids);
 	*out = p.b;
 }
 
@@ -930,6 +960,59 @@ static void test_pdf(void **state)
 	buf_release(&pdf);
 }
 
+static size_t count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A head and a foot on every page (the document's name, the page number): kept on the
+ * first page, dropped from the others; a line that merely recurs in a page's middle, or
+ * on two pages only, stays. */
+static void test_pdf_running_lines(void **state)
+{
+	static const char *const pages[] = {
+		"(CMA Occitanie - Guide de l'apprenti 2025) Tj T* (Le contrat d'apprentissage.) Tj T* "
+		"(Voir l'annexe.) Tj T* (Premier chapitre sur l'embauche.) Tj T* (Page 1 / 4) Tj",
+		"(CMA Occitanie - Guide de l'apprenti 2025) Tj T* (La p\351riode d'essai dure 45 jours.) Tj T* "
+		"(Voir l'annexe.) Tj T* (Deuxi\350me chapitre sur la r\351mun\351ration.) Tj T* (Page 2 / 4) Tj",
+		"(CMA Occitanie - Guide de l'apprenti 2025) Tj T* (Le ma\356tre d'apprentissage.) Tj T* "
+		"(Voir l'annexe.) Tj T* (Troisi\350me chapitre sur la formation.) Tj T* (Page 3 / 4) Tj",
+		"(CMA Occitanie - Guide de l'apprenti 2025) Tj T* (La rupture du contrat.) Tj T* "
+		"(Voir l'annexe.) Tj T* (Quatri\350me chapitre, la fin.) Tj T* (Page 4 / 4) Tj",
+	};
+	struct buf pdf;
+	struct extracted x;
+
+	(void)state;
+	make_pdf_pages(&pdf, pages, 4);
+	run(&x, "guides/apprenti.pdf", pdf.ptr, pdf.len);
+	if (x.rc)
+		fail_msg("%s", x.message);
+	check_wellformed(&x.doc);
+	assert_string_equal(x.doc.title, "CMA Occitanie - Guide de l'apprenti 2025");
+	assert_int_equal(count_of(x.doc.body, "Guide de l'apprenti 2025"), 1);
+	assert_int_equal(count_of(x.doc.body, "Page "), 1);
+	assert_non_null(strstr(x.doc.body, "Page 1 / 4"));
+	assert_int_equal(count_of(x.doc.body, "Voir l'annexe."), 4); /* not at a page's edge */
+	assert_non_null(strstr(x.doc.body, "La période d'essai dure 45 jours."));
+	assert_non_null(strstr(x.doc.body, "Quatrième chapitre, la fin."));
+	done(&x);
+	buf_release(&pdf);
+
+	/* Two pages: too few to tell a running line from a repeated one. */
+	make_pdf_pages(&pdf, pages, 2);
+	run(&x, "guides/apprenti.pdf", pdf.ptr, pdf.len);
+	assert_int_equal(x.rc, 0);
+	assert_int_equal(count_of(x.doc.body, "Guide de l'apprenti 2025"), 2);
+	assert_int_equal(count_of(x.doc.body, "Page "), 2);
+	done(&x);
+	buf_release(&pdf);
+}
+
 static void test_pdf_refused(void **state)
 {
 	struct buf pdf;
@@ -1307,6 +1390,7 @@ int main(void)
 		cmocka_unit_test(test_windows_1252),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_pdf),
+		cmocka_unit_test(test_pdf_running_lines),
 		cmocka_unit_test(test_pdf_refused),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_alloc_failures),

@@ -2263,12 +2263,37 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
  * counts each occurrence w1 + w2 times, in titles t1 + t2 times, as the two did; the
  * two were next in the order the keys' sums add in, so only rounding differs.
  */
+/* Marks in_phrase[i] for the leaves p->leaves[i] that a phrase of node n holds. */
+static void phrase_leaves(const struct plan *p, const struct pnode *n, int in, uint8_t *in_phrase)
+{
+	if (!n)
+		return;
+	if (n->kind == PN_LEAF) {
+		for (uint32_t i = 0; in && i < p->n_leaves; i++)
+			if (p->leaves[i] == n->leaf)
+				in_phrase[i] = 1;
+		return;
+	}
+	for (uint32_t k = 0; k < n->n_kids; k++)
+		phrase_leaves(p, n->kids[k], in || n->kind == PN_PHRASE, in_phrase);
+	for (uint32_t k = 0; k < n->n_nots; k++)
+		phrase_leaves(p, n->nots[k], in, in_phrase);
+}
+
 uint32_t plan_merge_twins(struct plan *p, const struct index *idx)
 {
 	uint32_t merged = 0;
+	uint8_t in_phrase[QUERY_MAX_TERMS * 4] = { 0 };
 
+	/* A phrase shares its occurrences out by key weight over the keys' frequencies
+	 * (phrase_score()), where twins count theirs twice: its words keep their keys. */
+	if (p->n_leaves > sizeof(in_phrase))
+		return 0;
+	phrase_leaves(p, p->root, 0, in_phrase);
 	for (uint32_t i = 0; i < p->n_leaves; i++) {
 		struct leaf *l = p->leaves[i];
+		if (in_phrase[i])
+			continue;
 		for (uint32_t s = 0; s < p->n_segments; s++) {
 			struct leaf_key *k = l->seg_keys[s];
 			uint32_t n = l->seg_n_keys[s], m = n ? 1 : 0;

@@ -119,7 +119,8 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
  * Makes one key of a word's keys side by side whose lists are the same bytes, with the
  * sum of their weights (plan.c): a word typed with accents that Snowball stems apart
  * from its folded form often has two such keys. One list to decode instead of two, the
- * same scores but for rounding. Returns how many keys were folded into another.
+ * same scores but for rounding. Words in a phrase keep theirs. Returns how many keys
+ * were folded into another.
  */
 uint32_t plan_merge_twins(struct plan *plan, const struct index *idx);
 

@@ -335,9 +335,12 @@ static void test_twin_keys(void **state)
 	for (int i = 0; i < 400; i++) {
 		unsigned n = 1 + rnd(&seed) % 3;
 		size_t len = 0;
+		/* One query in four a phrase of its first two words, in which they stay apart. */
+		int phrase = n >= 2 && rnd(&seed) % 4 == 0;
 		for (unsigned w = 0; w < n; w++)
-			len += (size_t)snprintf(q + len, sizeof(q) - len, "%s%s", w ? " " : "",
-						w == 2 ? f->words[rnd(&seed) % f->n_words] : forms[rnd(&seed) % n_forms]);
+			len += (size_t)snprintf(q + len, sizeof(q) - len, "%s%s%s%s", w ? " " : "", phrase && w == 0 ? "\"" : "",
+						w == 2 ? f->words[rnd(&seed) % f->n_words] : forms[rnd(&seed) % n_forms],
+						phrase && w == 1 ? "\"" : "");
 		merged += twins_in(f, an, syn, arena, q);
 		run(f, q, 10, 1, DEFAULT, &a);
 		run(f, q, 10, 1, SEPARATE, &b);
@@ -348,6 +351,18 @@ static void test_twin_keys(void **state)
 			if (strcmp(a.ids[h], b.ids[h]) != 0 || fabs(a.scores[h] - b.scores[h]) > 1e-9 * fabs(b.scores[h]))
 				fail_msg("query [%s] hit %u: %s %.17g, keys apart %s %.17g", q, h, a.ids[h], a.scores[h],
 					 b.ids[h], b.scores[h]);
+	}
+	/* Phrases of the corpus with such words: their words keep their keys. */
+	static const char *const phrases[] = {
+		"\"sécurité sociale\"", "\"opportunités artisanales\"", "\"sécurité sanitaire\"",
+		"\"charte de qualité\"", "\"fonds de solidarité\"", "\"première entreprise\"",
+		"\"activités relevant\"", "\"sécurité sociale\" plafond", "\"fonds de solidarité\" OR cybersécurité",
+	};
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++) {
+		run(f, phrases[i], 10, 1, DEFAULT, &a);
+		run(f, phrases[i], 10, 1, SEPARATE, &b);
+		assert_true(a.total > 0);
+		same(phrases[i], 10, 1, "twins", &a, &b);
 	}
 	print_message("%u keys read with their twin\n", merged);
 	assert_true(merged > 20);

@@ -516,7 +516,7 @@ static uint64_t key_prefix(const uint8_t *k, size_t len)
 struct hash_fill {
 	struct dict_slot *e;
 	uint64_t *h;
-	size_t n, cap;
+	size_t n, cap, keys;
 	int failed;
 };
 
@@ -525,7 +525,9 @@ static void fill_put(struct hash_fill *hf, const char *k, size_t len, const stru
 	if (hf->failed)
 		return;
 	if (hf->n == hf->cap) {
-		size_t cap = hf->cap ? 2 * hf->cap : 1024;
+		/* Sized first for the dictionary's keys and an eighth more for stems (a
+		 * doubling would leave up to half of it unused, at 32 bytes a key). */
+		size_t cap = hf->cap ? hf->cap + hf->cap / 2 : hf->keys + hf->keys / 8 + 64;
 		struct dict_slot *ne = as_realloc(hf->e, cap * sizeof(*ne));
 		if (ne)
 			hf->e = ne;
@@ -586,7 +588,7 @@ static int fine_build(const struct dict_reader *d, struct dict_fine **out)
 	it.d = d;
 	/* Entry offsets are 32 bits in the hash. The key before, across blocks: whether a
 	 * `stem 0x01 form` key is its stem's first. */
-	struct hash_fill hf = { .failed = d->f.size > UINT32_MAX };
+	struct hash_fill hf = { .failed = d->f.size > UINT32_MAX, .keys = (size_t)d->n_keys };
 	char prev[KEY_MAX + 1];
 	size_t prev_len = 0;
 	for (uint32_t b = 0; b < d->n_blocks && rc == 0; b++) {

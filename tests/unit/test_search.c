@@ -480,6 +480,24 @@ static void assert_info_equal(const struct term_info *a, const struct term_info 
 	assert_int_equal(a->postings_len, b->postings_len);
 }
 
+/* The iterator is on key `want`, and the scan goes on from there. */
+static void assert_at(struct term_iter *it, char **keys, const struct term_info *infos, size_t n, size_t want)
+{
+	size_t len;
+	const char *k = term_iter_key(it, &len);
+
+	assert_int_equal(len, strlen(keys[want]));
+	assert_memory_equal(k, keys[want], len);
+	assert_info_equal(term_iter_info(it), &infos[want]);
+	if (want + 1 < n) {
+		assert_int_equal(term_iter_next(it), 0);
+		k = term_iter_key(it, &len);
+		assert_int_equal(len, strlen(keys[want + 1]));
+		assert_memory_equal(k, keys[want + 1], len);
+		assert_info_equal(term_iter_info(it), &infos[want + 1]);
+	}
+}
+
 static void test_dict_seek(void **state)
 {
 	(void)state;
@@ -516,17 +534,7 @@ static void test_dict_seek(void **state)
 						continue;
 					}
 					assert_int_equal(rc, 0);
-					const char *k = term_iter_key(it, &len);
-					assert_int_equal(len, strlen(keys[want]));
-					assert_memory_equal(k, keys[want], len);
-					assert_info_equal(term_iter_info(it), &infos[want]);
-					/* The scan goes on from there. */
-					if ((size_t)want + 1 < n) {
-						assert_int_equal(term_iter_next(it), 0);
-						k = term_iter_key(it, &len);
-						assert_memory_equal(k, keys[want + 1], len);
-						assert_info_equal(term_iter_info(it), &infos[want + 1]);
-					}
+					assert_at(it, keys, infos, n, (size_t)want);
 				}
 			}
 			/* A key's family: the key, or its stem's first `stem 0x01 form` key, or
@@ -549,14 +557,7 @@ static void test_dict_seek(void **state)
 					const char *k = rc == 0 ? term_iter_key(it, &len) : NULL;
 					if (member) {
 						assert_int_equal(rc, 0);
-						assert_int_equal(len, strlen(keys[want]));
-						assert_memory_equal(k, keys[want], len);
-						assert_info_equal(term_iter_info(it), &infos[want]);
-						if ((size_t)want + 1 < n) {
-							assert_int_equal(term_iter_next(it), 0);
-							k = term_iter_key(it, &len);
-							assert_memory_equal(k, keys[want + 1], len);
-						}
+						assert_at(it, keys, infos, n, (size_t)want);
 					} else if (rc == 0) {
 						assert_false(len >= pl && memcmp(k, probe, pl) == 0 &&
 							     (len == pl || k[pl] == 0x01));

@@ -196,8 +196,7 @@ static void count_edge(void *arg, const char *line, size_t n, uint32_t page)
 		r->pages[i]++, r->last[i] = page;
 }
 
-/* The running lines of the pages, in r (empty when the document is too short). Only the
- * first pages are looked at: a head comes back from the second page on. */
+/* The running lines of the pages, in r (none for a document too short to tell). */
 static void find_running(struct running *r, char **texts, uint32_t n_pages)
 {
 	uint32_t m = 0;

@@ -740,9 +740,14 @@ static int entry_head(const struct term_iter *it, const uint8_t **body, uint32_t
 static int hash_seek(struct term_iter *it, const struct dict_fine *f, const uint8_t *t, size_t len)
 {
 	const struct dict_reader *d = it->d;
-	uint64_t h = XXH3_64bits(t, len), i = h & f->mask;
-	uint32_t fp = (uint32_t)(h >> 32);
+	uint64_t h, i;
+	uint32_t fp;
 
+	if (len == 0 || len > KEY_MAX)
+		return 1; /* no key is so long (nor empty): and it would not fit it->key */
+	h = XXH3_64bits(t, len);
+	i = h & f->mask;
+	fp = (uint32_t)(h >> 32);
 	for (const struct dict_slot *e; (e = &f->slots[i])->at; i = (i + 1) & f->mask) {
 		const uint8_t *p;
 		uint32_t shared, sl;

@@ -190,9 +190,9 @@ int segment_lookup(const struct segment *seg, enum dict dict, const char *key, s
 /*
  * Enumerates keys in byte order over the mapped dictionary (front-coded blocks behind a
  * sparse index); after its first 512 seeks a dictionary samples every 4th key in memory
- * and hashes every key (about 12 bytes a key for the samples, 32 to 64 for the
- * hash, shared by every thread until index_close()), so that a seek for a key that is there decodes it alone, and for one
- * that is not a few entries, not half a block. Loop idiom:
+ * and hashes every key (about 12 bytes a key for the samples, 32 to 64 for the hash,
+ * shared by every thread until index_close()), so that a seek for a key that is there
+ * decodes it alone, and for one that is not a few entries, not half a block. Loop idiom:
  *
  *     term_iter_new(seg, DICT_WORDS, &it);
  *     for (rc = term_iter_seek(it, "numeri", 6); rc == 0; rc = term_iter_next(it)) {

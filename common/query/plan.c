@@ -2257,12 +2257,6 @@ int plan_build(const struct qnode *root, const char *q, size_t q_len, const stru
 	return b.rc;
 }
 
-/*
- * `responsabilité`: `respons 0x01 responsabilité` and `responsabilit` list the same
- * occurrences where no document writes the word without its accents. The key kept
- * counts each occurrence w1 + w2 times, in titles t1 + t2 times, as the two did; the
- * two were next in the order the keys' sums add in, so only rounding differs.
- */
 /* Marks in_phrase[i] for the leaves p->leaves[i] that a phrase of node n holds. */
 static void phrase_leaves(const struct plan *p, const struct pnode *n, int in, uint8_t *in_phrase)
 {
@@ -2280,6 +2274,12 @@ static void phrase_leaves(const struct plan *p, const struct pnode *n, int in, u
 		phrase_leaves(p, n->nots[k], in, in_phrase);
 }
 
+/*
+ * `responsabilité`: `respons 0x01 responsabilité` and `responsabilit` list the same
+ * occurrences where no document writes the word without its accents. The key kept
+ * counts each occurrence w1 + w2 times, in titles t1 + t2 times, as the two did; the
+ * two were next in the order the keys' sums add in, so only rounding differs.
+ */
 uint32_t plan_merge_twins(struct plan *p, const struct index *idx)
 {
 	uint32_t merged = 0;

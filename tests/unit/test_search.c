@@ -565,6 +565,16 @@ static void test_dict_seek(void **state)
 				}
 			if (dict == DICT_TERMS)
 				assert_true(forms > 0);
+			/* A target longer than any key, through the hash too: none of its family,
+			 * and a plain seek lands where a scan would. */
+			char longer[300];
+			memset(longer, 'e', sizeof(longer));
+			assert_int_equal(term_iter_seek_family(it, longer, sizeof(longer)), 1);
+			int want = seek_expect(keys, n, longer, sizeof(longer));
+			rc = term_iter_seek(it, longer, sizeof(longer));
+			assert_int_equal(rc, (size_t)want == n ? 1 : 0);
+			if (rc == 0)
+				assert_at(it, keys, infos, n, (size_t)want);
 			assert_int_equal(term_iter_seek(it, "\xff\xff", 2), 1);
 			term_iter_free(it);
 			for (size_t i = 0; i < n; i++)

@@ -5,13 +5,13 @@
  * plan are the same documents with the same scores as walking and scoring every match,
  * and the totals (always counted over every match) agree. Pages continue each other.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -19,8 +19,8 @@
 #include "common/query/parse.h"
 #include "common/query/plan.h"
 #include "common/query/rank.h"
-#include "common/query/synonyms.h"
 #include "common/query/search.h"
+#include "common/query/synonyms.h"
 #include "common/text/analyzer.h"
 #include "common/util/arena.h"
 #include "common/util/buf.h"

@@ -48,7 +48,8 @@ struct leaf_key {
 	uint32_t term;    /* index in leaf->terms */
 	int exact;        /* the key's accented form is the query's */
 	uint32_t title;   /* 1, or 0 for another word's accents (`châtiment` for `chat`): its
-			   * occurrences in a title are no title match */
+			   * occurrences in a title are no title match; 2 for two twin keys
+			   * read as one (plan_merge_twins) */
 	int opt;          /* only a family word's (plan.c add_stem_word): it scores where the
 			   * word's other keys match, and matches nothing alone */
 	const char *key;  /* for --explain */

@@ -80,9 +80,10 @@
 /* A completion of `prefix*` (the whole word itself counts as EXACT). */
 #ifndef RANK_W_PREFIX
 #define RANK_W_PREFIX 0.7
-
+#endif
 /* A word spelt as the query word's stem, stemmed otherwise (plan.c add_stem_word:
  * `boulanger` for `boulangerie`): a word of its family, scored where the word matches. */
+#ifndef RANK_W_STEM_WORD
 #define RANK_W_STEM_WORD 0.3
 #endif
 /* A correction: always below an exact match. */

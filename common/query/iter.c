@@ -1218,6 +1218,20 @@ static uint32_t cand_after(const uint32_t *cdocs, uint32_t c, uint32_t cn, uint3
 enum { HIT_PASS = 1, HIT_SET = 2 };
 
 /*
+ * A block's postings mc/mi (candidate, index in the block) of the first key read: each
+ * sets its candidate's entry and hit flags, none being set before (hit[] was cleared,
+ * and a list has a document once). restrict: a byte store through hit[] may otherwise
+ * alias anything, and every pointer of the loop would be reloaded after each.
+ */
+static void probe_set(struct bulk_entry *restrict e, uint8_t *restrict hit, const uint32_t *restrict mc,
+		      const uint32_t *restrict mi, uint32_t nm, unsigned fields, double w, uint32_t tw,
+		      const uint32_t *tf[N_FIELDS])
+{
+	for (uint32_t j = 0; j < nm; j++)
+		hit[mc[j]] = (uint8_t)(bulk_set(e + mc[j], fields, w, tw, tf, mi[j]) | HIT_SET);
+}
+
+/*
  * Merges word l's keys with the candidates: entry li gets their frequencies, hit[c]
  * has HIT_PASS where some key passing the field mask has candidate c. A list much longer than the
  * live candidates is sought to each of them in turn; any other is read block by block,
@@ -1227,9 +1241,9 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 		      uint32_t live)
 {
 	uint32_t nk = l->seg_n_keys[s];
-	/* A word's only key writes its entries (no zeroing, no reading back); several
-	 * keys add theirs up. Excluded words write to a scratch entry. */
-	int one = nk == 1;
+	/* A word's only key writes its entries (no zeroing, no reading back), as its first
+	 * key read does; the others add theirs up. Excluded words write to a scratch entry. */
+	int one;
 	struct bulk_entry scratch, *e = li >= 0 && b->e ? b->e + (size_t)li * b->cap : NULL;
 	const uint32_t *cdocs = b->docs;
 	const uint8_t *alive = b->alive;
@@ -1242,10 +1256,16 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 	 * candidates left alive, all of them set, are read). */
 	memset(hit, 0, cn);
 	memset(&scratch, 0, sizeof(scratch));
-	for (uint32_t k = 0; k < nk && rc >= 0; k++) {
+	/* The first key read sets every entry it reaches (none is set before it): of the
+	 * first two, the longer list, since a + b is b + a (the third on adds in key order,
+	 * as leaf_freqs() sums: the same scores). */
+	uint32_t swap = nk >= 2 && l->seg_keys[s][1].info.doc_freq > l->seg_keys[s][0].info.doc_freq;
+	for (uint32_t kk = 0; kk < nk && rc >= 0; kk++) {
+		uint32_t k = kk < 2 ? kk ^ swap : kk;
 		const struct leaf_key *key = &l->seg_keys[s][k];
 		struct postings *p;
 		uint32_t c = 0;
+		one = nk == 1 || kk == 0;
 		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
 			break;
 		if ((uint64_t)live * RANK_PROBE_SPARSE < key->info.doc_freq) {
@@ -1290,18 +1310,20 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 				mc[nm] = m - 1;
 				nm += m != 0;
 			}
-			/* Whether each passes into a local first: a store through hit[] (bytes,
-			 * which may alias anything) would reload every pointer of the loop. */
-			uint8_t pass[CODEC_BLOCK];
 			const unsigned fields = l->fields;
 			const double w = key->w;
 			const uint32_t tw = key->title;
+			if (e && one) {
+				probe_set(e, hit, mc, mi, nm, fields, w, tw, tf);
+				c = cand_after(cdocs, c, cn, docs[n - 1]);
+				continue;
+			}
+			/* Whether each passes into a local first: a store through hit[] (bytes,
+			 * which may alias anything) would reload every pointer of the loop. */
+			uint8_t pass[CODEC_BLOCK];
 			if (!e)
 				for (uint32_t j = 0; j < nm; j++)
 					pass[j] = (uint8_t)bulk_add(&scratch, fields, w, tw, tf, mi[j]);
-			else if (one)
-				for (uint32_t j = 0; j < nm; j++)
-					pass[j] = (uint8_t)bulk_set(e + mc[j], fields, w, tw, tf, mi[j]);
 			else {
 				uint8_t set[CODEC_BLOCK];
 				for (uint32_t j = 0; j < nm; j++)
@@ -1529,6 +1551,20 @@ void bulk_view(const struct bulk *b, const uint32_t **docs, const uint8_t **aliv
 	*alive = b->alive;
 }
 
+/*
+ * Nonzero when the entry has title or tags occurrences: the bits of its two sums, which
+ * are +0 exactly when no key has any (weights are positive, frequencies are not
+ * negative), ORed with its title count: no compare and branch per field.
+ */
+static inline uint64_t entry_other(const struct bulk_entry *x)
+{
+	uint64_t t, g;
+
+	memcpy(&t, &x->wtf[FIELD_TITLE], sizeof(t));
+	memcpy(&g, &x->wtf[FIELD_TAGS], sizeof(g));
+	return t | g | x->title;
+}
+
 /* ctx_set_doc()'s norm of field f for a document of the tables. */
 static inline double bulk_norm(struct score_ctx *ctx, enum field f, const struct segment_tables *t, uint32_t doc)
 {
@@ -1609,14 +1645,14 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 		uint64_t tbits = 0;
 		if (u >= 0) {
 			double a = 0;
-			int body = 1;
+			uint64_t other = 0;
 			for (uint32_t i = 0; i < nl; i++) {
 				const struct bulk_entry *x = &e[i][c];
-				body &= x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && x->title == 0;
+				other |= entry_other(x);
 				a += idf[i] * x->wtf[FIELD_BODY];
 			}
 			double d = 1.0 - field_b[FIELD_BODY] + ctx->len_w[FIELD_BODY] * segment_tables_len(&t, doc, FIELD_BODY);
-			if (body && a * field_w[FIELD_BODY] < ui * d) {
+			if (!other && a * field_w[FIELD_BODY] < ui * d) {
 				out[j] = -HUGE_VAL;
 				title[j] = 0;
 				scored--;
@@ -1626,7 +1662,7 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 		for (uint32_t i = 0; i < nl; i++) {
 			const struct bulk_entry *x = &e[i][c];
 			double tfn = 0;
-			if (x->wtf[FIELD_TITLE] == 0 && x->wtf[FIELD_TAGS] == 0 && (mask[i] & (1u << FIELD_BODY))) {
+			if (!entry_other(x) && (mask[i] & (1u << FIELD_BODY))) {
 				/* The commonest: the word in the body only. */
 				if (!(have & (1u << FIELD_BODY))) {
 					fn[FIELD_BODY] = bulk_norm(ctx, FIELD_BODY, &t, doc);

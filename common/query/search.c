@@ -114,6 +114,7 @@ struct searcher {
 	uint32_t *counts[2]; /* per-segment counts by value id: type, department */
 	uint32_t count_cap[2];
 	uint32_t years[N_YEARS];
+	int32_t year_lo, year_hi; /* the slots of years[] counted into: none when lo > hi */
 	struct bulk *bulk;
 	uint32_t *b_cand;    /* the bulk path's counted candidates, their dates, scores */
 	int32_t *b_date;
@@ -683,7 +684,7 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 				rc = facet_add(s, &s->res.facets[facet_of[k]], name, s->counts[k][id]);
 			s->counts[k][id] = 0;
 		}
-	for (int y = 0; y < N_YEARS; y++) {
+	for (int32_t y = s->year_lo; y <= s->year_hi; y++) {
 		if (!s->years[y])
 			continue;
 		snprintf(year, sizeof(year), "%d", YEAR_MIN + y);
@@ -691,6 +692,8 @@ static int facets_merge(struct searcher *s, const struct segment *seg)
 			rc = facet_add(s, &s->res.facets[FACET_YEAR], year, s->years[y]);
 		s->years[y] = 0;
 	}
+	s->year_lo = N_YEARS;
+	s->year_hi = -1;
 	return rc;
 }
 
@@ -700,6 +703,17 @@ static inline int32_t year_slot(int32_t date)
 	int32_t y = date / 10000 - YEAR_MIN;
 
 	return date && y >= 0 && y < N_YEARS ? y : -1;
+}
+
+/* n matches more in year slot y (none for -1); facets_merge() reads the slots between
+ * the lowest and the highest so counted, not all N_YEARS of them. */
+static inline void year_add(struct searcher *s, int32_t y, uint32_t n)
+{
+	if (y < 0)
+		return;
+	s->years[y] += n;
+	s->year_lo = y < s->year_lo ? y : s->year_lo;
+	s->year_hi = y > s->year_hi ? y : s->year_hi;
 }
 
 /* Counts a match with these values (total, facets) if it passes the filters: 1 counted,
@@ -715,9 +729,7 @@ static inline int count_match(struct run *r, struct doc_values dv, uint16_t type
 	r->total++;
 	if ((dv.type && count_value(s, 0, dv.type, 1) < 0) || (dv.department && count_value(s, 1, dv.department, 1) < 0))
 		return AS_ENOMEM;
-	int32_t y = year_slot(dv.date);
-	if (y >= 0)
-		s->years[y]++;
+	year_add(s, year_slot(dv.date), 1);
 	return 1;
 }
 
@@ -732,35 +744,36 @@ static int count_runs(struct run *r, const struct segment_tables *t, const uint3
 {
 	struct searcher *s = r->s;
 	uint16_t type = 0, dept = 0;
-	int32_t year = -1;
-	uint32_t n_type = 0, n_dept = 0, n_year = 0;
+	int32_t date = 0, year = -1;
+	uint32_t type_at = 0, dept_at = 0, year_at = 0; /* where each run started */
 
 	r->total += n;
 	for (uint32_t j = 0; j < n; j++) {
 		struct doc_values val = segment_tables_values(t, docs[s->b_cand[j]]);
-		int32_t y = year_slot(val.date);
 		s->b_date[j] = val.date;
 		if (val.type != type) {
-			if (type && count_value(s, 0, type, n_type) < 0)
+			if (type && count_value(s, 0, type, j - type_at) < 0)
 				return AS_ENOMEM;
-			type = val.type, n_type = 0;
+			type = val.type, type_at = j;
 		}
 		if (val.department != dept) {
-			if (dept && count_value(s, 1, dept, n_dept) < 0)
+			if (dept && count_value(s, 1, dept, j - dept_at) < 0)
 				return AS_ENOMEM;
-			dept = val.department, n_dept = 0;
+			dept = val.department, dept_at = j;
 		}
-		if (y != year) {
-			if (year >= 0)
-				s->years[year] += n_year;
-			year = y, n_year = 0;
+		/* Dates come in runs too: a year is worked out when the date changes. */
+		if (val.date != date) {
+			int32_t y = year_slot(val.date);
+			date = val.date;
+			if (y != year) {
+				year_add(s, year, j - year_at);
+				year = y, year_at = j;
+			}
 		}
-		n_type++, n_dept++, n_year++;
 	}
-	if ((type && count_value(s, 0, type, n_type) < 0) || (dept && count_value(s, 1, dept, n_dept) < 0))
+	if ((type && count_value(s, 0, type, n - type_at) < 0) || (dept && count_value(s, 1, dept, n - dept_at) < 0))
 		return AS_ENOMEM;
-	if (year >= 0)
-		s->years[year] += n_year;
+	year_add(s, year, n - year_at);
 	return 0;
 }
 
@@ -1288,6 +1301,8 @@ static int run_plan(struct run *r)
 		if (r->s->counts[k])
 			memset(r->s->counts[k], 0, r->s->count_cap[k] * sizeof(r->s->counts[k][0]));
 	memset(r->s->years, 0, sizeof(r->s->years));
+	r->s->year_lo = N_YEARS;
+	r->s->year_hi = -1;
 	if (!p->root || p->stats.n_docs == 0)
 		return 0;
 	/* Largest title bonus: every word in an exact title. */

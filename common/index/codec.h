@@ -109,6 +109,10 @@ size_t block_get(const uint8_t *in, size_t len, size_t n, uint32_t *out);
  * block_get (CODEC_SLACK after the packed data). */
 size_t block_get_sums(const uint8_t *in, size_t len, size_t n, uint64_t *acc, uint32_t *out);
 
+/* Whether some i < CODEC_BLOCK has a[i] | b[i] | c[i] == 0 (a posting of a full block
+ * with no occurrence in any field). */
+int block_any_zero(const uint32_t *a, const uint32_t *b, const uint32_t *c);
+
 /* The unpackers use AVX2 where the CPU has it (codec.c); 0 keeps them scalar, 1 goes
  * back (tests compare both; the choice is process-wide, not for concurrent use). */
 void codec_use_simd(int on);

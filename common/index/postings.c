@@ -373,11 +373,9 @@ static int load_block(struct postings *p, uint32_t k)
 		 * Documents are prev + 1 + gap: they strictly increase, so the last one bounds
 		 * them all (the sum is taken in 64 bits, prev = -1 wrapping back, so it cannot
 		 * wrap around). Frequencies of at most 16 bits cannot exceed TF_MAX, so only a
-		 * wider block is checked value by value. No branch inside the zero check: it
-		 * vectorises.
+		 * wider block is checked value by value.
 		 */
 		uint64_t last = (uint64_t)prev;
-		uint32_t zero = 0;
 		if (!(used = block_get_sums(in, m, CODEC_BLOCK, &last, p->docs)))
 			return pcorrupt(p, "bad document block");
 		if (last >= p->seg->n_docs)
@@ -393,9 +391,7 @@ static int load_block(struct postings *p, uint32_t k)
 			}
 			used += u;
 		}
-		for (i = 0; i < CODEC_BLOCK; i++)
-			zero |= (p->tf[0][i] | p->tf[1][i] | p->tf[2][i]) == 0;
-		if (zero)
+		if (block_any_zero(p->tf[0], p->tf[1], p->tf[2]))
 			return pcorrupt(p, "bad term frequency");
 	} else {
 		/* Documents strictly increase here too: the last one is checked for them all

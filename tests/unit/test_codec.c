@@ -220,6 +220,41 @@ static void test_block_sums(void **state)
 	codec_use_simd(1);
 }
 
+/* block_any_zero: a posting with no occurrence anywhere is found wherever it lies (each
+ * lane of each group of eight), whichever field arrays are zero elsewhere, scalar and
+ * with AVX2 where the CPU has it. */
+static void test_block_any_zero(void **state)
+{
+	uint32_t f[3][CODEC_BLOCK];
+	(void)state;
+	for (int simd = 0; simd < 2; simd++) {
+		codec_use_simd(simd);
+		for (int shape = 0; shape < 3; shape++) {
+			/* shape 0: every posting in the body; 1: in one field each, in turn; 2:
+			 * random frequencies, at least one field each */
+			for (size_t i = 0; i < CODEC_BLOCK; i++) {
+				for (int k = 0; k < 3; k++)
+					f[k][i] = 0;
+				if (shape == 0)
+					f[2][i] = 1 + rnd32() % 5;
+				else if (shape == 1)
+					f[i % 3][i] = 1;
+				else
+					f[rnd32() % 3][i] = 1 + rnd32() % 65535, f[rnd32() % 3][i] |= rnd32() % 2;
+			}
+			assert_false(block_any_zero(f[0], f[1], f[2]));
+			for (size_t i = 0; i < CODEC_BLOCK; i++) {
+				uint32_t keep[3] = { f[0][i], f[1][i], f[2][i] };
+				f[0][i] = f[1][i] = f[2][i] = 0;
+				assert_true(block_any_zero(f[0], f[1], f[2]));
+				f[0][i] = keep[0], f[1][i] = keep[1], f[2][i] = keep[2];
+			}
+			assert_false(block_any_zero(f[0], f[1], f[2]));
+		}
+	}
+	codec_use_simd(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_intgroup_boundaries),
 		cmocka_unit_test(test_block_garbage),
 		cmocka_unit_test(test_block_sums),
+		cmocka_unit_test(test_block_any_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

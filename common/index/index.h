@@ -296,6 +296,19 @@ enum { POSTINGS_POSITIONS = 1 };
 struct postings;
 int postings_open(const struct segment *seg, const struct term_info *info, unsigned flags,
 		  struct postings **out);
+/*
+ * Decoded blocks shared by the lists of one query: a list opened with a cache decodes a
+ * block the query decoded before (the rerank seeks back to its candidates, a word typed
+ * twice reads the same list) from the cache. Keyed by where the block's bytes are, so
+ * the cache is emptied (block_cache_reset) before every query, whose index stays open
+ * meanwhile. For one thread at a time. NULL everywhere: no cache.
+ */
+struct block_cache;
+int block_cache_new(struct block_cache **out);
+void block_cache_reset(struct block_cache *c);
+void block_cache_free(struct block_cache *c);
+int postings_open_cached(const struct segment *seg, const struct term_info *info, unsigned flags,
+			 struct block_cache *cache, struct postings **out);
 int postings_next(struct postings *p);
 int postings_seek(struct postings *p, uint32_t target);
 uint32_t postings_doc(const struct postings *p);

@@ -218,10 +218,14 @@ struct postings {
 	size_t chunk_cap;
 	uint32_t *pos, *pos_heap;
 	size_t pos_cap;
+	struct block_cache *cache;
+	/* The decoded block: in own_docs and own_tf, or in a slot of the cache. */
+	uint32_t *docs;
+	uint32_t (*tf)[CODEC_BLOCK];
 	/* The arrays last: each is written before it is read, and postings_open clears only
 	 * the fields above (calloc of the whole 3 kB cost more than a query's decoding). */
-	uint32_t docs[CODEC_BLOCK];
-	uint32_t tf[N_FIELDS][CODEC_BLOCK];
+	uint32_t own_docs[CODEC_BLOCK];
+	uint32_t own_tf[N_FIELDS][CODEC_BLOCK];
 	uint32_t tail[CODEC_BLOCK];
 	uint32_t pos_buf[64];
 };
@@ -248,8 +252,111 @@ static void block_bytes(const struct postings *p, uint32_t k, size_t *ds, size_t
 	*pe = le32(p->skip + (size_t)k * SKIP_ENTRY + 8);
 }
 
+/* ---- Block cache ---- */
+
+/* At most 512 kB of blocks, allocated 16 at a time as queries need them: a list points
+ * into its slot, which therefore never moves. The table's size is a power of 2. */
+enum { CACHE_CHUNK = 16, CACHE_SLOTS = 256, CACHE_TABLE = 512 };
+
+struct cache_block {
+	uint32_t docs[CODEC_BLOCK];
+	uint32_t tf[N_FIELDS][CODEC_BLOCK];
+	uint32_t n;
+};
+
+struct block_cache {
+	struct cache_block *chunk[CACHE_SLOTS / CACHE_CHUNK];
+	uint32_t n_used, n_chunks; /* slots 0..n_used hold this query's blocks */
+	uint32_t epoch;            /* a table entry of another epoch is empty */
+	struct {
+		const uint8_t *at;
+		uint32_t epoch, slot;
+	} table[CACHE_TABLE];
+};
+
+int block_cache_new(struct block_cache **out)
+{
+	return (*out = as_calloc(1, sizeof(**out))) ? 0 : AS_ENOMEM;
+}
+
+void block_cache_reset(struct block_cache *c)
+{
+	if (!c)
+		return;
+	c->n_used = 0;
+	if (++c->epoch == 0) {
+		memset(c->table, 0, sizeof(c->table));
+		c->epoch = 1;
+	}
+}
+
+void block_cache_free(struct block_cache *c)
+{
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->n_chunks; i++)
+		as_free(c->chunk[i]);
+	as_free(c);
+}
+
+static inline struct cache_block *cache_at(const struct block_cache *c, uint32_t slot)
+{
+	return &c->chunk[slot / CACHE_CHUNK][slot % CACHE_CHUNK];
+}
+
+static inline uint32_t cache_hash(const uint8_t *at)
+{
+	uint64_t h = (uint64_t)(uintptr_t)at * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(h >> 40) & (CACHE_TABLE - 1);
+}
+
+/* The block decoded from the bytes at `at`, or NULL. */
+static struct cache_block *cache_find(const struct block_cache *c, const uint8_t *at)
+{
+	for (uint32_t h = cache_hash(at);; h = (h + 1) & (CACHE_TABLE - 1)) {
+		if (c->table[h].epoch != c->epoch)
+			return NULL;
+		if (c->table[h].at == at)
+			return cache_at(c, c->table[h].slot);
+	}
+}
+
+/* A free slot to decode a block into (not found until cache_keep()), or NULL when the
+ * cache is full. */
+static struct cache_block *cache_slot(struct block_cache *c)
+{
+	if (c->n_used == c->n_chunks * CACHE_CHUNK) {
+		if (c->n_chunks == CACHE_SLOTS / CACHE_CHUNK ||
+		    !(c->chunk[c->n_chunks] = as_malloc(CACHE_CHUNK * sizeof(struct cache_block))))
+			return NULL;
+		c->n_chunks++;
+	}
+	return cache_at(c, c->n_used);
+}
+
+/* Keeps the block just decoded into cache_slot()'s slot as the one of `at`. The table
+ * has twice the slots' room: a free entry always ends a probe. */
+static void cache_keep(struct block_cache *c, const uint8_t *at, uint32_t n)
+{
+	uint32_t h = cache_hash(at);
+
+	while (c->table[h].epoch == c->epoch)
+		h = (h + 1) & (CACHE_TABLE - 1);
+	cache_at(c, c->n_used)->n = n;
+	c->table[h].at = at;
+	c->table[h].epoch = c->epoch;
+	c->table[h].slot = c->n_used++;
+}
+
 int postings_open(const struct segment *seg, const struct term_info *info, unsigned flags,
 		  struct postings **out)
+{
+	return postings_open_cached(seg, info, flags, NULL, out);
+}
+
+int postings_open_cached(const struct segment *seg, const struct term_info *info, unsigned flags,
+			 struct block_cache *cache, struct postings **out)
 {
 	struct postings *p;
 	const uint8_t *list;
@@ -266,7 +373,10 @@ int postings_open(const struct segment *seg, const struct term_info *info, unsig
 	p = as_malloc(sizeof(*p));
 	if (!p)
 		return AS_ENOMEM;
-	memset(p, 0, offsetof(struct postings, docs));
+	memset(p, 0, offsetof(struct postings, own_docs));
+	p->docs = p->own_docs;
+	p->tf = p->own_tf;
+	p->cache = cache;
 	p->seg = seg;
 	p->info = *info;
 	p->flags = flags;
@@ -368,6 +478,19 @@ static int load_block(struct postings *p, uint32_t k)
 	in = p->doc_area + ds;
 	m = de - ds;
 	n = (k + 1 < p->n_blocks || p->df % CODEC_BLOCK == 0) ? CODEC_BLOCK : p->df % CODEC_BLOCK;
+	if (p->cache) {
+		/* Decoded and checked before, by this list or another on the same bytes (the
+		 * count of a block follows from its list's length, as here). */
+		struct cache_block *cb = cache_find(p->cache, in);
+		if (cb && cb->n == n) {
+			p->docs = cb->docs;
+			p->tf = cb->tf;
+			goto decoded;
+		}
+		cb = cb ? NULL : cache_slot(p->cache);
+		p->docs = cb ? cb->docs : p->own_docs;
+		p->tf = cb ? cb->tf : p->own_tf;
+	}
 	if (n == CODEC_BLOCK) {
 		/*
 		 * Documents are prev + 1 + gap: they strictly increase, so the last one bounds
@@ -421,6 +544,9 @@ static int load_block(struct postings *p, uint32_t k)
 		return pcorrupt(p, "block length mismatch");
 	if (p->skip && p->docs[n - 1] != skip_last(p, k))
 		return pcorrupt(p, "block disagrees with its skip entry");
+	if (p->cache && p->docs != p->own_docs)
+		cache_keep(p->cache, in, n);
+decoded:
 	p->blk = k;
 	p->n = n;
 	p->i = -1;

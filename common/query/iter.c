@@ -394,7 +394,8 @@ static int leaf_build(const struct plan *plan, const struct index *idx, uint32_t
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		const struct leaf_key *key = &l->seg_keys[s][k];
-		if ((rc = postings_open(seg, &key->info, plan->positions ? POSTINGS_POSITIONS : 0, &li->p[li->n])) < 0) {
+		if ((rc = postings_open_cached(seg, &key->info, plan->positions ? POSTINGS_POSITIONS : 0, plan->blocks,
+					       &li->p[li->n])) < 0) {
 			leaf_free(&li->it);
 			return rc;
 		}
@@ -809,6 +810,7 @@ struct bulk {
 	int mapped;
 	uint64_t *bits; /* bulk_dense(): a bitmap of the segment's documents */
 	size_t bits_cap;
+	struct block_cache *blocks; /* the plan's, for the match under way */
 };
 
 int bulk_new(struct bulk **out)
@@ -1006,7 +1008,7 @@ static int bulk_collect(struct bulk *b, const struct segment *seg, const struct 
 		const struct leaf_key *key = &l->seg_keys[s][k];
 		struct postings *p;
 		b->runs[(*nr)++] = *nt;
-		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+		if ((rc = postings_open_cached(seg, &key->info, 0, b->blocks, &p)) < 0)
 			break;
 		for (rc = postings_next(p); rc == 0;) {
 			const uint32_t *docs, *tf[N_FIELDS];
@@ -1112,7 +1114,7 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 		const struct leaf_key *key = &l->seg_keys[s][0];
 		struct bulk_entry *e = b->e + (size_t)li * b->cap;
 		struct postings *p;
-		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+		if ((rc = postings_open_cached(seg, &key->info, 0, b->blocks, &p)) < 0)
 			return rc;
 		/* Locals: through b, every store would reload b->n and the arrays. */
 		uint32_t *cd = b->docs, m = 0;
@@ -1266,7 +1268,7 @@ static int bulk_probe(struct bulk *b, const struct segment *seg, const struct le
 		struct postings *p;
 		uint32_t c = 0;
 		one = nk == 1 || kk == 0;
-		if ((rc = postings_open(seg, &key->info, 0, &p)) < 0)
+		if ((rc = postings_open_cached(seg, &key->info, 0, b->blocks, &p)) < 0)
 			break;
 		if ((uint64_t)live * RANK_PROBE_SPARSE < key->info.doc_freq) {
 			for (; c < cn; c++) {
@@ -1452,6 +1454,7 @@ static int match(struct bulk *b, const struct plan *plan, const struct index *id
 
 	*n = 0;
 	b->n = 0;
+	b->blocks = plan->blocks;
 	if (node_has_opt(root, s))
 		return 1;
 	/* Any of the words: OR, or the relaxed query's AND of an OR with exclusions. */

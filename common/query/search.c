@@ -116,6 +116,7 @@ struct searcher {
 	uint32_t years[N_YEARS];
 	int32_t year_lo, year_hi; /* the slots of years[] counted into: none when lo > hi */
 	struct bulk *bulk;
+	struct block_cache *blocks; /* the query's decoded blocks, emptied at each */
 	uint32_t *b_cand;    /* the bulk path's counted candidates, their dates, scores */
 	int32_t *b_date;
 	double *b_score;
@@ -302,7 +303,7 @@ int searcher_new(struct searcher **out)
 	*out = NULL;
 	if (!s || !(s->an = analyzer_new()) || !(s->arena = arena_new(256 * 1024)))
 		goto fail;
-	if ((rc = synonyms_new_default(s->an, &s->syn)) < 0)
+	if ((rc = synonyms_new_default(s->an, &s->syn)) < 0 || (rc = block_cache_new(&s->blocks)) < 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -320,6 +321,7 @@ void searcher_free(struct searcher *s)
 	arena_free(s->arena);
 	as_free(s->heap);
 	bulk_free(s->bulk);
+	block_cache_free(s->blocks);
 	as_free(s->b_cand);
 	as_free(s->b_date);
 	as_free(s->b_score);
@@ -1486,6 +1488,8 @@ int search_run(struct searcher *s, const struct index *idx, const struct search_
 		return rc;
 	if (!req->separate_keys)
 		plan_merge_twins(plan, idx);
+	block_cache_reset(s->blocks);
+	plan->blocks = s->blocks;
 	k = req->page * req->limit;
 	depth = k;
 	/* The second phase (proximity, and recency relative to the newest of them) reorders

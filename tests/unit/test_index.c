@@ -655,6 +655,110 @@ static void test_many_docs_seek(void **state)
 	free_corpus(bufs, N_BIG);
 }
 
+/* One document's frequencies and positions, field by field, as text. */
+static void doc_text(struct postings *p, struct buf *out)
+{
+	uint32_t tf[N_FIELDS];
+
+	postings_freqs(p, tf);
+	buf_addf(out, "%u:", postings_doc(p));
+	for (int f = 0; f < N_FIELDS; f++) {
+		const uint32_t *pos;
+		uint32_t np;
+		assert_int_equal(postings_positions(p, f, &pos, &np), 0);
+		assert_int_equal(np, tf[f]);
+		for (uint32_t i = 0; i < np; i++)
+			buf_addf(out, "%u.", pos[i]);
+		buf_addch(out, '/');
+	}
+}
+
+/*
+ * Lists read through a block cache are the lists read without: a first reader decodes
+ * each block into the cache, a second on the same list then finds them there while the
+ * first still points into its last one, seeks land on the same documents, and a reset
+ * cache serves the next reader right (its slots are refilled).
+ */
+static void test_block_cache(void **state)
+{
+	static struct tdoc docs[N_BIG];
+	static char *bufs[3 * N_BIG];
+	struct index_summary sum;
+	struct index *idx;
+	struct block_cache *cache;
+	(void)state;
+
+	make_corpus(docs, bufs, N_BIG, 43);
+	index_docs(tmpdir, 0, docs, N_BIG, &sum);
+	assert_int_equal(index_open(tmpdir, &idx), 0);
+	assert_int_equal(block_cache_new(&cache), 0);
+	const struct segment *seg = index_segment(idx, 0);
+	static const char *const terms[] = { "w00", "w01", "w02", "w10", "w33" };
+	for (int round = 0; round < 2; round++) {
+		block_cache_reset(cache);
+		for (size_t t = 0; t < sizeof(terms) / sizeof(terms[0]); t++) {
+			struct term_info ti;
+			struct postings *p, *a, *b;
+			struct buf want = BUF_INIT, got_a = BUF_INIT, got_b = BUF_INIT;
+			int rc;
+			if (segment_lookup(seg, DICT_TERMS, terms[t], strlen(terms[t]), &ti) != 0)
+				continue;
+			assert_int_equal(postings_open(seg, &ti, POSTINGS_POSITIONS, &p), 0);
+			while ((rc = postings_next(p)) == 0)
+				doc_text(p, &want);
+			assert_true(rc > 0);
+			postings_free(p);
+			/* a fills the cache (or, on the second round's later terms, reads it);
+			 * b reads behind it, from the cache */
+			assert_int_equal(postings_open_cached(seg, &ti, POSTINGS_POSITIONS, cache, &a), 0);
+			assert_int_equal(postings_open_cached(seg, &ti, POSTINGS_POSITIONS, cache, &b), 0);
+			int ra, rb = 0; /* b: one step for two of a's */
+			uint32_t step = 0;
+			for (ra = postings_next(a); ra == 0; ra = postings_next(a), step++) {
+				doc_text(a, &got_a);
+				if (step % 2 == 1 && rb == 0 && (rb = postings_next(b)) == 0)
+					doc_text(b, &got_b);
+			}
+			assert_true(ra > 0);
+			while (rb == 0 && (rb = postings_next(b)) == 0)
+				doc_text(b, &got_b);
+			assert_true(rb > 0);
+			assert_string_equal(got_a.ptr, want.ptr);
+			assert_string_equal(got_b.ptr, want.ptr);
+			postings_free(a);
+			postings_free(b);
+			/* seeks through the cache, every block of it decoded by now */
+			rng_state = 5 + t;
+			for (int trial = 0; trial < 20; trial++) {
+				uint32_t target = rnd() % 200;
+				assert_int_equal(postings_open_cached(seg, &ti, POSTINGS_POSITIONS, cache, &p), 0);
+				assert_int_equal(postings_open(seg, &ti, POSTINGS_POSITIONS, &a), 0);
+				for (;;) {
+					int r1 = postings_seek(p, target), r2 = postings_seek(a, target);
+					assert_int_equal(r1, r2);
+					if (r1)
+						break;
+					struct buf x = BUF_INIT, y = BUF_INIT;
+					doc_text(p, &x);
+					doc_text(a, &y);
+					assert_string_equal(x.ptr, y.ptr);
+					buf_release(&x);
+					buf_release(&y);
+					target = postings_doc(p) + 1 + rnd() % 300;
+				}
+				postings_free(p);
+				postings_free(a);
+			}
+			buf_release(&want);
+			buf_release(&got_a);
+			buf_release(&got_b);
+		}
+	}
+	block_cache_free(cache);
+	index_close(idx);
+	free_corpus(bufs, N_BIG);
+}
+
 /* ---- with the French analyzer ---- */
 
 /* Every token the analyzer gives is findable: its key (term, or term 0x01 exact) has
@@ -1390,6 +1494,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_build_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_docs_seek, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_analyzer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),

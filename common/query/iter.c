@@ -1580,7 +1580,8 @@ static inline double bulk_norm(struct score_ctx *ctx, enum field f, const struct
  * one candidate's divisions and the next one's.
  */
 uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
-			const uint32_t *cs, uint32_t n, double floor, double *out, uint8_t *title)
+			const uint32_t *cs, uint32_t n, double floor, double *out, uint8_t *title, uint32_t base,
+			uint32_t *keep, uint32_t *n_keep)
 {
 	uint64_t all = plan->n_slots >= 64 ? ~0ull : (1ull << plan->n_slots) - 1;
 	uint32_t nl = b->n_leaves;
@@ -1590,11 +1591,17 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 	unsigned mask[QUERY_MAX_TERMS];
 	double idf[QUERY_MAX_TERMS];
 
+	uint32_t nk = 0;
+
+	*n_keep = 0;
 	if (n == 0)
 		return 0; /* and b->e may not be allocated yet */
 	if (nl > QUERY_MAX_TERMS) {
 		/* Not a plan the parser makes: the caller's exact path for each. */
 		memset(title, 1, n);
+		for (uint32_t j = 0; j < n; j++)
+			keep[j] = base + j;
+		*n_keep = n;
 		return n;
 	}
 	ctx_len_w(ctx, plan);
@@ -1702,7 +1709,11 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 				s += rank_title_part(plan->slot_idf, plan->n_slots, tbits);
 		}
 		out[j] = s;
+		/* Without a branch: whether it reaches the floor is a coin flip. */
+		keep[nk] = base + j;
+		nk += title[j] | (s >= floor);
 	}
+	*n_keep = nk;
 	return scored;
 }
 

@@ -115,13 +115,15 @@ double bulk_score(const struct bulk *b, uint32_t c, struct score_ctx *ctx);
  * bulk_score() of the candidates cs[0..n) (matching ones, in document order) into out[]:
  * exactly what set_doc() then bulk_score() give. title[j] is set where every query word
  * is in the document's title: the title bonus may apply there, which the caller adds
- * through ctx (set_doc, bulk_score); elsewhere it is zero. A query of one word may get
- * -HUGE_VAL instead of the score of a candidate whose score is surely below `floor`
- * (-HUGE_VAL: none is). Returns how many were scored. bulk_body_slots() is the
- * body_slots bulk_score() leaves in ctx for candidate c.
+ * through ctx (set_doc, bulk_score); elsewhere it is zero. A candidate whose score is
+ * surely below `floor` may get -HUGE_VAL instead (-HUGE_VAL: none is). base + j of the
+ * candidates that may reach floor (title[j] set, or out[j] >= floor) go to keep[], *n_keep
+ * of them. Returns how many were scored. bulk_body_slots() is the body_slots
+ * bulk_score() leaves in ctx for candidate c.
  */
 uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan *plan, const struct segment *seg,
-			const uint32_t *cs, uint32_t n, double floor, double *out, uint8_t *title);
+			const uint32_t *cs, uint32_t n, double floor, double *out, uint8_t *title, uint32_t base,
+			uint32_t *keep, uint32_t *n_keep);
 uint64_t bulk_body_slots(const struct bulk *b, uint32_t c, uint32_t n_slots);
 
 /* Positions of a leaf's word in field f of its current document, merged over its keys;

@@ -995,11 +995,7 @@ static int run_segment(struct run *r, uint32_t s_no)
 			uint32_t len = m - j0 < 64 ? m - j0 : 64, nk = 0;
 			double floor = r->n_heap == r->depth && req->sort == SORT_RELEVANCE ? s->heap[0].score : -HUGE_VAL;
 			r->n_scored += bulk_score_all(s->bulk, ctx, p, seg, s->b_cand + j0, len, floor, s->b_score + j0,
-						      s->b_title + j0);
-			for (uint32_t k = 0; k < len; k++) {
-				keep[nk] = j0 + k;
-				nk += s->b_title[j0 + k] | (s->b_score[j0 + k] >= floor);
-			}
+						      s->b_title + j0, j0, keep, &nk);
 			offer_slice(r, seg, s_no, bdocs, keep, nk);
 		}
 		return facets_merge(s, seg);

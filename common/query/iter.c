@@ -850,25 +850,35 @@ static inline int bulk_add(struct bulk_entry *e, unsigned fields, double w, uint
 {
 	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
 
-	e->wtf[FIELD_TITLE] += w * t;
-	e->wtf[FIELD_TAGS] += w * g;
+	/* Most postings are in the body only: w x 0 added changes nothing (sums are never
+	 * -0), and the branch is rarely taken. */
+	if (t | g) {
+		e->wtf[FIELD_TITLE] += w * t;
+		e->wtf[FIELD_TAGS] += w * g;
+		e->title += t * tw;
+	}
 	e->wtf[FIELD_BODY] += w * d;
-	e->title += t * tw;
 	e->body += d;
 	return bulk_passes(fields, t, g, d);
 }
 
 /* bulk_add() to a zeroed entry, without reading it: a word's only key. 0 + x is x,
- * so the entry holds the same values. */
+ * so the entry holds the same values (w x 0 is +0: weights are positive). */
 static inline int bulk_set(struct bulk_entry *e, unsigned fields, double w, uint32_t tw, const uint32_t *tf[N_FIELDS],
 			   uint32_t i)
 {
 	uint32_t t = tf[FIELD_TITLE][i], g = tf[FIELD_TAGS][i], d = tf[FIELD_BODY][i];
 
-	e->wtf[FIELD_TITLE] = w * t;
-	e->wtf[FIELD_TAGS] = w * g;
+	if (t | g) {
+		e->wtf[FIELD_TITLE] = w * t;
+		e->wtf[FIELD_TAGS] = w * g;
+		e->title = t * tw;
+	} else {
+		e->wtf[FIELD_TITLE] = 0;
+		e->wtf[FIELD_TAGS] = 0;
+		e->title = 0;
+	}
 	e->wtf[FIELD_BODY] = w * d;
-	e->title = t * tw;
 	e->body = d;
 	return bulk_passes(fields, t, g, d);
 }

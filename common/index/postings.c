@@ -219,6 +219,7 @@ struct postings {
 	uint32_t *pos, *pos_heap;
 	size_t pos_cap;
 	struct block_cache *cache;
+	struct postings *next_spare; /* in the cache's spares, once freed */
 	/* The decoded block: in own_docs and own_tf, or in a slot of the cache. */
 	uint32_t *docs;
 	uint32_t (*tf)[CODEC_BLOCK];
@@ -256,7 +257,7 @@ static void block_bytes(const struct postings *p, uint32_t k, size_t *ds, size_t
 
 /* At most 512 kB of blocks, allocated 16 at a time as queries need them: a list points
  * into its slot, which therefore never moves. The table's size is a power of 2. */
-enum { CACHE_CHUNK = 16, CACHE_SLOTS = 256, CACHE_TABLE = 512 };
+enum { CACHE_CHUNK = 16, CACHE_SLOTS = 256, CACHE_TABLE = 512, CACHE_SPARE = 64 };
 
 struct cache_block {
 	uint32_t docs[CODEC_BLOCK];
@@ -265,6 +266,9 @@ struct cache_block {
 };
 
 struct block_cache {
+	/* Lists freed, kept for the next opened: no malloc and free per list of a query. */
+	struct postings *spare;
+	uint32_t n_spare;
 	struct cache_block *chunk[CACHE_SLOTS / CACHE_CHUNK];
 	uint32_t n_used, n_chunks; /* slots 0..n_used hold this query's blocks */
 	uint32_t epoch;            /* a table entry of another epoch is empty */
@@ -290,12 +294,24 @@ void block_cache_reset(struct block_cache *c)
 	}
 }
 
+static void postings_release(struct postings *p)
+{
+	as_free(p->pos_heap);
+	as_free(p->chunk_off);
+	as_free(p);
+}
+
 void block_cache_free(struct block_cache *c)
 {
 	if (!c)
 		return;
 	for (uint32_t i = 0; i < c->n_chunks; i++)
 		as_free(c->chunk[i]);
+	while (c->spare) {
+		struct postings *p = c->spare;
+		c->spare = p->next_spare;
+		postings_release(p);
+	}
 	as_free(c);
 }
 
@@ -370,10 +386,21 @@ int postings_open_cached(const struct segment *seg, const struct term_info *info
 	    info->postings_len > seg->post.size - 4 - POST_TAIL - info->postings_offset ||
 	    !info->postings_len || info->doc_freq > seg->n_docs)
 		return as_error_set(AS_ECORRUPT, "%s.post: postings out of range", seg->name);
-	p = as_malloc(sizeof(*p));
-	if (!p)
-		return AS_ENOMEM;
-	memset(p, 0, offsetof(struct postings, own_docs));
+	if (cache && cache->spare) {
+		/* Its position buffers are kept, and their sizes. */
+		p = cache->spare;
+		cache->spare = p->next_spare;
+		cache->n_spare--;
+		uint32_t *pos_heap = p->pos_heap;
+		size_t *chunk_off = p->chunk_off, pos_cap = p->pos_cap, chunk_cap = p->chunk_cap;
+		memset(p, 0, offsetof(struct postings, own_docs));
+		p->pos_heap = pos_heap, p->pos_cap = pos_cap;
+		p->chunk_off = chunk_off, p->chunk_cap = chunk_cap;
+	} else {
+		if (!(p = as_malloc(sizeof(*p))))
+			return AS_ENOMEM;
+		memset(p, 0, offsetof(struct postings, own_docs));
+	}
 	p->docs = p->own_docs;
 	p->tf = p->own_tf;
 	p->cache = cache;
@@ -424,7 +451,7 @@ int postings_open_cached(const struct segment *seg, const struct term_info *info
 	*out = p;
 	return 0;
 fail:
-	as_free(p);
+	postings_free(p);
 	return AS_ECORRUPT;
 }
 
@@ -445,9 +472,13 @@ void postings_free(struct postings *p)
 {
 	if (!p)
 		return;
-	as_free(p->pos_heap);
-	as_free(p->chunk_off);
-	as_free(p);
+	if (p->cache && p->cache->n_spare < CACHE_SPARE) {
+		p->next_spare = p->cache->spare;
+		p->cache->spare = p;
+		p->cache->n_spare++;
+		return;
+	}
+	postings_release(p);
 }
 
 /* One term frequency of a tail block entry: 0 when its field's bit is clear, else

@@ -301,7 +301,8 @@ int postings_open(const struct segment *seg, const struct term_info *info, unsig
  * block the query decoded before (the rerank seeks back to its candidates, a word typed
  * twice reads the same list) from the cache. Keyed by where the block's bytes are, so
  * the cache is emptied (block_cache_reset) before every query, whose index stays open
- * meanwhile. For one thread at a time. NULL everywhere: no cache.
+ * meanwhile. Lists opened with it are also freed into it, for the next to reuse: free
+ * them before the cache. For one thread at a time. NULL everywhere: no cache.
  */
 struct block_cache;
 int block_cache_new(struct block_cache **out);

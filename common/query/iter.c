@@ -811,6 +811,7 @@ struct bulk {
 	uint64_t *bits; /* bulk_dense(): a bitmap of the segment's documents */
 	size_t bits_cap;
 	struct block_cache *blocks; /* the plan's, for the match under way */
+	uint32_t seg_no;            /* the segment of the match under way */
 };
 
 int bulk_new(struct bulk **out)
@@ -1475,6 +1476,7 @@ static int match(struct bulk *b, const struct plan *plan, const struct index *id
 	*n = 0;
 	b->n = 0;
 	b->blocks = plan->blocks;
+	b->seg_no = s;
 	if (node_has_opt(root, s))
 		return 1;
 	/* Any of the words: OR, or the relaxed query's AND of an OR with exclusions. */
@@ -1616,7 +1618,6 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 	uint64_t bit[QUERY_MAX_TERMS];
 	unsigned mask[QUERY_MAX_TERMS];
 	double idf[QUERY_MAX_TERMS];
-
 	uint32_t nk = 0;
 
 	*n_keep = 0;
@@ -1647,6 +1648,11 @@ uint32_t bulk_score_all(struct bulk *b, struct score_ctx *ctx, const struct plan
 		double sum = 0;
 		for (uint32_t i = 0; i < nl; i++) {
 			const struct leaf *l = b->leaves[i];
+			/* A word without a key in the segment (the word of a relaxed query that
+			 * nothing has) adds idf x sat(0), exactly 0, to every score: not its
+			 * idf to the bound, which it would make too loose to leave any. */
+			if (l->seg_n_keys[b->seg_no] == 0)
+				continue;
 			if (!(l->idf > 0) || !(l->fields & (1u << FIELD_BODY))) {
 				sum = 0;
 				break;

@@ -47,10 +47,11 @@ CFG = {
 # Xapian stops growing here: at about 2-3 MB/s, a million synthetic documents (4.3 GB)
 # would take it close to half an hour; the curve stops where it was measured.
 REPS = 1 if QUICK else 3
-# Latencies are measured in rounds, Xapian then artisearch, and each engine's figure is
-# the median of its rounds: the machine drifts by up to 1.6x from minute to minute, and a
-# single pass of each can land one engine in a slow minute and the other in a fast one.
-LAT_ROUNDS = 1 if QUICK else 3
+# Latencies are measured in rounds, Xapian then artisearch right after it, and each
+# engine's figure is the median of its rounds: the machine drifts by up to 1.6x from
+# minute to minute, and a single pass of each can land one engine in a slow minute and
+# the other in a fast one (three rounds still moved the ratio by a tenth between runs).
+LAT_ROUNDS = 1 if QUICK else 5
 BUDGET = 60 * float(os.environ.get("BENCH_BUDGET_MIN", "2" if QUICK else "45"))
 XAPIAN_SCALE_MAX = int(os.environ.get("BENCH_XAPIAN_MAX", "100000"))
 SCALE_MAX = int(os.environ.get("BENCH_SCALE_MAX", str(max(CFG["scale"]))))
@@ -727,13 +728,13 @@ def section_queries(text, aidx, xdb, built):
     # Python bindings, the method of earlier reports, so that the change of method shows.
     xls, xos, xps, als = [], [], [], []
     for r in range(LAT_ROUNDS):
-        log(f"queries: in-process, round {r + 1} of {LAT_ROUNDS}: Xapian AND, Xapian OR (C++), "
-            "Xapian AND (Python), artisearch")
+        log(f"queries: in-process, round {r + 1} of {LAT_ROUNDS}: Xapian AND, artisearch, Xapian OR "
+            "(C++), Xapian AND (Python)")
         xls.append(attempt(xap_latency, xdb, qfile, "and", CFG["repeat"]) if x_ok else built[1])
+        als.append(attempt(art_latency, aidx, qfile) if a_ok else built[0])
         xos.append(attempt(xap_latency, xdb, qfile, "or", CFG["repeat"]) if x_ok else built[1])
         xps.append(attempt(xap, "latency", xdb, qfile, "--op", "and", "--repeat", str(CFG["repeat"]))
                    if x_ok else built[1])
-        als.append(attempt(art_latency, aidx, qfile) if a_ok else built[0])
     xl, xo, xp, al = rounds_median(xls), rounds_median(xos), rounds_median(xps), rounds_median(als)
     for p in ("p50", "p95", "p99"):
         add(sec, f"latency {p} (AND)",

@@ -32,6 +32,8 @@ LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm -pthrea
 ifneq ($(SANITIZE),)
 override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=$(SANITIZE)
+# A third-party leak the sanitized suite is not to fail on (tests/lsan.supp says which).
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 endif
 ifneq ($(FUZZ),)
 override CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

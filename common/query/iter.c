@@ -836,6 +836,8 @@ void bulk_free(struct bulk *b)
 	as_free(b);
 }
 
+enum { ALL_FIELDS = (1u << N_FIELDS) - 1 };
+
 /* Whether a posting passes the word's field mask (`title:word` needs it in the title). */
 static inline int bulk_passes(unsigned fields, uint32_t t, uint32_t g, uint32_t d)
 {
@@ -1138,10 +1140,16 @@ static int bulk_drive(struct bulk *b, const struct segment *seg, const struct le
 			uint32_t at, n = postings_block_view(p, &docs, tf, &at);
 			if (n - at > df - m)
 				n = at + (uint32_t)(df - m);
-			for (uint32_t i = at; i < n; i++) {
-				cd[m] = docs[i];
-				m += bulk_set(&e[m], fields, w, tw, tf, i);
-			}
+			if ((fields & ALL_FIELDS) == ALL_FIELDS)
+				for (uint32_t i = at; i < n; i++, m++) {
+					cd[m] = docs[i];
+					bulk_set(&e[m], fields, w, tw, tf, i);
+				}
+			else
+				for (uint32_t i = at; i < n; i++) {
+					cd[m] = docs[i];
+					m += bulk_set(&e[m], fields, w, tw, tf, i);
+				}
 			rc = n > at ? postings_seek(p, docs[n - 1] + 1) : 1;
 		}
 		/* After the loop: a store of a byte in it would reload every pointer. */
@@ -1240,6 +1248,14 @@ static void probe_set(struct bulk_entry *restrict e, uint8_t *restrict hit, cons
 		      const uint32_t *restrict mi, uint32_t nm, unsigned fields, double w, uint32_t tw,
 		      const uint32_t *tf[N_FIELDS])
 {
+	if ((fields & ALL_FIELDS) == ALL_FIELDS) {
+		/* Every posting passes: nothing to test. */
+		for (uint32_t j = 0; j < nm; j++) {
+			bulk_set(e + mc[j], fields, w, tw, tf, mi[j]);
+			hit[mc[j]] = HIT_PASS | HIT_SET;
+		}
+		return;
+	}
 	for (uint32_t j = 0; j < nm; j++)
 		hit[mc[j]] = (uint8_t)(bulk_set(e + mc[j], fields, w, tw, tf, mi[j]) | HIT_SET);
 }

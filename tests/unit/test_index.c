@@ -211,6 +211,21 @@ static void collect_ids(struct index *idx, struct buf *out)
 	arena_free(a);
 }
 
+/* The current document's positions, field by field ("p.p./" each), which must number
+ * its frequencies tf. */
+static void positions_text(struct postings *p, const uint32_t tf[N_FIELDS], struct buf *out)
+{
+	for (int f = 0; f < N_FIELDS; f++) {
+		const uint32_t *pos;
+		uint32_t np;
+		assert_int_equal(postings_positions(p, f, &pos, &np), 0);
+		assert_int_equal(np, tf[f]);
+		for (uint32_t i = 0; i < np; i++)
+			buf_addf(out, "%u.", pos[i]);
+		buf_addch(out, '/');
+	}
+}
+
 /* Live documents containing key, as "id:tf0,tf1,tf2@positions;" sorted by id. */
 static void key_docs(struct index *idx, const char *key, struct buf *out)
 {
@@ -235,15 +250,7 @@ static void key_docs(struct index *idx, const char *key, struct buf *out)
 			postings_freqs(p, tf);
 			assert_int_equal(segment_get_doc(seg, d, 0, a, &sd), 0);
 			buf_addf(&b, "%s:%u,%u,%u@", sd.id, tf[0], tf[1], tf[2]);
-			for (int f = 0; f < N_FIELDS; f++) {
-				const uint32_t *pos;
-				uint32_t np;
-				assert_int_equal(postings_positions(p, f, &pos, &np), 0);
-				assert_int_equal(np, tf[f]);
-				for (uint32_t i = 0; i < np; i++)
-					buf_addf(&b, "%u.", pos[i]);
-				buf_addch(&b, '/');
-			}
+			positions_text(p, tf, &b);
 			items[n++] = buf_detach(&b, NULL);
 		}
 		assert_true(rc > 0);
@@ -662,15 +669,7 @@ static void doc_text(struct postings *p, struct buf *out)
 
 	postings_freqs(p, tf);
 	buf_addf(out, "%u:", postings_doc(p));
-	for (int f = 0; f < N_FIELDS; f++) {
-		const uint32_t *pos;
-		uint32_t np;
-		assert_int_equal(postings_positions(p, f, &pos, &np), 0);
-		assert_int_equal(np, tf[f]);
-		for (uint32_t i = 0; i < np; i++)
-			buf_addf(out, "%u.", pos[i]);
-		buf_addch(out, '/');
-	}
+	positions_text(p, tf, out);
 }
 
 /*

@@ -51,9 +51,9 @@ size_t varint_write(uint8_t *p, uint64_t v);
 size_t varint_get_slow(const uint8_t *in, size_t len, uint64_t *v);
 size_t varint_get32_slow(const uint8_t *in, size_t len, uint32_t *v);
 
-/* Most varints of dictionaries and short lists are one byte: that case inline. */
-/* One and two bytes inline: a tail block's sparse gaps and a dictionary entry's list
- * length mostly take two, which a call per value made the dearest part of a seek. */
+/* One and two bytes inline: most varints of dictionaries and short lists take one, and a
+ * tail block's sparse gaps and a dictionary entry's list length mostly two, which a call
+ * per value made the dearest part of a seek. */
 static inline size_t varint_get(const uint8_t *in, size_t len, uint64_t *v)
 {
 	if (len && in[0] < 0x80) {

@@ -365,6 +365,15 @@ static void cache_keep(struct block_cache *c, const uint8_t *at, uint32_t n)
 	c->table[h].slot = c->n_used++;
 }
 
+/* Whether a key's list lies between the file's header and its tail. */
+static int list_in_file(const struct segment *seg, const struct term_info *info)
+{
+	uint64_t limit = seg->post.size - 4 - POST_TAIL;
+
+	return info->postings_offset >= IXFILE_HEADER && info->postings_offset <= limit &&
+	       info->postings_len <= limit - info->postings_offset;
+}
+
 int postings_open(const struct segment *seg, const struct term_info *info, unsigned flags,
 		  struct postings **out)
 {
@@ -381,10 +390,7 @@ int postings_open_cached(const struct segment *seg, const struct term_info *info
 	uint32_t b, prev_last = 0, prev_de = 0, prev_pe = 0;
 
 	*out = NULL;
-	if (!info->doc_freq || info->postings_offset < IXFILE_HEADER ||
-	    info->postings_offset > seg->post.size - 4 - POST_TAIL ||
-	    info->postings_len > seg->post.size - 4 - POST_TAIL - info->postings_offset ||
-	    !info->postings_len || info->doc_freq > seg->n_docs)
+	if (!info->doc_freq || !list_in_file(seg, info) || !info->postings_len || info->doc_freq > seg->n_docs)
 		return as_error_set(AS_ECORRUPT, "%s.post: postings out of range", seg->name);
 	if (cache && cache->spare) {
 		/* Its position buffers are kept, and their sizes. */
@@ -457,11 +463,8 @@ fail:
 
 int postings_same(const struct segment *seg, const struct term_info *a, const struct term_info *b)
 {
-	uint64_t limit = seg->post.size - 4 - POST_TAIL;
-
-	if (a->doc_freq != b->doc_freq || a->postings_len != b->postings_len || a->postings_offset < IXFILE_HEADER ||
-	    b->postings_offset < IXFILE_HEADER || a->postings_offset > limit || b->postings_offset > limit ||
-	    a->postings_len > limit - a->postings_offset || b->postings_len > limit - b->postings_offset)
+	if (a->doc_freq != b->doc_freq || a->postings_len != b->postings_len || !list_in_file(seg, a) ||
+	    !list_in_file(seg, b))
 		return 0;
 	return a->postings_offset == b->postings_offset ||
 	       memcmp(seg->post.map + a->postings_offset, seg->post.map + b->postings_offset,

@@ -106,8 +106,8 @@ struct plan {
 	int positions;            /* phrases or proximity need positions */
 	const char *suggestion;   /* the query with corrections, or NULL */
 	int and_root;             /* the root is an AND of several words: relaxable */
-	struct block_cache *blocks; /* the lists' shared decoded blocks (index.h), or NULL:
-				     * the searcher's, set after plan_build */
+	struct block_cache *blocks; /* the lists' shared decoded blocks (index.h): the
+				     * searcher's, set after plan_build; NULL: none */
 };
 
 /*
